@@ -1,0 +1,1 @@
+"""Plots, SVG frames and widgets. Nothing outside notebooks, the CLI and tests imports this."""
