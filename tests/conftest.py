@@ -35,3 +35,17 @@ def mnist_dir():
 
 def pytest_configure(config):
     os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Report the slowest notebooks executed by tests/test_notebooks.py."""
+    import sys
+
+    mod = sys.modules.get("test_notebooks") or next(
+        (m for name, m in sys.modules.items() if name.endswith("test_notebooks")), None)
+    durations = getattr(mod, "DURATIONS", None)
+    if not durations:
+        return
+    terminalreporter.section("slowest notebooks")
+    for name, seconds in sorted(durations.items(), key=lambda kv: -kv[1])[:10]:
+        terminalreporter.write_line(f"{seconds:7.1f} s  {name}")

@@ -1,0 +1,52 @@
+# eie-lab: two commands set everything up on a machine that has python3 (>= 3.10) and make.
+#   make lab   create .venv if needed, install, start JupyterLab on notebooks/
+#   make test  create/update .venv, lint, run the whole test suite
+# Overridable: PYTHON, HOST, PORT, TOKEN, ARGS (extra jupyter lab flags), PYTEST_ARGS.
+
+PYTHON ?= python3
+VENV   ?= .venv
+HOST   ?= 127.0.0.1
+PORT   ?= 8888
+TOKEN  ?=
+ARGS   ?=
+PYTEST_ARGS ?=
+EXTRAS ?= test,grading,browser,bench
+
+BIN   := $(VENV)/bin
+STAMP := $(VENV)/.eie-lab-installed
+
+.PHONY: lab test lint bench venv clean help
+
+help:
+	@echo "make lab    - install (first time) and start JupyterLab on notebooks/"
+	@echo "make test   - install/update and run lint + the whole test suite"
+	@echo "make bench  - run the speed/quality benchmarks (ratios against baselines)"
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "eie-lab needs Python >= 3.10"'
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]"
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" \
+		--ServerApp.ip=$(HOST) --ServerApp.port=$(PORT) \
+		--LabApp.default_url=/lab/tree/notebooks/00_welcome.ipynb \
+		$(if $(TOKEN),--IdentityProvider.token=$(TOKEN),) $(ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check eie_lab tests benchmarks scripts
+
+test: lint
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache test-artifacts benchmarks/results

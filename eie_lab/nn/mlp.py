@@ -1,0 +1,230 @@
+"""A fully connected ReLU network (LeNet-300-100) in plain float32 numpy.
+
+Each layer keeps its weights ``W`` with shape ``(out, in)`` — rows are outputs, the EIE convention —
+and a bias ``b`` of shape ``(out,)``. A layer can carry a boolean ``mask`` (``True`` = connection
+kept; pruned weights stay exactly zero) and, in *shared-weight* mode, a ``codebook`` plus integer
+``codes`` so that ``W == codebook[codes]`` [DC §3].
+
+Examples
+--------
+>>> import numpy as np
+>>> from eie_lab.nn.mlp import lenet300
+>>> net = lenet300(seed=0)
+>>> [(layer.name, layer.W.shape) for layer in net.layers]
+[('ip1', (300, 784)), ('ip2', (100, 300)), ('ip3', (10, 100))]
+>>> net.predict(np.zeros((2, 784), np.float32)).shape
+(2,)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from eie_lab.errors import ConfigError, fail_message
+from eie_lab.random import as_rng
+
+__all__ = ["Dense", "MLP", "lenet300", "LENET300_SIZES", "LENET300_NAMES"]
+
+#: Layer widths of LeNet-300-100 [DC Table 2].
+LENET300_SIZES = (784, 300, 100, 10)
+#: Layer names used in DC Table 2.
+LENET300_NAMES = ("ip1", "ip2", "ip3")
+
+
+@dataclass
+class Dense:
+    """One fully connected layer ``y = W x + b`` (``W`` is ``(out, in)``).
+
+    ``mask`` (bool, same shape as ``W``) marks kept connections; ``codebook``/``codes`` switch the
+    layer to shared weights (``W`` is kept equal to ``codebook[codes]``).
+    """
+
+    name: str
+    W: np.ndarray
+    b: np.ndarray
+    mask: np.ndarray | None = None
+    codebook: np.ndarray | None = None
+    codes: np.ndarray | None = None
+
+    @property
+    def shared(self) -> bool:
+        """Whether the layer is in shared-weight mode."""
+        return self.codebook is not None
+
+    def sync_shared(self) -> None:
+        """Recompute ``W = codebook[codes]`` (shared-weight mode only)."""
+        if self.codebook is not None and self.codes is not None:
+            self.W = self.codebook.astype(np.float32)[self.codes]
+
+    def copy(self) -> Dense:
+        """Deep copy."""
+        cp = lambda a: None if a is None else a.copy()  # noqa: E731
+        return Dense(self.name, self.W.copy(), self.b.copy(), cp(self.mask), cp(self.codebook),
+                     cp(self.codes))
+
+
+class MLP:
+    """A ReLU multilayer perceptron with a softmax cross-entropy loss.
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        Widths, input first (LeNet-300-100: ``(784, 300, 100, 10)``).
+    names : sequence of str, optional
+        One name per layer (default ``ip1``, ``ip2``...).
+    seed : int or numpy.random.Generator
+        Seed of the He-uniform initialisation.
+    """
+
+    def __init__(self, sizes: Sequence[int] = LENET300_SIZES, names: Sequence[str] | None = None,
+                 seed: int | np.random.Generator = 0) -> None:
+        sizes = [int(s) for s in sizes]
+        if len(sizes) < 2 or min(sizes) < 1:
+            raise ConfigError(fail_message("sizes", sizes, "needs >= 2 positive widths",
+                                           "use e.g. (784, 300, 100, 10)"))
+        names = list(names) if names is not None else [f"ip{i + 1}" for i in range(len(sizes) - 1)]
+        if len(names) != len(sizes) - 1:
+            raise ConfigError(fail_message("names", names, f"needs {len(sizes) - 1} names",
+                                           "give one name per layer"))
+        rng = as_rng(seed)
+        self.layers: list[Dense] = []
+        for name, n_in, n_out in zip(names, sizes[:-1], sizes[1:]):
+            bound = np.sqrt(6.0 / n_in)
+            W = rng.uniform(-bound, bound, size=(n_out, n_in)).astype(np.float32)
+            self.layers.append(Dense(name, W, np.zeros(n_out, np.float32)))
+
+    # ------------------------------------------------------------------ structure
+    @property
+    def sizes(self) -> tuple[int, ...]:
+        """Layer widths, input first."""
+        return (self.layers[0].W.shape[1],) + tuple(layer.W.shape[0] for layer in self.layers)
+
+    @property
+    def names(self) -> list[str]:
+        """Layer names."""
+        return [layer.name for layer in self.layers]
+
+    def layer(self, name: str) -> Dense:
+        """The layer called ``name``."""
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise ConfigError(fail_message("name", name, f"is not a layer ({self.names})",
+                                       "use one of the listed names"))
+
+    def n_weights(self) -> int:
+        """Number of weights (biases excluded), as in DC Table 2."""
+        return int(sum(layer.W.size for layer in self.layers))
+
+    def copy(self) -> MLP:
+        """Deep copy of the network."""
+        new = MLP.__new__(MLP)
+        new.layers = [layer.copy() for layer in self.layers]
+        return new
+
+    def set_masks(self, masks: dict[str, np.ndarray] | None) -> None:
+        """Attach boolean masks (``None`` removes them) and zero the pruned weights exactly."""
+        for layer in self.layers:
+            m = None if masks is None else masks.get(layer.name)
+            if m is None:
+                layer.mask = None
+                continue
+            m = np.asarray(m, dtype=bool)
+            if m.shape != layer.W.shape:
+                raise ConfigError(fail_message(f"masks[{layer.name!r}].shape", m.shape,
+                                               f"must equal the weight shape {layer.W.shape}",
+                                               "build the mask from this layer's W"))
+            layer.mask = m.copy()
+            np.copyto(layer.W, 0.0, where=~m)
+
+    def set_shared(self, name: str, codebook: np.ndarray, codes: np.ndarray) -> None:
+        """Put layer ``name`` in shared-weight mode: ``W = codebook[codes]``."""
+        layer = self.layer(name)
+        codes = np.asarray(codes)
+        codebook = np.asarray(codebook, dtype=np.float32)
+        if codes.shape != layer.W.shape:
+            raise ConfigError(fail_message("codes.shape", codes.shape,
+                                           f"must equal the weight shape {layer.W.shape}",
+                                           "pass the codes returned by share_weights(W)"))
+        if codes.size and (codes.min() < 0 or codes.max() >= codebook.size):
+            raise ConfigError(fail_message("codes", f"range [{codes.min()}, {codes.max()}]",
+                                           f"must index the codebook of size {codebook.size}",
+                                           "pass matching codebook and codes"))
+        layer.codebook = codebook.copy()
+        layer.codes = codes.astype(np.intp if codebook.size > 256 else np.uint8)
+        layer.sync_shared()
+
+    # ------------------------------------------------------------------ maths
+    def forward(self, x: np.ndarray, return_hidden: bool = False):
+        """Logits for a batch ``x`` of shape ``(N, in)``; optionally the list of layer inputs."""
+        h = np.asarray(x, dtype=np.float32)
+        inputs = []
+        for i, layer in enumerate(self.layers):
+            inputs.append(h)
+            h = h @ layer.W.T
+            h += layer.b
+            if i < len(self.layers) - 1:
+                np.maximum(h, 0.0, out=h)
+        return (h, inputs) if return_hidden else h
+
+    def loss_and_grads(self, x: np.ndarray, y: np.ndarray
+                       ) -> tuple[float, list[tuple[np.ndarray, np.ndarray]]]:
+        """Mean softmax cross-entropy on ``(x, y)`` and its gradients ``[(dW, db), ...]``."""
+        logits, inputs = self.forward(x, return_hidden=True)
+        n = logits.shape[0]
+        logits -= logits.max(axis=1, keepdims=True)
+        np.exp(logits, out=logits)
+        logits /= logits.sum(axis=1, keepdims=True)
+        p_true = logits[np.arange(n), y]
+        loss = float(-np.mean(np.log(np.maximum(p_true, 1e-30))))
+        d = logits
+        d[np.arange(n), y] -= 1.0
+        d /= n
+        grads: list[tuple[np.ndarray, np.ndarray]] = []
+        for i in range(len(self.layers) - 1, -1, -1):
+            layer, h = self.layers[i], inputs[i]
+            grads.append((d.T @ h, d.sum(axis=0)))
+            if i > 0:
+                d = d @ layer.W
+                d *= h > 0
+        grads.reverse()
+        return loss, grads
+
+    def predict(self, x: np.ndarray, batch_size: int = 10000) -> np.ndarray:
+        """Predicted class per row of ``x``."""
+        x = np.asarray(x, dtype=np.float32)
+        out = np.empty(x.shape[0], dtype=np.int64)
+        for s in range(0, x.shape[0], batch_size):
+            out[s:s + batch_size] = self.forward(x[s:s + batch_size]).argmax(axis=1)
+        return out
+
+    def error_rate(self, x: np.ndarray, y: np.ndarray) -> float:
+        """Fraction of misclassified rows (0.0 ... 1.0)."""
+        return float(np.mean(self.predict(x) != np.asarray(y)))
+
+    # ------------------------------------------------------------------ (de)serialisation
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """Weights and biases as a flat dict (``"ip1.W"``, ``"ip1.b"``...) for ``np.savez``."""
+        out: dict[str, np.ndarray] = {"sizes": np.array(self.sizes, dtype=np.int64),
+                                      "names": np.array(self.names)}
+        for layer in self.layers:
+            out[f"{layer.name}.W"] = layer.W
+            out[f"{layer.name}.b"] = layer.b
+        return out
+
+    @classmethod
+    def from_arrays(cls, arrays) -> MLP:
+        """Inverse of :meth:`to_arrays`."""
+        new = cls.__new__(cls)
+        names = [str(n) for n in arrays["names"]]
+        new.layers = [Dense(n, np.asarray(arrays[f"{n}.W"], np.float32).copy(),
+                            np.asarray(arrays[f"{n}.b"], np.float32).copy()) for n in names]
+        return new
+
+
+def lenet300(seed: int | np.random.Generator = 0) -> MLP:
+    """A freshly initialised LeNet-300-100 (784-300-100-10) with layers ``ip1``-``ip3``."""
+    return MLP(LENET300_SIZES, LENET300_NAMES, seed=seed)

@@ -1,0 +1,99 @@
+"""Execute every lecture notebook and every solution top to bottom (the notebook harness).
+
+Each notebook runs in a fresh kernel with the notebook's folder as working directory and a
+per-cell timeout. All notebooks of one session share one temporary ``EIE_LAB_CACHE`` and run in
+sorted order, so a model trained by ``01_pruning`` is reused by later notebooks, as it would be on
+a student's laptop. The slowest notebooks are reported at the end of the run.
+
+A second test fails when any committed notebook carries outputs or execution counts.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CELL_TIMEOUT = int(os.environ.get("EIE_LAB_CELL_TIMEOUT", "120"))
+
+LECTURES = sorted((ROOT / "notebooks").glob("*.ipynb"))
+SOLUTIONS = sorted(p for p in (ROOT / "solutions").glob("**/*.ipynb")
+                   if ".ipynb_checkpoints" not in p.parts)
+COMMITTED = sorted(
+    p for folder in ("notebooks", "solutions", "exercises")
+    for p in (ROOT / folder).glob("**/*.ipynb") if ".ipynb_checkpoints" not in p.parts
+)
+
+DURATIONS: dict[str, float] = {}
+
+
+def _ids(paths):
+    return [str(p.relative_to(ROOT)) for p in paths]
+
+
+@pytest.fixture(scope="session")
+def notebook_env(tmp_path_factory):
+    """Environment for notebook kernels: a shared temporary cache, data folder passed through."""
+    cache = tmp_path_factory.mktemp("eie-lab-cache")
+    env = {"EIE_LAB_CACHE": str(cache), "EIE_LAB_PROGRESS": "0", "MPLBACKEND": "Agg",
+           "EIE_LAB_HEADLESS": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+    return env
+
+
+def _execute(path: Path, env: dict[str, str]) -> None:
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    nb = nbformat.read(path, as_version=4)
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        client = nbclient.NotebookClient(
+            nb, timeout=CELL_TIMEOUT, kernel_name="python3",
+            resources={"metadata": {"path": str(path.parent)}},
+        )
+        start = time.perf_counter()
+        try:
+            client.execute()
+        except nbclient.exceptions.CellExecutionError as exc:
+            pytest.fail(f"{path.relative_to(ROOT)} failed:\n{exc}", pytrace=False)
+        except nbclient.exceptions.CellTimeoutError as exc:
+            pytest.fail(f"{path.relative_to(ROOT)}: a cell ran over {CELL_TIMEOUT} s:\n{exc}",
+                        pytrace=False)
+        finally:
+            DURATIONS[str(path.relative_to(ROOT))] = time.perf_counter() - start
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("path", LECTURES, ids=_ids(LECTURES))
+def test_lecture_notebook_runs(path, notebook_env):
+    _execute(path, notebook_env)
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("path", SOLUTIONS, ids=_ids(SOLUTIONS))
+def test_solution_notebook_runs(path, notebook_env):
+    _execute(path, notebook_env)
+
+
+@pytest.mark.parametrize("path", COMMITTED, ids=_ids(COMMITTED))
+def test_committed_notebook_has_no_outputs(path):
+    import json
+
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    dirty = [i for i, c in enumerate(cells)
+             if c.get("cell_type") == "code" and (c.get("outputs") or c.get("execution_count"))]
+    assert not dirty, (f"{path.relative_to(ROOT)} was committed with outputs in cells {dirty}; "
+                       "help: clear them (Jupyter: Edit > Clear Outputs of All Cells)")
+
+
+def test_there_are_lecture_notebooks():
+    assert (ROOT / "notebooks" / "00_welcome.ipynb") in LECTURES

@@ -1,0 +1,85 @@
+"""The project's set-up files agree with each other and with the README."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+tomllib = pytest.importorskip("tomllib", reason="tomllib needs Python >= 3.11")
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _name(requirement: str) -> str:
+    return re.split(r"[<>=!~\[ ;]", requirement.strip(), maxsplit=1)[0].lower().replace("_", "-")
+
+
+def _pyproject_requirements() -> set[str]:
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    reqs = {_name(r) for r in data["project"]["dependencies"]}
+    for extra in data["project"]["optional-dependencies"].values():
+        reqs |= {_name(r) for r in extra}
+    return reqs
+
+
+def _environment_yml_requirements() -> set[str]:
+    names = set()
+    text = (ROOT / "environment.yml").read_text()
+    for line in text.split("\ndependencies:", 1)[1].splitlines():
+        item = line.split("#", 1)[0].strip()
+        if not item.startswith("- ") or item.endswith(":"):
+            continue
+        item = item[2:].strip()
+        if item.startswith("-") or item in {"pip", "."}:
+            continue  # pip flags such as "-e ."
+        names.add(_name(item))
+    names.discard("python")
+    names.discard("pip")
+    return names
+
+
+def test_environment_yml_matches_pyproject():
+    pyproject = _pyproject_requirements()
+    conda = _environment_yml_requirements()
+    assert pyproject == conda, (
+        f"only in pyproject.toml: {sorted(pyproject - conda)}; "
+        f"only in environment.yml: {sorted(conda - pyproject)}; "
+        "help: add the package to both files")
+
+
+def test_jupyterlab_pin_leaves_room_for_nbgrader():
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    pin = next(r for r in data["project"]["dependencies"] if _name(r) == "jupyterlab")
+    assert ">=4.2" in pin and "<5" in pin
+
+
+def test_readme_quick_start_is_the_two_commands():
+    text = (ROOT / "README.md").read_text()
+    section = text.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    commands = re.findall(r"^\s*(make \w+)\s*$", section, flags=re.M)
+    assert commands == ["make lab", "make test"], commands
+
+
+def test_ci_runs_make_test():
+    script = (ROOT / ".ci" / "run").read_text()
+    assert "set -euo pipefail" in script
+    assert re.search(r"^make test\s*$", script, flags=re.M)
+
+
+def test_version_is_exposed():
+    import eie_lab
+
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert "version" in data["project"]["dynamic"]
+    assert re.fullmatch(r"\d+\.\d+\.\d+", eie_lab.__version__)
+
+
+def test_readme_figure_exists_and_is_made_by_a_script():
+    text = (ROOT / "README.md").read_text()
+    images = re.findall(r"!\[[^\]]*\]\(([^)]+\.png)\)", text)
+    assert images, "README should open with a figure"
+    for image in images:
+        assert (ROOT / image).is_file(), image
+    assert (ROOT / "scripts" / "readme_figure.py").is_file()
