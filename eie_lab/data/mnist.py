@@ -28,8 +28,8 @@ from __future__ import annotations
 import functools
 import gzip
 import hashlib
+import http.client
 import os
-import urllib.error
 import urllib.request
 import zlib
 from collections.abc import Mapping, Sequence
@@ -274,7 +274,7 @@ def download_mnist(dest: str | os.PathLike[str] | None = None,
             try:
                 _fetch(url, target, sums[name], progress, timeout)
                 break
-            except (OSError, urllib.error.URLError, DataError, ValueError) as exc:
+            except (OSError, http.client.HTTPException, DataError, ValueError) as exc:
                 errors.append(f"  {url}: {exc}")
         else:
             raise DataError(f"could not download {name} from any mirror:\n" + "\n".join(errors)
