@@ -1,0 +1,31 @@
+"""Deep Compression in numpy: pruning, weight sharing, Huffman coding and sparse storage.
+
+Modules (one job each):
+
+* :mod:`~eie_lab.compression.prune` — magnitude / std-threshold pruning, masks, sensitivity sweep
+* :mod:`~eie_lab.compression.quantize` — exact 1-D k-means weight sharing, centroid fine-tuning
+* :mod:`~eie_lab.compression.huffman` — canonical Huffman codes, bit-exact encode/decode
+* :mod:`~eie_lab.compression.storage` — relative-index sparse storage and per-stream size reports
+"""
+
+from __future__ import annotations
+
+from eie_lab.compression.prune import (
+    apply_mask,
+    global_magnitude_prune,
+    iterative_schedule,
+    magnitude_prune,
+    prune_by_std,
+    sensitivity_sweep,
+    sparsity,
+)
+
+__all__ = [
+    "apply_mask",
+    "global_magnitude_prune",
+    "iterative_schedule",
+    "magnitude_prune",
+    "prune_by_std",
+    "sensitivity_sweep",
+    "sparsity",
+]
