@@ -326,3 +326,37 @@ def test_offline_is_a_clear_error(clean_env, monkeypatch):
 def test_non_http_mirror_rejected(sums, tmp_path):
     with pytest.raises(DataError, match="must be an http"):
         download_mnist(tmp_path, mirrors=["file:///etc/"], checksums=sums)
+
+
+# ---------------------------------------------------------------- `eie-lab data`
+
+def test_cli_data_where(clean_env, monkeypatch, capsys):
+    from eie_lab.cli import main
+
+    assert main(["data", "where"]) == 1
+    out = capsys.readouterr().out
+    assert "EIE_LAB_DATA is not set" in out and "missing" in out and "eie-lab data mnist" in out
+    monkeypatch.setenv("EIE_LAB_DATA", str(clean_env / "data"))
+    folder = write_tiny(clean_env / "data" / "mnist")
+    assert main(["data", "where"]) == 0
+    out = capsys.readouterr().out
+    assert "[complete]" in out and "0 of 4 files" in out and f"using: {folder}" in out
+
+
+def test_cli_data_mnist(server, sums, clean_env, monkeypatch, capsys):
+    from eie_lab.cli import main
+
+    _, base = server
+    monkeypatch.setattr(mnist, "MIRRORS", (base + "/good/",))
+    monkeypatch.setattr(mnist, "SHA256", sums)
+    assert main(["data", "mnist", "--quiet"]) == 0  # downloads into the cache
+    cache = clean_env / "cache" / "mnist"
+    assert f"MNIST is in {cache}" in capsys.readouterr().out
+    assert main(["data", "mnist"]) == 0  # now found, nothing downloaded
+    assert f"MNIST found in {cache}" in capsys.readouterr().out
+    assert main(["data", "mnist", "--dest", str(clean_env / "elsewhere")]) == 0
+    assert "EIE_LAB_DATA=" in capsys.readouterr().out
+    monkeypatch.setattr(mnist, "MIRRORS", (f"http://127.0.0.1:{_unused_port()}/",))
+    assert main(["data", "mnist", "--dest", str(clean_env / "offline")]) == 2
+    assert "could not download" in capsys.readouterr().err
+    assert main(["data"]) == 1

@@ -41,10 +41,9 @@ from eie_lab.cache import atomic_write, cache_dir
 from eie_lab.errors import DataError, fail_message
 from eie_lab.progress import Progress
 
-__all__ = [
-    "FILES", "SHA256", "MIRRORS", "DOWNLOAD_COMMAND", "read_idx", "mnist_search_paths",
-    "locate_mnist", "how_to_get_mnist", "download_mnist", "load_mnist", "load_mnist_arrays",
-]
+__all__ = ["FILES", "SHA256", "MIRRORS", "DOWNLOAD_COMMAND", "read_idx", "find_mnist_files",
+           "mnist_search_paths", "locate_mnist", "how_to_get_mnist", "download_mnist",
+           "load_mnist", "load_mnist_arrays"]
 
 #: The four standard file stems, per split: (images, labels).
 FILES: dict[str, tuple[str, str]] = {
@@ -65,13 +64,10 @@ MIRRORS: tuple[str, ...] = (
 )
 DOWNLOAD_COMMAND = "eie-lab data mnist"
 _SPLITS = tuple(FILES)
+_STEMS = tuple(stem for pair in FILES.values() for stem in pair)
 _CHUNK = 1 << 16
 # IDX type code -> numpy dtype (big-endian, as the format stores it)
 _IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
-
-
-def _all_stems() -> list[str]:
-    return [stem for pair in FILES.values() for stem in pair]
 
 
 def _parse_idx(data: bytes, name: str) -> np.ndarray:
@@ -149,8 +145,21 @@ def _find_file(folder: Path, stem: str) -> Path | None:
     return None
 
 
+def find_mnist_files(folder: str | os.PathLike[str]) -> dict[str, Path | None]:
+    """Map each of the four file stems to its path in ``folder`` (raw or ``.gz``), or None.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from eie_lab.data.mnist import find_mnist_files
+    >>> sorted(find_mnist_files(tempfile.mkdtemp()).values(), key=str)
+    [None, None, None, None]
+    """
+    return {stem: _find_file(Path(folder), stem) for stem in _STEMS}
+
+
 def _complete(folder: Path) -> bool:
-    return all(_find_file(folder, stem) is not None for stem in _all_stems())
+    return all(p is not None for p in find_mnist_files(folder).values())
 
 
 def mnist_search_paths() -> list[Path]:
@@ -189,12 +198,21 @@ def locate_mnist() -> Path | None:
     return None
 
 
-def how_to_get_mnist() -> str:
-    """One paragraph telling a user where to put MNIST or how to download it."""
-    names = ", ".join(s + ".gz" for s in _all_stems())
+def how_to_get_mnist(download_failed: bool = False) -> str:
+    """One paragraph telling a user where to put MNIST or how to download it.
+
+    Examples
+    --------
+    >>> from eie_lab.data.mnist import how_to_get_mnist
+    >>> "EIE_LAB_DATA" in how_to_get_mnist() and "eie-lab data mnist" in how_to_get_mnist()
+    True
+    """
+    names = ", ".join(s + ".gz" for s in _STEMS)
+    get = (f"check the internet connection (or proxy) and run `{DOWNLOAD_COMMAND}` again"
+           if download_failed else f"run `{DOWNLOAD_COMMAND}` to download them")
     return (f"put the four MNIST files ({names}; gzip or raw) in a folder and set "
-            f"EIE_LAB_DATA to it (or to its parent holding an mnist/ subfolder), or into "
-            f"{cache_dir(create=False) / 'mnist'}, or run `{DOWNLOAD_COMMAND}` to download them")
+            f"EIE_LAB_DATA to it (or to its parent holding an mnist/ subfolder), or put them "
+            f"in {cache_dir(create=False) / 'mnist'}; or {get}")
 
 
 def _sha256(path: Path) -> str:
@@ -208,8 +226,7 @@ def _sha256(path: Path) -> str:
 def _fetch(url: str, target: Path, sha256: str, show: bool | None, timeout: float) -> None:
     """Download ``url`` into ``target`` atomically; raise DataError unless the SHA-256 matches."""
     if not url.startswith(("http://", "https://")):
-        raise DataError(fail_message("mirror", url, "must be an http(s) URL",
-                                     "use e.g. " + MIRRORS[0]))
+        raise DataError(fail_message("mirror", url, "must be an http(s) URL", "e.g. " + MIRRORS[0]))
     with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 (scheme checked)
         length = resp.headers.get("Content-Length")
         total = int(length) if length and length.isdigit() else None
@@ -263,7 +280,7 @@ def download_mnist(dest: str | os.PathLike[str] | None = None,
     folder = Path(dest).expanduser() if dest is not None else cache_dir() / "mnist"
     mirrors = tuple(MIRRORS if mirrors is None else mirrors)
     sums = dict(SHA256 if checksums is None else checksums)
-    for stem in _all_stems():
+    for stem in _STEMS:
         name = stem + ".gz"
         target = folder / name
         if target.is_file() and _sha256(target) == sums[name]:
@@ -278,7 +295,7 @@ def download_mnist(dest: str | os.PathLike[str] | None = None,
                 errors.append(f"  {url}: {exc}")
         else:
             raise DataError(f"could not download {name} from any mirror:\n" + "\n".join(errors)
-                            + f"\nhelp: {how_to_get_mnist()}")
+                            + f"\nhelp: {how_to_get_mnist(download_failed=True)}")
     return folder
 
 
@@ -325,8 +342,8 @@ def load_mnist(split: str = "train", *, data_dir: str | os.PathLike[str] | None 
                                 + how_to_get_mnist())
             folder = download_mnist(progress=progress)
     paths = [_find_file(folder, stem) for stem in FILES[split]]
-    if None in paths:
-        missing = [s for s, p in zip(FILES[split], paths) if p is None]
+    missing = [s for s, p in zip(FILES[split], paths) if p is None]
+    if missing:
         raise DataError(fail_message("data_dir", str(folder), f"lacks {missing} (.gz or raw)",
                                      how_to_get_mnist()))
     images, labels = (read_idx(p) for p in paths)  # type: ignore[arg-type]
