@@ -1,8 +1,9 @@
 """The motivating energy table: what one 32-bit operation costs at 45 nm (Horowitz).
 
 The numbers are [EIE Table I] (papers.md §1.2), which [DC §1] and [LWC Fig. 1] also use; LWC
-adds a register-file row (1 pJ) that EIE leaves out. They live here as data so that notebooks,
-tests and plots all use the same values.
+adds a register-file row (1 pJ) that EIE leaves out. The values come from the one copy in
+:data:`eie_lab.paper.tables.TABLE_I_ENERGY_PJ`; here they become named rows (with a kind and a
+source) so that notebooks, tests and plots all use the same numbers.
 
 Examples
 --------
@@ -18,6 +19,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, NamedTuple
 
 from eie_lab.errors import ConfigError, fail_message
+from eie_lab.paper.tables import TABLE_I_ENERGY_PJ as _PJ
 
 if TYPE_CHECKING:  # matplotlib is imported only when drawing
     from matplotlib.axes import Axes
@@ -37,16 +39,15 @@ class EnergyRow(NamedTuple):
 
 
 #: [EIE Table I]: six rows, cheapest first.
-ENERGY_TABLE_45NM: tuple[EnergyRow, ...] = (
-    EnergyRow("32 bit int ADD", 0.1, "arithmetic", "EIE Table I"),
-    EnergyRow("32 bit float ADD", 0.9, "arithmetic", "EIE Table I"),
-    EnergyRow("32 bit int MULT", 3.1, "arithmetic", "EIE Table I"),
-    EnergyRow("32 bit float MULT", 3.7, "arithmetic", "EIE Table I"),
-    EnergyRow("32 bit 32KB SRAM", 5.0, "memory", "EIE Table I"),
-    EnergyRow("32 bit DRAM", 640.0, "memory", "EIE Table I"),
+ENERGY_TABLE_45NM: tuple[EnergyRow, ...] = tuple(
+    EnergyRow(op, _PJ[op], kind, "EIE Table I") for op, kind in (
+        ("32 bit int ADD", "arithmetic"), ("32 bit float ADD", "arithmetic"),
+        ("32 bit int MULT", "arithmetic"), ("32 bit float MULT", "arithmetic"),
+        ("32 bit 32KB SRAM", "memory"), ("32 bit DRAM", "memory"))
 )
 #: The extra row of [LWC Fig. 1] (not in EIE's table).
-REGISTER_FILE_ROW = EnergyRow("32 bit Register File", 1.0, "memory", "LWC Fig. 1")
+REGISTER_FILE_ROW = EnergyRow("32 bit Register File", _PJ["32 bit Register File"], "memory",
+                              "LWC Fig. 1")
 ENERGY_CITATION = ("Horowitz, 45 nm CMOS, as tabulated in [EIE Table I] "
                    "(also [DC §1], [LWC Fig. 1]); papers.md §1.2")
 
