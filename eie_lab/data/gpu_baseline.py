@@ -23,6 +23,7 @@ Examples
 from __future__ import annotations
 
 import json
+import math
 import os
 from importlib import resources
 from typing import Any
@@ -56,6 +57,11 @@ def _read(path: str | os.PathLike[str] | None, default: str) -> dict[str, Any]:
         raise DataError(fail_message("path", path or default, "has no 'rows' list",
                                      "use a file written by benchmarks/gpu_fc_latency.py"))
     return data
+
+
+def _us(value: Any) -> float:
+    """A time from the file; a kernel that could not be timed (null) becomes NaN."""
+    return math.nan if value is None else float(value)
 
 
 def load_latency(path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
@@ -106,7 +112,7 @@ def latency_us(layer: str, variant: str = "dense_fp16_b1", timing: str = "graph"
             if variant not in row:
                 raise DataError(fail_message("variant", variant, "was not measured",
                                              f"use one of {[v for v in VARIANTS if v in row]}"))
-            return float(row[variant][f"{timing}_us"])
+            return _us(row[variant].get(f"{timing}_us"))
     raise DataError(fail_message("layer", layer, "is not in the measurement",
                                  f"use one of {[r['layer'] for r in data['rows']]}"))
 
@@ -128,7 +134,7 @@ def latency_table(timing: str = "graph", data: dict[str, Any] | None = None
                                  "nnz": int(row["nnz"])}
         for variant in VARIANTS:
             if variant in row:
-                entry[variant] = float(row[variant][f"{timing}_us"])
+                entry[variant] = _us(row[variant].get(f"{timing}_us"))
         out.append(entry)
     return out
 

@@ -1,0 +1,285 @@
+"""Figures for the EIE notebooks and ``eie-lab reproduce`` (matplotlib only; nothing is simulated here).
+
+- :func:`plot_csc_by_pe`: the interleaved-CSC picture of [EIE Fig. 2/3], rows coloured by PE,
+  with one PE's v / z / p arrays underneath.
+- :func:`plot_ratio_bars`: Fig. 6/7-style grouped bars on a log axis, with the paper's labels.
+- :func:`plot_times`: simulated vs the paper's theoretical/actual µs per layer (Table IV).
+- :func:`plot_fifo_sweep`, :func:`plot_pe_sweep`, :func:`plot_param_sweep`: the design-space sweeps.
+- :func:`plot_energy_breakdown`, :func:`plot_sram_budget`: where energy and SRAM go in one PE.
+
+Every function takes plain numbers (dicts and lists), returns a :class:`matplotlib.figure.Figure`
+and never calls ``plt.show()``.
+
+Examples
+--------
+>>> from eie_lab.viz.eie_plots import plot_fifo_sweep
+>>> fig = plot_fifo_sweep([1, 2, 4], {"Alex-7": [0.5, 0.7, 0.8]})
+>>> fig.axes[0].get_xscale()
+'log'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
+
+__all__ = ["pe_colors", "entry_rows", "plot_csc_by_pe", "plot_ratio_bars", "plot_times",
+           "plot_fifo_sweep", "plot_pe_sweep", "plot_param_sweep", "plot_energy_breakdown",
+           "plot_sram_budget"]
+
+
+def pe_colors(n_pe: int) -> list[tuple[float, float, float, float]]:
+    """One distinct RGBA colour per PE (tab10/tab20 for small arrays, a colour wheel otherwise)."""
+    cmap = plt.get_cmap("tab10" if n_pe <= 10 else "tab20" if n_pe <= 20 else "hsv")
+    denom = 1 if n_pe <= 20 else n_pe
+    return [cmap(k / denom if n_pe > 20 else k) for k in range(n_pe)]
+
+
+def entry_rows(z: np.ndarray, p: np.ndarray, pe: int, n_pe: int) -> tuple[np.ndarray, np.ndarray]:
+    """Global row and column of each stored entry of one PE, from its z and p arrays.
+
+    The row is recovered as the paper says: a running sum of (z + 1) within the column, minus 1,
+    gives the local row; global row = local * n_pe + pe.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rows, cols = entry_rows(np.array([0, 1, 0]), np.array([0, 2, 3]), pe=0, n_pe=4)
+    >>> rows.tolist(), cols.tolist()
+    ([0, 8, 0], [0, 0, 1])
+    """
+    z, p = np.asarray(z), np.asarray(p)
+    cols = np.repeat(np.arange(p.size - 1), np.diff(p))
+    steps = np.cumsum(z + 1)
+    starts = np.concatenate(([0], steps))[p[:-1]]
+    local = steps - starts[cols] - 1
+    return local * n_pe + pe, cols
+
+
+def plot_csc_by_pe(W: np.ndarray, n_pe: int, v: Sequence[int], z: Sequence[int], p: Sequence[int],
+                   pe: int = 0, a: Sequence[float] | None = None, title: str | None = None) -> Figure:
+    """[EIE Fig. 2/3]: W with each PE's rows tinted in its colour, and PE ``pe``'s v, z, p arrays.
+
+    Parameters
+    ----------
+    W : array_like
+        (m, n) weights (only the zero pattern and the shape are drawn; cells show ``w{i},{j}``).
+    n_pe : int
+        Number of PEs; row i belongs to PE ``i % n_pe``.
+    v, z, p : sequences of int
+        The arrays of PE ``pe`` (from ``encode(...)``): codebook indices, relative row indices,
+        column pointers (n + 1 entries).
+    a : sequence of float, optional
+        Input activations, drawn as a row above W (non-zeros highlighted).
+    """
+    W = np.asarray(W)
+    m, n = W.shape
+    colors = pe_colors(n_pe)
+    fig = plt.figure(figsize=(max(6.0, 0.55 * n + 3), 0.32 * m + 3.2))
+    grid = fig.add_gridspec(2, 1, height_ratios=[m + (2 if a is not None else 0), 4.5], hspace=0.35)
+    ax = fig.add_subplot(grid[0])
+    for i in range(m):
+        tint = (*colors[i % n_pe][:3], 0.18)
+        ax.add_patch(plt.Rectangle((0, i), n, 1, color=tint, lw=0))
+        for j in np.flatnonzero(W[i]):
+            ax.add_patch(plt.Rectangle((j + 0.05, i + 0.05), 0.9, 0.9, color=colors[i % n_pe], lw=0))
+            if m <= 32 and n <= 32:
+                ax.text(j + 0.5, i + 0.5, f"w{i},{j}", ha="center", va="center", fontsize=6,
+                        color="white")
+        ax.text(-0.3, i + 0.5, f"PE{i % n_pe}", ha="right", va="center", fontsize=7,
+                color=colors[i % n_pe])
+    if a is not None:
+        for j, aj in enumerate(np.asarray(a)):
+            face = "gold" if aj != 0 else "white"
+            ax.add_patch(plt.Rectangle((j + 0.05, -1.6), 0.9, 0.9, facecolor=face, edgecolor="grey"))
+            ax.text(j + 0.5, -1.15, f"a{j}" if aj != 0 else "0", ha="center", va="center", fontsize=7)
+    ax.set_xlim(-2.2, n)
+    ax.set_ylim(m, -2 if a is not None else 0)
+    ax.set_xticks(np.arange(n) + 0.5, [str(j) for j in range(n)])
+    ax.set_yticks([])
+    ax.set_xlabel("column j (input activation)")
+    ax.set_title(title or f"Interleaved CSC: row i lives in PE i mod {n_pe}")
+    for side in ("left", "right", "top"):
+        ax.spines[side].set_visible(False)
+    # PE `pe`'s arrays, one row of cells each.
+    v, z, p = np.asarray(v), np.asarray(z), np.asarray(p)
+    rows, cols = entry_rows(z, p, pe, n_pe)
+    tab = fig.add_subplot(grid[1])
+    width = max(v.size, p.size)
+    names = ("Virtual weight", "Relative row index z", "Column pointer p")
+    cells = ([f"W{r},{c}" if code else "0" for code, r, c in zip(v, rows, cols)],
+             [str(int(x)) for x in z], [str(int(x)) for x in p])
+    for r, (name, row) in enumerate(zip(names, cells)):
+        tab.text(-0.3, r + 0.5, name, ha="right", va="center", fontsize=8)
+        for c, text in enumerate(row):
+            tab.add_patch(plt.Rectangle((c, r), 1, 1, facecolor=(*colors[pe][:3], 0.15),
+                                        edgecolor="grey"))
+            tab.text(c + 0.5, r + 0.5, text, ha="center", va="center", fontsize=6 if r == 0 else 8)
+    tab.set_xlim(-4.5, width)
+    tab.set_ylim(3, 0)
+    tab.axis("off")
+    tab.set_title(f"PE{pe}'s arrays ({v.size} entries, {int(np.sum(v == 0))} padding)", fontsize=9)
+    return fig
+
+
+def plot_ratio_bars(values: Mapping[str, Sequence[float]], layers: Sequence[str],
+                    labels: Mapping[str, Sequence[str]] | None = None, ylabel: str = "speedup",
+                    title: str = "") -> Figure:
+    """Grouped bars per layer, one bar per series, on a log axis (Fig. 6/7 style).
+
+    ``labels`` (e.g. the paper's data labels) are written above the bars; NaN bars are left out.
+    """
+    series = list(values)
+    fig, ax = plt.subplots(figsize=(max(8.0, 1.1 * len(layers)), 4.2))
+    width = 0.8 / max(1, len(series))
+    x = np.arange(len(layers))
+    for s, name in enumerate(series):
+        vals = np.asarray(values[name], dtype=float)[: len(layers)]
+        ok = ~np.isnan(vals)
+        pos = x + (s - (len(series) - 1) / 2) * width
+        ax.bar(pos[ok], vals[ok], width, label=name)
+        if labels is not None and name in labels:
+            for xi, yi, lab in zip(pos[ok], vals[ok], np.asarray(labels[name])[: len(layers)][ok]):
+                ax.text(xi, yi * 1.08, lab, ha="center", va="bottom", fontsize=5, rotation=90)
+    ax.set_yscale("log")
+    top = np.nanmax([np.nanmax(np.asarray(v, dtype=float)) for v in values.values()])
+    ax.set_ylim(top=top * 40)  # room for the labels and the legend
+    ax.set_xticks(x, list(layers), rotation=0)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(fontsize=7, ncol=4, loc="upper left")
+    ax.grid(axis="y", which="major", alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def plot_times(layers: Sequence[str], times_us: Mapping[str, Sequence[float]],
+               title: str = "EIE time per layer, 64 PEs") -> Figure:
+    """Bars of µs per layer for several sources, e.g. simulated / theoretical / actual."""
+    fig, ax = plt.subplots(figsize=(max(7.0, 0.9 * len(layers)), 3.6))
+    width = 0.8 / max(1, len(times_us))
+    x = np.arange(len(layers))
+    for s, (name, vals) in enumerate(times_us.items()):
+        ax.bar(x + (s - (len(times_us) - 1) / 2) * width, vals, width, label=name)
+    ax.set_xticks(x, list(layers))
+    ax.set_ylabel("time per layer [µs]")
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_fifo_sweep(depths: Sequence[int], efficiency: Mapping[str, Sequence[float]],
+                    chosen: int | None = 8) -> Figure:
+    """Load efficiency vs activation-queue depth per layer ([EIE Fig. 8])."""
+    fig, ax = plt.subplots(figsize=(6.5, 3.8))
+    for name, vals in efficiency.items():
+        ax.plot(depths, np.asarray(vals) * 100, marker="o", ms=3, label=name)
+    if chosen is not None:
+        ax.axvline(chosen, color="grey", ls="--", lw=1, label=f"paper's choice ({chosen})")
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel("FIFO depth (activation queue entries)")
+    ax.set_ylabel("load efficiency [%]")
+    ax.set_ylim(0, 100)
+    ax.legend(fontsize=7, ncol=2)
+    ax.set_title("Load efficiency vs FIFO depth (cf. EIE Fig. 8)")
+    fig.tight_layout()
+    return fig
+
+
+def plot_pe_sweep(n_pes: Sequence[int], speedup: Mapping[str, Sequence[float]],
+                  real_work: Mapping[str, Sequence[float]],
+                  load_efficiency: Mapping[str, Sequence[float]]) -> Figure:
+    """Speedup, real work and load efficiency vs #PEs ([EIE Figs 11, 12, 13]) in three panels."""
+    fig, axes = plt.subplots(1, 3, figsize=(14, 3.8))
+    panels = ((speedup, "speedup over 1 PE", "Fig. 11: speedup"),
+              (real_work, "real work / total work [%]", "Fig. 12: padding"),
+              (load_efficiency, "load efficiency [%]", "Fig. 13: load balance"))
+    for ax, (data, ylabel, title) in zip(axes, panels):
+        scale = 1.0 if data is speedup else 100.0
+        for name, vals in data.items():
+            ax.plot(n_pes, np.asarray(vals) * scale, marker="o", ms=3, label=name)
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel("number of PEs")
+        ax.set_ylabel(ylabel)
+        ax.set_title(title)
+    axes[0].plot(n_pes, n_pes, color="black", ls=":", lw=1, label="linear")
+    axes[0].set_yscale("log", base=2)
+    axes[1].set_ylim(0, 100)
+    axes[2].set_ylim(0, 100)
+    axes[0].legend(fontsize=6, ncol=2)
+    fig.tight_layout()
+    return fig
+
+
+def plot_param_sweep(x: Sequence[float], series: Mapping[str, Sequence[float]], xlabel: str,
+                     ylabel: str, title: str = "", twin: Mapping[str, Sequence[float]] | None = None,
+                     twin_label: str = "", logx: bool = True) -> Figure:
+    """A generic sweep plot (e.g. padding vs index bits, SRAM reads and energy vs width).
+
+    ``twin`` series go on a second y axis (dashed), e.g. energy beside read counts (Fig. 9).
+    """
+    fig, ax = plt.subplots(figsize=(6.5, 3.8))
+    for name, vals in series.items():
+        ax.plot(x, vals, marker="o", ms=3, label=name)
+    if logx:
+        ax.set_xscale("log", base=2)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    handles, names = ax.get_legend_handles_labels()
+    if twin:
+        ax2 = ax.twinx()
+        for name, vals in twin.items():
+            ax2.plot(x, vals, ls="--", marker="s", ms=3, color="black", label=name)
+        ax2.set_ylabel(twin_label)
+        h2, n2 = ax2.get_legend_handles_labels()
+        handles, names = handles + h2, names + n2
+    ax.legend(handles, names, fontsize=7)
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_energy_breakdown(parts: Mapping[str, float], paper: Mapping[str, float] | None = None,
+                          unit: str = "nJ", title: str = "Energy by component") -> Figure:
+    """Pie of a simulated energy breakdown, with the paper's shares (e.g. EIE Table II) beside it."""
+    ncols = 2 if paper else 1
+    fig, axes = plt.subplots(1, ncols, figsize=(5.2 * ncols, 4.0), squeeze=False)
+    for ax, (data, name) in zip(axes[0], ((parts, f"simulated ({sum(parts.values()):.3g} {unit})"),
+                                          (paper or {}, "paper"))):
+        keys = [k for k, val in data.items() if val > 0]
+        ax.pie([data[k] for k in keys], labels=keys, autopct="%1.0f%%", textprops={"fontsize": 7})
+        ax.set_title(name, fontsize=9)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_sram_budget(capacity_kb: Mapping[str, float],
+                     used_kb: Mapping[str, Mapping[str, float]] | None = None) -> Figure:
+    """SRAM per PE: the paper's budget (162 KB = 128 + 32 + 2) beside what layers actually use.
+
+    ``used_kb`` maps a layer name to {memory: KB} (the worst PE); each memory's bar is drawn
+    against its capacity.
+    """
+    mems = list(capacity_kb)
+    groups: dict[str, Any] = {"capacity": capacity_kb, **(used_kb or {})}
+    fig, ax = plt.subplots(figsize=(max(6.0, 0.9 * len(groups) + 3), 3.8))
+    x = np.arange(len(groups))
+    bottom = np.zeros(len(groups))
+    for mem in mems:
+        vals = np.array([float(g.get(mem, 0.0)) for g in groups.values()])
+        ax.bar(x, vals, 0.6, bottom=bottom, label=f"{mem} ({capacity_kb[mem]:g} KB)")
+        bottom += vals
+    ax.axhline(sum(capacity_kb.values()), color="black", ls="--", lw=1,
+               label=f"budget {sum(capacity_kb.values()):g} KB")
+    ax.set_xticks(x, list(groups), rotation=30, ha="right")
+    ax.set_ylabel("KB per PE")
+    ax.set_title("SRAM per PE")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
