@@ -90,6 +90,8 @@ class MLP:
             raise ConfigError(fail_message("names", names, f"needs {len(sizes) - 1} names",
                                            "give one name per layer"))
         rng = as_rng(seed)
+        #: Free-form facts about the model (e.g. ``test_error`` of a cached baseline).
+        self.meta: dict = {}
         self.layers: list[Dense] = []
         for name, n_in, n_out in zip(names, sizes[:-1], sizes[1:]):
             bound = np.sqrt(6.0 / n_in)
@@ -123,6 +125,7 @@ class MLP:
         """Deep copy of the network."""
         new = MLP.__new__(MLP)
         new.layers = [layer.copy() for layer in self.layers]
+        new.meta = dict(self.meta)
         return new
 
     def set_masks(self, masks: dict[str, np.ndarray] | None) -> None:
@@ -219,6 +222,7 @@ class MLP:
     def from_arrays(cls, arrays) -> MLP:
         """Inverse of :meth:`to_arrays`."""
         new = cls.__new__(cls)
+        new.meta = {}
         names = [str(n) for n in arrays["names"]]
         new.layers = [Dense(n, np.asarray(arrays[f"{n}.W"], np.float32).copy(),
                             np.asarray(arrays[f"{n}.b"], np.float32).copy()) for n in names]
