@@ -11,8 +11,9 @@ Examples
 >>> import numpy as np
 >>> from eie_lab.nn import lenet300, train, evaluate
 >>> rng = np.random.default_rng(0)
->>> y = rng.integers(0, 2, 256)
->>> x = (0.5 * y[:, None] + 0.5 * rng.random((256, 784))).astype(np.float32)
+>>> y = rng.integers(0, 10, 256)
+>>> x = (0.1 * rng.random((256, 784))).astype(np.float32)
+>>> x[np.arange(256), y] += 1.0
 >>> net = lenet300(seed=0)
 >>> hist = train(net, x, y, epochs=2, batch_size=64, lr=0.05, seed=0)
 >>> len(hist.loss)
