@@ -19,6 +19,16 @@ from eie_lab.compression.prune import (
     sensitivity_sweep,
     sparsity,
 )
+from eie_lab.compression.quantize import (
+    KMeansResult,
+    compression_rate,
+    finetune_centroids,
+    init_centroids,
+    kmeans_1d,
+    optimal_sse_1d,
+    reduce_gradients,
+    share_weights,
+)
 
 __all__ = [
     "apply_mask",
@@ -28,4 +38,12 @@ __all__ = [
     "prune_by_std",
     "sensitivity_sweep",
     "sparsity",
+    "KMeansResult",
+    "compression_rate",
+    "finetune_centroids",
+    "init_centroids",
+    "kmeans_1d",
+    "optimal_sse_1d",
+    "reduce_gradients",
+    "share_weights",
 ]

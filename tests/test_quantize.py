@@ -1,0 +1,171 @@
+"""Tests for eie_lab.compression.quantize: DC Fig. 3, Eq. 1, exact 1-D k-means, share_weights."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from eie_lab.compression.quantize import (
+    compression_rate,
+    finetune_centroids,
+    init_centroids,
+    kmeans_1d,
+    optimal_sse_1d,
+    reduce_gradients,
+    share_weights,
+)
+from eie_lab.errors import CompressionError
+
+# DC Fig. 3 (papers.md §2.5)
+FIG3_W = np.array([[2.09, -0.98, 1.48, 0.09], [0.05, -0.14, -1.08, 2.12],
+                   [-0.91, 1.92, 0.0, -1.03], [1.87, 0.0, 1.53, 1.49]], dtype=np.float32)
+FIG3_CODES = np.array([[3, 0, 2, 1], [1, 1, 0, 3], [0, 3, 1, 0], [3, 1, 2, 2]])
+FIG3_CODEBOOK = np.array([-1.0, 0.0, 1.5, 2.0])
+FIG3_GRAD = np.array([[-0.03, -0.01, 0.03, 0.02], [-0.01, 0.01, -0.02, 0.12],
+                      [-0.01, 0.02, 0.04, 0.01], [-0.07, -0.02, 0.01, -0.02]])
+
+
+def test_fig3_clustering_reproduced():
+    codebook, codes = share_weights(FIG3_W, 2, reserve_zero=False)
+    np.testing.assert_allclose(codebook, FIG3_CODEBOOK, atol=1e-6)
+    np.testing.assert_array_equal(codes, FIG3_CODES)
+
+
+def test_fig3_reduced_gradients_and_finetuned_centroids():
+    reduced = reduce_gradients(FIG3_CODES, FIG3_GRAD, 4)
+    np.testing.assert_allclose(reduced, [-0.03, 0.04, 0.02, 0.04], atol=1e-12)
+    tuned = finetune_centroids(FIG3_CODEBOOK, FIG3_CODES, FIG3_GRAD, lr=1.0)
+    np.testing.assert_allclose(tuned, [-0.97, -0.04, 1.48, 1.96], atol=1e-12)
+    frozen = finetune_centroids(FIG3_CODEBOOK, FIG3_CODES, FIG3_GRAD, lr=1.0, frozen=(1,))
+    assert frozen[1] == 0.0
+
+
+def test_eq1_compression_rate():
+    assert compression_rate(16, 32, 4) == pytest.approx(3.2)
+    assert compression_rate(10**6, 32, 16) == pytest.approx(32 / 4, rel=1e-3)
+
+
+def test_inits():
+    x = np.linspace(-1, 1, 1001)
+    np.testing.assert_allclose(init_centroids(x, 5, "linear"), [-1, -0.5, 0, 0.5, 1])
+    np.testing.assert_allclose(init_centroids(x, 4, "density"), [-0.75, -0.25, 0.25, 0.75],
+                               atol=1e-9)
+    r1, r2 = init_centroids(x, 6, "random", seed=3), init_centroids(x, 6, "random", seed=3)
+    np.testing.assert_array_equal(r1, r2)
+    assert np.all(np.isin(r1, x)) and np.unique(r1).size == 6 and np.all(np.diff(r1) > 0)
+    assert not np.array_equal(r1, init_centroids(x, 6, "random", seed=4))
+
+
+@settings(max_examples=40, deadline=None)
+@given(arrays(np.float64, st.integers(1, 300), elements=st.floats(-100, 100)),
+       st.integers(1, 9), st.sampled_from(["linear", "density", "random"]))
+def test_lloyd_sse_never_increases_and_labels_are_nearest(x, k, init):
+    r = kmeans_1d(x, k, init, seed=1)
+    h = r.sse_history
+    scale = 1e-9 * (1.0 + float(np.sum((x - np.median(x)) ** 2)))
+    assert np.all(np.diff(h) <= scale)
+    assert r.converged and r.n_iter == h.size - 1
+    assert np.all(np.diff(r.codebook) >= 0)
+    dist = np.abs(x[:, None] - r.codebook[None, :])
+    assert np.all(dist[np.arange(x.size), r.labels] <= dist.min(axis=1) + 1e-9)
+    assert r.sse == pytest.approx(float(np.sum((x - r.codebook[r.labels]) ** 2)), abs=scale)
+    assert r.sse >= optimal_sse_1d(x, k) - scale
+
+
+def test_equals_sklearn_at_convergence():
+    from sklearn.cluster import KMeans
+
+    rng = np.random.default_rng(0)
+    for trial in range(4):
+        x = np.concatenate([rng.normal(c, 0.3, 200) for c in (-3, -1, 0.5, 2, 4)])
+        x = x[np.abs(x) > 0.2 * trial]
+        init = init_centroids(x, 8, "linear")
+        ours = kmeans_1d(x, 8, init)
+        sk = KMeans(8, init=init.reshape(-1, 1), n_init=1, tol=0.0, max_iter=1000,
+                    algorithm="lloyd").fit(x.reshape(-1, 1))
+        assert ours.sse == pytest.approx(sk.inertia_, rel=1e-9)
+        np.testing.assert_allclose(ours.codebook, np.sort(sk.cluster_centers_.ravel()),
+                                   rtol=1e-9, atol=1e-12)
+
+
+def _brute_force_optimum(x, k):
+    xs = np.sort(x)
+    best = np.inf
+    for cuts in itertools.combinations(range(1, xs.size), min(k, xs.size) - 1):
+        parts = np.split(xs, cuts)
+        best = min(best, sum(float(np.sum((p - p.mean()) ** 2)) for p in parts))
+    return best
+
+
+@settings(max_examples=30, deadline=None)
+@given(arrays(np.float64, st.integers(1, 9), elements=st.floats(-10, 10)), st.integers(1, 4))
+def test_optimal_sse_matches_brute_force(x, k):
+    assert optimal_sse_1d(x, k) == pytest.approx(_brute_force_optimum(x, k), abs=1e-9)
+
+
+def test_lloyd_gets_close_to_optimum_on_a_pruned_layer():
+    rng = np.random.default_rng(5)
+    w = rng.normal(0, 0.02, 200_000)
+    w = w[np.abs(w) > np.quantile(np.abs(w), 0.91)].astype(np.float32)
+    r = kmeans_1d(w, 15)
+    assert r.sse <= 1.005 * optimal_sse_1d(w, 15)
+    assert r.labels.shape == w.shape
+
+
+def test_share_weights_reserves_code_zero_for_exact_zeros():
+    rng = np.random.default_rng(2)
+    w = rng.normal(0, 1, (40, 30)).astype(np.float32)
+    w[np.abs(w) < 1.0] = 0.0
+    codebook, codes = share_weights(w, 4)
+    assert codebook.dtype == np.float32 and codebook.shape == (16,) and codebook[0] == 0.0
+    assert codes.dtype == np.uint8 and codes.shape == w.shape
+    np.testing.assert_array_equal(codes == 0, w == 0)
+    assert np.all(np.diff(codebook[1:]) > 0)
+    assert np.abs(codebook[codes] - w).max() < 0.5
+    cb16, codes16 = share_weights(w, 9)
+    assert codes16.dtype == np.uint16 and cb16.shape == (512,)
+
+
+def test_share_weights_with_mask_and_all_zero_layer():
+    w = np.array([[0.0, 1.0], [2.0, 3.0]])
+    mask = np.array([[True, False], [True, True]])
+    cb, codes = share_weights(w, 2, mask=mask)
+    assert codes[0, 1] == 0 and codes[0, 0] != 0  # a kept weight that is 0.0 is still clustered
+    cb, codes = share_weights(np.zeros((3, 3)), 4)
+    assert not codes.any() and not cb.any()
+    cb, codes = share_weights(w, 1, reserve_zero=False, mask=mask)
+    assert cb[codes[0, 1]] == cb[np.argmin(np.abs(cb))]
+
+
+def test_share_weights_inits_are_deterministic():
+    rng = np.random.default_rng(3)
+    w = rng.laplace(0, 1, 5000)
+    for init in ("linear", "density", "random"):
+        a, b = share_weights(w, 3, init=init, seed=7), share_weights(w, 3, init=init, seed=7)
+        np.testing.assert_array_equal(a[0], b[0])
+        np.testing.assert_array_equal(a[1], b[1])
+
+
+@pytest.mark.parametrize("call", [
+    lambda: kmeans_1d(np.array([1.0, np.nan]), 2),
+    lambda: kmeans_1d(np.array([1.0, np.inf]), 2),
+    lambda: kmeans_1d(np.array([]), 2),
+    lambda: kmeans_1d(np.ones(3), 0),
+    lambda: kmeans_1d(np.ones(3), 2, init=np.array([1.0])),
+    lambda: init_centroids(np.ones(3), 2, "kmeans++"),
+    lambda: share_weights(np.ones(3), 0),
+    lambda: share_weights(np.ones(3), 17),
+    lambda: share_weights(np.ones(3), 2, mask=np.ones(2, bool)),
+    lambda: reduce_gradients(np.array([0, 4]), np.ones(2), 4),
+    lambda: reduce_gradients(np.array([0, 1]), np.ones(3), 4),
+    lambda: compression_rate(0, 32, 4),
+    lambda: optimal_sse_1d(np.array([1.0]), 0),
+])
+def test_bad_inputs_raise(call):
+    with pytest.raises(CompressionError):
+        call()
