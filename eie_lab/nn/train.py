@@ -15,9 +15,9 @@ Examples
 >>> x = (0.1 * rng.random((256, 784))).astype(np.float32)
 >>> x[np.arange(256), y] += 1.0
 >>> net = lenet300(seed=0)
->>> hist = train(net, x, y, epochs=2, batch_size=64, lr=0.05, seed=0)
+>>> hist = train(net, x, y, epochs=5, batch_size=32, lr=0.1, seed=0)
 >>> len(hist.loss)
-2
+5
 >>> evaluate(net, x, y) < 0.1
 True
 """
