@@ -120,6 +120,7 @@ def test_read_idx_wider_types(tmp_path):
     (bytes([0, 0, 8, 3, 0, 0]), "truncated IDX header"),
     (bytes([0, 0, 8, 1]) + (5).to_bytes(4, "big") + b"abc", "promises 5"),
     (bytes([0, 0, 8, 1]) + (2).to_bytes(4, "big") + b"abc", "holds 3 data bytes"),
+    (bytes([0, 0, 8, 4]) + b"\xff" * 16 + b"abc", "promises"),  # absurd sizes, no overflow
 ])
 def test_read_idx_bad_headers(tmp_path, data, match):
     path = tmp_path / "bad.idx"

@@ -29,6 +29,7 @@ import functools
 import gzip
 import hashlib
 import http.client
+import math
 import os
 import urllib.request
 import zlib
@@ -84,7 +85,7 @@ def _parse_idx(data: bytes, name: str) -> np.ndarray:
         raise DataError(fail_message("file", name, f"has a truncated IDX header (ndim={ndim})",
                                      "delete it and download it again"))
     shape = tuple(int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
-    expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    expected = math.prod(shape) * dtype.itemsize  # Python ints: no overflow on a bogus header
     if len(data) - start != expected:
         raise DataError(fail_message(
             "file", name, f"holds {len(data) - start} data bytes but its header {shape} "
@@ -158,10 +159,6 @@ def find_mnist_files(folder: str | os.PathLike[str]) -> dict[str, Path | None]:
     return {stem: _find_file(Path(folder), stem) for stem in _STEMS}
 
 
-def _complete(folder: Path) -> bool:
-    return all(p is not None for p in find_mnist_files(folder).values())
-
-
 def mnist_search_paths() -> list[Path]:
     """The folders :func:`locate_mnist` looks in, in order.
 
@@ -193,7 +190,7 @@ def locate_mnist() -> Path | None:
     True
     """
     for folder in mnist_search_paths():
-        if folder.is_dir() and _complete(folder):
+        if folder.is_dir() and None not in find_mnist_files(folder).values():
             return folder
     return None
 
@@ -213,14 +210,6 @@ def how_to_get_mnist(download_failed: bool = False) -> str:
     return (f"put the four MNIST files ({names}; gzip or raw) in a folder and set "
             f"EIE_LAB_DATA to it (or to its parent holding an mnist/ subfolder), or put them "
             f"in {cache_dir(create=False) / 'mnist'}; or {get}")
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(_CHUNK), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _fetch(url: str, target: Path, sha256: str, show: bool | None, timeout: float) -> None:
@@ -283,7 +272,7 @@ def download_mnist(dest: str | os.PathLike[str] | None = None,
     for stem in _STEMS:
         name = stem + ".gz"
         target = folder / name
-        if target.is_file() and _sha256(target) == sums[name]:
+        if target.is_file() and hashlib.sha256(target.read_bytes()).hexdigest() == sums[name]:
             continue
         errors = []
         for base in mirrors:
@@ -311,7 +300,8 @@ def load_mnist(split: str = "train", *, data_dir: str | os.PathLike[str] | None 
     data_dir : path-like, optional
         Folder holding the files; default :func:`locate_mnist`.
     download : bool
-        Download into the cache when the files are not found (default True).
+        When ``data_dir`` is None and :func:`locate_mnist` finds nothing, download into the
+        cache (default True); otherwise raise :class:`~eie_lab.errors.DataError`.
     progress : bool, optional
         Progress bar for a download; None follows ``EIE_LAB_PROGRESS``.
 
