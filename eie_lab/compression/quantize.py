@@ -17,14 +17,9 @@ Examples
 --------
 >>> import numpy as np
 >>> from eie_lab.compression.quantize import share_weights
->>> w = np.array([[0.0, 1.1, 0.9], [-1.0, 0.0, -1.2], [0.1, 0.0, 0.12]], dtype=np.float32)
->>> codebook, codes = share_weights(w, bits=2)
->>> codebook
-array([ 0.  , -1.1 ,  0.11,  1.  ], dtype=float32)
->>> codes
-array([[0, 3, 3],
-       [1, 0, 1],
-       [2, 0, 2]], dtype=uint8)
+>>> codebook, codes = share_weights(np.array([[0.0, 1.1, 0.9], [-1.0, 0.0, -1.2]]), bits=2)
+>>> codebook, codes
+(array([ 0. , -1.2, -1. ,  1. ], dtype=float32), array([[0, 3, 3], [2, 0, 1]], dtype=uint8))
 """
 
 from __future__ import annotations
@@ -107,17 +102,15 @@ class KMeansResult:
     Attributes
     ----------
     codebook : ndarray, float64, shape (k,)
-        Final centroids, sorted ascending (a cluster that became empty keeps its centroid).
+        Final centroids, sorted ascending.
     labels : ndarray, int64, shape of x
         Index of each point's centroid.
     sse : float
         Sum of squared distances of the points to their centroids.
-    n_iter : int
-        Number of centroid updates.
+    n_iter, converged : int, bool
+        Number of centroid updates; whether the assignment stopped changing before max_iter.
     sse_history : ndarray
         SSE before each update and after the last one (length ``n_iter + 1``).
-    converged : bool
-        True when the assignment stopped changing before ``max_iter``.
     """
 
     codebook: np.ndarray
@@ -142,13 +135,11 @@ def kmeans_1d(x: np.ndarray, k: int, init: str | np.ndarray = "linear", *, max_i
     x : ndarray
         Values to cluster (any shape, finite).
     k : int
-        Number of clusters.
+        Number of clusters (>= 1).
     init : str or ndarray
         One of :data:`INITS` or an explicit array of ``k`` starting centroids.
-    max_iter : int
-        Upper bound on the number of updates.
-    seed : int
-        Seed for the ``"random"`` initialisation.
+    max_iter, seed : int
+        Upper bound on the number of updates; seed for the ``"random"`` initialisation.
 
     Returns
     -------
@@ -189,12 +180,11 @@ def kmeans_1d(x: np.ndarray, k: int, init: str | np.ndarray = "linear", *, max_i
     history = [sse_of(b, c)]
     n_iter, converged = 0, False
     while n_iter < max_iter:
-        n = np.diff(b)
-        sums = np.diff(cs[b])
+        n, sums = np.diff(b), np.diff(cs[b])
         c = np.where(n > 0, sums / np.maximum(n, 1), c)
         empty = np.flatnonzero(n == 0)
         if empty.size:
-            c = _relocate(c, empty, b, n, sums, cs, xs)
+            c = _relocate(c, empty, b, n, sums, xs)
         n_iter += 1
         new_b = bounds(c)
         history.append(sse_of(new_b, c))
@@ -215,8 +205,7 @@ def kmeans_1d(x: np.ndarray, k: int, init: str | np.ndarray = "linear", *, max_i
                         np.array(history), converged)
 
 
-def _relocate(c: np.ndarray, empty: np.ndarray, b: np.ndarray, n: np.ndarray, sums: np.ndarray,
-              cs: np.ndarray, xs: np.ndarray) -> np.ndarray:
+def _relocate(c, empty, b, n, sums, xs):
     """Move each empty centroid onto the farthest point of the worst cluster (sklearn's rule)."""
     mean = sums / np.maximum(n, 1)
     # SSE of each cluster about its mean (direct sums: relocations are rare)
@@ -253,10 +242,8 @@ def share_weights(w: np.ndarray, bits: int, *, reserve_zero: bool = True, init: 
     mask : ndarray of bool, optional
         Kept weights (``True``). Default: ``w != 0`` when ``reserve_zero``, else all weights.
         Weights outside the mask get code 0 (``reserve_zero``) or the code nearest 0.0.
-    seed : int
-        Seed for ``init="random"``.
-    max_iter : int
-        Bound on Lloyd iterations.
+    seed, max_iter : int
+        Seed for ``init="random"``; bound on Lloyd iterations.
 
     Returns
     -------
