@@ -1,0 +1,210 @@
+"""Turn solution notebooks into student exercises, exactly as nbgrader's ``generate_assignment``.
+
+The solution notebooks in ``solutions/`` are the single source. A release (the exercise a
+student gets) is derived from one by the same steps nbgrader takes (``LockCells`` →
+``ClearSolutions`` → ``ClearOutput`` → ``ClearHiddenTests``):
+
+* every ``### BEGIN SOLUTION`` … ``### END SOLUTION`` region becomes ``# YOUR CODE HERE`` +
+  ``raise NotImplementedError()`` at the indentation of the ``BEGIN`` line (``YOUR ANSWER HERE``
+  in markdown); a solution cell without a region is replaced whole;
+* ``### BEGIN HIDDEN TESTS`` … ``### END HIDDEN TESTS`` regions are removed;
+* outputs and execution counts are cleared;
+* solution cells get ``deletable: false``; test and read-only cells also ``editable: false``.
+
+Examples
+--------
+>>> from eie_lab.grading.assign import clear_solutions, strip_hidden_tests
+>>> print(clear_solutions("def f(x):\\n    ### BEGIN SOLUTION\\n    return 2 * x\\n"
+...                       "    ### END SOLUTION"))
+def f(x):
+    # YOUR CODE HERE
+    raise NotImplementedError()
+>>> print(strip_hidden_tests("check(f)\\n### BEGIN HIDDEN TESTS\\ncheck(f, hidden=True)\\n"
+...                          "### END HIDDEN TESTS"))
+check(f)
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import nbformat
+
+from eie_lab.errors import GradingError, fail_message
+from eie_lab.grading.notebook_io import (
+    copy_notebook,
+    is_grade,
+    is_locked,
+    is_solution,
+    metadata_problems,
+    notebook_bytes,
+    read_notebook,
+    write_notebook,
+)
+
+__all__ = [
+    "CODE_STUB",
+    "TEXT_STUB",
+    "clear_solutions",
+    "strip_hidden_tests",
+    "release_notebook",
+    "generate_assignment",
+    "assign_all",
+    "stale_exercises",
+    "source_notebooks",
+    "find_source",
+    "default_source_dir",
+    "default_exercise_dir",
+]
+
+CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
+TEXT_STUB = "YOUR ANSWER HERE"
+BEGIN_SOLUTION, END_SOLUTION = "BEGIN SOLUTION", "END SOLUTION"
+BEGIN_HIDDEN, END_HIDDEN = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
+
+
+def _regions(source: str, begin: str, end: str, stub: str | None) -> tuple[str, bool]:
+    out: list[str] = []
+    inside = found = False
+    for line in source.split("\n"):
+        if begin in line:
+            if inside:
+                raise GradingError(f"nested '{begin}' regions in cell:\n{source}")
+            inside = found = True
+            if stub is not None:
+                indent = re.match(r"\s*", line).group(0)
+                out.extend(indent + s for s in stub.split("\n"))
+        elif end in line:
+            inside = False
+        elif not inside:
+            out.append(line)
+    if inside:
+        raise GradingError(f"'{begin}' without '{end}' in cell:\n{source}")
+    return "\n".join(out), found
+
+
+def clear_solutions(source: str, cell_type: str = "code") -> str:
+    """Replace every solution region of ``source`` by the code (or markdown) stub."""
+    return _regions(source, BEGIN_SOLUTION, END_SOLUTION,
+                    CODE_STUB if cell_type == "code" else TEXT_STUB)[0]
+
+
+def strip_hidden_tests(source: str) -> str:
+    """Remove every hidden-test region (delimiter lines included) from ``source``."""
+    return _regions(source, BEGIN_HIDDEN, END_HIDDEN, None)[0]
+
+
+def release_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The student version of a source notebook (a new notebook; ``nb`` is unchanged).
+
+    Raises
+    ------
+    GradingError
+        When the metadata breaks nbgrader's schema, or a solution / hidden-test region sits in a
+        cell not marked as a solution / grade cell (nbgrader refuses those too).
+    """
+    problems = metadata_problems(nb)
+    if problems:
+        raise GradingError("invalid nbgrader metadata:\n  " + "\n  ".join(problems))
+    out = copy_notebook(nb)
+    out.metadata.pop("celltoolbar", None)
+    for index, cell in enumerate(out.cells):
+        if is_solution(cell) and is_grade(cell):
+            cell.metadata["deletable"] = False
+        elif is_solution(cell):
+            cell.metadata["deletable"] = False
+        elif is_grade(cell) or is_locked(cell):
+            cell.metadata["deletable"] = False
+            cell.metadata["editable"] = False
+        source, replaced = _regions(cell.source, BEGIN_SOLUTION, END_SOLUTION,
+                                    CODE_STUB if cell.cell_type == "code" else TEXT_STUB)
+        if replaced and not is_solution(cell):
+            raise GradingError(f"cell {index}: solution region in a cell not marked solution")
+        if is_solution(cell) and not replaced:
+            source = CODE_STUB if cell.cell_type == "code" else TEXT_STUB
+        source, removed = _regions(source, BEGIN_HIDDEN, END_HIDDEN, None)
+        if removed and not is_grade(cell):
+            raise GradingError(f"cell {index}: hidden tests in a cell not marked grade")
+        cell.source = source
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+    return out
+
+
+def generate_assignment(source: str | Path, dest: str | Path) -> Path:
+    """Write the release of the source notebook ``source`` to ``dest``; returns ``dest``."""
+    return write_notebook(release_notebook(read_notebook(source)), dest)
+
+
+def source_notebooks(source_dir: str | Path) -> list[Path]:
+    """The assignment notebooks in ``source_dir`` (``*.ipynb``, sorted, checkpoints skipped)."""
+    folder = Path(source_dir)
+    if not folder.is_dir():
+        raise GradingError(fail_message("source_dir", str(folder), "is not a folder",
+                                        "pass the folder that holds the solution notebooks"))
+    return sorted(p for p in folder.glob("*.ipynb") if not p.name.startswith("."))
+
+
+def assign_all(source_dir: str | Path, dest_dir: str | Path) -> list[Path]:
+    """Generate every exercise of ``source_dir`` into ``dest_dir``; returns the written paths."""
+    return [generate_assignment(src, Path(dest_dir) / src.name)
+            for src in source_notebooks(source_dir)]
+
+
+def stale_exercises(source_dir: str | Path, dest_dir: str | Path) -> list[str]:
+    """Names of exercises in ``dest_dir`` that differ from what :func:`assign_all` would write.
+
+    Missing files and exercises without a source are reported too; an empty list means the
+    committed exercises are up to date.
+    """
+    stale = []
+    sources = source_notebooks(source_dir)
+    for src in sources:
+        dest = Path(dest_dir) / src.name
+        want = notebook_bytes(release_notebook(read_notebook(src)))
+        if not dest.is_file():
+            stale.append(f"{src.name} (missing)")
+        elif dest.read_bytes() != want:
+            stale.append(f"{src.name} (differs)")
+    names = {s.name for s in sources}
+    if Path(dest_dir).is_dir():
+        stale += [f"{p.name} (no source)" for p in sorted(Path(dest_dir).glob("*.ipynb"))
+                  if p.name not in names]
+    return stale
+
+
+def _repo_dir(name: str) -> Path:
+    here = Path.cwd() / name
+    if here.is_dir():
+        return here
+    return Path(__file__).resolve().parents[2] / name
+
+
+def default_source_dir() -> Path:
+    """``$EIE_LAB_SOLUTIONS``, else ``./solutions``, else the repository's ``solutions/``."""
+    env = os.environ.get("EIE_LAB_SOLUTIONS")
+    return Path(env) if env else _repo_dir("solutions")
+
+
+def default_exercise_dir() -> Path:
+    """``./exercises`` when present, else the repository's ``exercises/``."""
+    return _repo_dir("exercises")
+
+
+def find_source(assignment: str, source_dir: str | Path | None = None) -> Path:
+    """Resolve ``assignment`` ("ex03", "ex03_huffman" or a path) to its source notebook."""
+    path = Path(assignment)
+    if path.suffix == ".ipynb" and path.is_file():
+        return path
+    folder = Path(source_dir) if source_dir is not None else default_source_dir()
+    names = [p for p in source_notebooks(folder)
+             if p.stem == assignment or p.stem.startswith(assignment + "_")]
+    if len(names) != 1:
+        known = ", ".join(p.stem for p in source_notebooks(folder)) or "none"
+        raise GradingError(fail_message("assignment", assignment,
+                                        f"matches {len(names)} notebooks in {folder}",
+                                        f"use one of: {known}"))
+    return names[0]

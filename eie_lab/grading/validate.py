@@ -1,0 +1,76 @@
+"""Prove an assignment is gradable: the solution earns full marks, the stub earns nothing.
+
+For each source notebook :func:`validate_assignment` checks the nbgrader metadata, grades the
+solution itself (every graded cell must pass) and grades the generated exercise as submitted
+untouched (every graded cell must fail: no test may pass on an unsolved exercise). All notebooks
+run in parallel processes.
+
+Examples
+--------
+>>> from eie_lab.grading.validate import ValidationReport
+>>> ValidationReport("ex00", 10.0, 10.0, 0.0).ok
+True
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from eie_lab.grading.assign import generate_assignment
+from eie_lab.grading.autograde import SubmissionResult, grade_many
+from eie_lab.grading.notebook_io import metadata_problems, read_notebook
+
+__all__ = ["ValidationReport", "validate_assignment", "validate_many"]
+
+
+@dataclass
+class ValidationReport:
+    """The outcome of validating one assignment."""
+
+    assignment: str
+    max_score: float
+    solution_score: float
+    stub_score: float
+    problems: list[str] = field(default_factory=list)
+    solution: SubmissionResult | None = None
+    stub: SubmissionResult | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when the solution earns full marks, the stub none, and no problem was found."""
+        return (not self.problems and self.max_score > 0
+                and self.solution_score == self.max_score and self.stub_score == 0)
+
+
+def validate_many(sources: list[str | Path], *, jobs: int | None = None,
+                  timeout: float = 30.0) -> list[ValidationReport]:
+    """Validate several source notebooks (solutions and stubs all graded in one pool)."""
+    reports = []
+    with tempfile.TemporaryDirectory(prefix="eie-lab-validate-") as tmp:
+        tasks = []
+        for src in map(Path, sources):
+            stub = generate_assignment(src, Path(tmp) / src.stem / "stub.ipynb")
+            tasks += [(str(src), str(src), "solution"), (str(stub), str(src), "stub")]
+        results = grade_many(tasks, jobs=jobs, timeout=timeout)
+    for i, src in enumerate(map(Path, sources)):
+        sol, stub = results[2 * i], results[2 * i + 1]
+        problems = metadata_problems(read_notebook(src))
+        for r, want in ((sol, "pass"), (stub, "fail")):
+            if r.error:
+                problems.append(f"{r.student}: {r.error}")
+            for c in r.cells:
+                if want == "pass" and c.points != c.max_points:
+                    problems.append(f"solution loses points in '{c.grade_id}': {c.message}")
+                if want == "fail" and c.points != 0:
+                    problems.append(f"stub earns points in '{c.grade_id}' (a test passes on "
+                                    "the unsolved exercise)")
+        reports.append(ValidationReport(src.stem, sol.max_score, sol.score, stub.score,
+                                        problems, sol, stub))
+    return reports
+
+
+def validate_assignment(source: str | Path, *, timeout: float = 30.0) -> ValidationReport:
+    """Validate one source notebook; see the module docstring."""
+    return validate_many([source], jobs=2, timeout=timeout)[0]
