@@ -48,10 +48,9 @@ __all__ = [
 INITS = ("linear", "density", "random")
 
 
-def _check_k(k: object) -> int:
+def _check_k(k: object, name: str = "k") -> int:
     if not (isinstance(k, int | np.integer) and k >= 1):
-        raise CompressionError(fail_message("k", k, "must be an int >= 1",
-                                            "use k = 2**bits, e.g. 16 for 4-bit codes"))
+        raise CompressionError(fail_message(name, k, "must be an int >= 1", "e.g. k = 2**bits"))
     return int(k)
 
 
@@ -128,7 +127,8 @@ def kmeans_1d(x: np.ndarray, k: int, init: str | np.ndarray = "linear", *, max_i
     Ties (a point exactly on a midpoint) go to the lower centroid, as in scikit-learn. A cluster
     that becomes empty is moved, like scikit-learn does, onto the point farthest from its mean in
     the cluster with the largest SSE (so no centroid is wasted, e.g. one that linear
-    initialisation put into the gap left by pruning); this never increases the SSE.
+    initialisation put into the gap left by pruning); this never increases the SSE. Iterations
+    stop when the assignment no longer changes (or the SSE stops falling at float resolution).
 
     Parameters
     ----------
@@ -188,10 +188,10 @@ def kmeans_1d(x: np.ndarray, k: int, init: str | np.ndarray = "linear", *, max_i
         n_iter += 1
         new_b = bounds(c)
         history.append(sse_of(new_b, c))
-        if np.array_equal(new_b, b):
-            converged = True
+        stalled = history[-1] >= history[-2]  # no progress at floating-point resolution
+        b, converged = new_b, np.array_equal(new_b, b) or stalled
+        if converged:
             break
-        b = new_b
     codebook = c + shift
     mid = (codebook[:-1] + codebook[1:]) / 2.0
     if arr.dtype == np.float32:  # exact: x > m  <=>  x > (largest float32 <= m)
@@ -330,8 +330,7 @@ def finetune_centroids(codebook: np.ndarray, codes: np.ndarray, grad: np.ndarray
     ...                    lr=0.1, frozen=(0,))
     array([0. , 0.9])
     """
-    cb = np.asarray(codebook)
-    step = float(lr) * reduce_gradients(codes, grad, cb.size)
+    cb, step = np.asarray(codebook), float(lr) * reduce_gradients(codes, grad, np.size(codebook))
     step[list(frozen)] = 0.0
     return (cb.astype(np.float64) - step).astype(cb.dtype)
 
@@ -344,9 +343,7 @@ def compression_rate(n: int, b: int, k: int) -> float:
     >>> compression_rate(16, 32, 4)  # DC Fig. 3
     3.2
     """
-    for name, v in (("n", n), ("b", b), ("k", k)):
-        if not (isinstance(v, int | np.integer) and v >= 1):
-            raise CompressionError(fail_message(name, v, "must be an int >= 1"))
+    n, b, k = (_check_k(v) for v in (n, b, k))
     return float(n * b / (n * np.log2(k) + k * b))
 
 
@@ -381,8 +378,7 @@ def optimal_sse_1d(x: np.ndarray, k: int) -> float:
     for _ in range(1, min(k, n)):
         cur = np.empty_like(prev)
         cur[0] = 0.0
-        lo, hi = np.array([1]), np.array([n])
-        olo, ohi = np.array([0]), np.array([n])
+        lo, hi, olo, ohi = np.array([1]), np.array([n]), np.array([0]), np.array([n])
         while lo.size:
             mid = (lo + hi) // 2
             top = np.minimum(mid, ohi)
