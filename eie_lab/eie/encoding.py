@@ -1,0 +1,395 @@
+"""Interleaved CSC encoding of a weight matrix over the EIE PE array ([EIE §III-B], design §3).
+
+Row i of W (m x n, rows are outputs) lives in PE ``i % N`` at local row ``i // N``. Each PE keeps
+its slice of every column as entries (v, z): v is the 4-bit codebook index, z the number of zero
+local rows before the entry (counted from the previous entry of the column in that PE, or from
+local row 0). While z > zmax a padding entry (v=0, z=zmax) is emitted and z shrinks by zmax + 1.
+``p[k][j]`` is the first entry of column j in PE k; ``e[k][j] = p[k][j+1] - p[k][j]``.
+
+Everything is vectorised: one ``np.nonzero`` over the codes, one stable sort by PE, and
+``np.repeat`` to insert the padding entries.
+
+Examples
+--------
+The paper's padding fixture (a 23-row column on one PE) [EIE §III-B]:
+
+>>> import numpy as np
+>>> from eie_lab.eie import EIEConfig, encode
+>>> col = np.array([0, 0, 1, 2] + [0] * 18 + [3], dtype=float).reshape(-1, 1)
+>>> cb = np.array([0.0, 1, 2, 3] + [0.0] * 12)
+>>> layer = encode(col, EIEConfig(n_pe=1), codebook=cb, codes=col.astype(int))
+>>> layer.v[0].tolist(), layer.z[0].tolist(), layer.p[0].tolist()
+([1, 2, 0, 3], [2, 0, 15, 2], [0, 4])
+>>> bool(np.array_equal(layer.decode(), col))
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from eie_lab.eie.config import EIEConfig
+from eie_lab.errors import EncodingError, fail_message
+
+__all__ = ["EncodedLayer", "encode", "encode_coo", "check_matrix", "quantize_to_codebook"]
+
+
+@dataclass(frozen=True, eq=False)
+class EncodedLayer:
+    """One layer stored as interleaved CSC over ``config.n_pe`` PEs.
+
+    Attributes
+    ----------
+    shape : tuple of int
+        (m, n): outputs x inputs.
+    config : EIEConfig
+        The configuration it was encoded for (n_pe, index_bits, weight_bits, ...).
+    codebook : numpy.ndarray
+        (2**weight_bits,) float64 shared weights; ``codebook[0] == 0.0``.
+    v, z : list of numpy.ndarray
+        Per PE, the weight indices and relative row indices (padding included), int64.
+    p : numpy.ndarray
+        (n_pe, n + 1) int64 column pointers.
+    e : numpy.ndarray
+        (n_pe, n) int64 entries per column and PE, padding included.
+    e_real : numpy.ndarray
+        (n_pe, n) int64 non-padding entries per column and PE.
+    """
+
+    shape: tuple[int, int]
+    config: EIEConfig
+    codebook: np.ndarray
+    v: list[np.ndarray]
+    z: list[np.ndarray]
+    p: np.ndarray
+    e: np.ndarray
+    e_real: np.ndarray
+    # CSC of the real entries (column-major order) for the functional model: (n+1,), (nnz,), (nnz,)
+    csc_ptr: np.ndarray = field(repr=False)
+    csc_rows: np.ndarray = field(repr=False)
+    csc_codes: np.ndarray = field(repr=False)
+
+    @property
+    def n_pe(self) -> int:
+        """Number of PEs the layer is spread over."""
+        return self.config.n_pe
+
+    @property
+    def nnz(self) -> int:
+        """Number of real (non-padding) stored entries."""
+        return int(self.csc_rows.size)
+
+    @property
+    def n_entries(self) -> np.ndarray:
+        """(n_pe,) stored entries per PE, padding included."""
+        return self.p[:, -1].copy()
+
+    @property
+    def n_padding(self) -> int:
+        """Total padding entries over all PEs."""
+        return int(self.p[:, -1].sum()) - self.nnz
+
+    @property
+    def spmat_bits(self) -> np.ndarray:
+        """(n_pe,) spmat SRAM bits used per PE: entries x (weight_bits + index_bits)."""
+        return self.n_entries * self.config.entry_bits
+
+    @property
+    def ptr_bits(self) -> np.ndarray:
+        """(n_pe,) pointer SRAM bits used per PE: (n + 1) pointers x pointer_bits."""
+        return np.full(self.n_pe, (self.shape[1] + 1) * self.config.pointer_bits, dtype=np.int64)
+
+    def sram_report(self) -> dict[str, object]:
+        """Per-PE SRAM use against the paper's 128 KB spmat / 32 KB pointer budget ([EIE §VI]).
+
+        Returns
+        -------
+        dict
+            ``spmat_bits_max``, ``ptr_bits_max`` (ints, worst PE), the capacities in bits,
+            ``fits_spmat``, ``fits_ptr``, ``fits`` (bools) and ``pointer_overflow`` (True when a
+            pointer value exceeds what ``pointer_bits`` can address).
+        """
+        cfg = self.config
+        spmat_max = int(self.spmat_bits.max())
+        ptr_max = int(self.ptr_bits.max())
+        spmat_cap = 8 * cfg.spmat_sram_bytes
+        ptr_cap = 8 * cfg.ptr_sram_bytes
+        overflow = int(self.p[:, -1].max()) >= (1 << cfg.pointer_bits)
+        return {
+            "spmat_bits_max": spmat_max,
+            "ptr_bits_max": ptr_max,
+            "spmat_bits_capacity": spmat_cap,
+            "ptr_bits_capacity": ptr_cap,
+            "fits_spmat": spmat_max <= spmat_cap,
+            "fits_ptr": ptr_max <= ptr_cap,
+            "fits": spmat_max <= spmat_cap and ptr_max <= ptr_cap,
+            "pointer_overflow": bool(overflow),
+        }
+
+    def decode(self) -> np.ndarray:
+        """Rebuild the quantised dense matrix from the per-PE v, z, p arrays (exact).
+
+        Returns
+        -------
+        numpy.ndarray
+            (m, n) float64, ``codebook[code]`` where a weight is stored and 0 elsewhere.
+        """
+        m, n = self.shape
+        n_pe = self.n_pe
+        out = np.zeros((m, n), dtype=np.float64)
+        for k in range(n_pe):
+            v, z, p = self.v[k], self.z[k], self.p[k]
+            if v.size == 0:
+                continue
+            cols = np.repeat(np.arange(n), np.diff(p))  # column of each entry
+            steps = np.cumsum(z + 1)  # running sum of (z + 1) over the PE's whole stream
+            starts = np.concatenate(([0], steps))[p[:-1]]  # running sum before each column
+            local = steps - starts[cols] - 1  # local row = sum of (z + 1) within column - 1
+            keep = v != 0
+            out[local[keep] * n_pe + k, cols[keep]] = self.codebook[v[keep]]
+        return out
+
+
+def check_matrix(W: object, name: str = "W") -> np.ndarray:
+    """Return ``W`` as a finite 2-D float64 array or raise :class:`EncodingError`."""
+    arr = np.asarray(W)
+    if arr.ndim != 2:
+        raise EncodingError(fail_message(f"{name}.shape", arr.shape, "must be 2-D (outputs x inputs)",
+                                         "pass a dense matrix; reshape a vector with .reshape(m, n)"))
+    if arr.shape[0] < 1 or arr.shape[1] < 1:
+        raise EncodingError(fail_message(f"{name}.shape", arr.shape, "must have at least 1 row and 1 column",
+                                         "pass a non-empty matrix"))
+    if not np.issubdtype(arr.dtype, np.number) or np.iscomplexobj(arr):
+        raise EncodingError(fail_message(f"{name}.dtype", arr.dtype, "must be real numbers",
+                                         "convert with np.asarray(W, dtype=float)"))
+    arr = arr.astype(np.float64, copy=False)
+    if not np.isfinite(arr).all():
+        raise EncodingError(fail_message(name, "array with NaN/inf", "must be finite",
+                                         "replace NaN/inf weights (np.nan_to_num) before encoding"))
+    return arr
+
+
+def quantize_to_codebook(W: np.ndarray, codebook: np.ndarray) -> np.ndarray:
+    """Codes of the nearest non-zero codebook entry for each non-zero of W; 0 for zeros.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> quantize_to_codebook(np.array([[0.0, 0.9, -2.2]]), np.array([0.0, 1.0, -2.0, 3.0])).tolist()
+    [[0, 1, 2]]
+    """
+    cb = np.asarray(codebook, dtype=np.float64)[1:]
+    order = np.argsort(cb, kind="stable")
+    srt = cb[order]
+    flat = W.ravel()
+    pos = np.clip(np.searchsorted(srt, flat), 1, max(srt.size - 1, 1))
+    if srt.size == 1:
+        nearest = np.zeros(flat.shape, dtype=np.int64)
+    else:
+        left = srt[pos - 1]
+        right = srt[pos]
+        nearest = np.where(np.abs(flat - left) <= np.abs(right - flat), pos - 1, pos)
+    codes = order[nearest] + 1
+    codes[flat == 0] = 0
+    return codes.reshape(W.shape).astype(np.int64)
+
+
+def _check_codebook(codebook: object, cfg: EIEConfig) -> np.ndarray:
+    cb = np.asarray(codebook, dtype=np.float64)
+    need = cfg.codebook_size
+    if cb.ndim != 1 or cb.size != need:
+        raise EncodingError(fail_message(
+            "codebook", f"array of shape {cb.shape}",
+            f"must have exactly 2**weight_bits = {need} entries",
+            f"pad the codebook with zeros to {need} entries or set weight_bits to match"))
+    if not np.isfinite(cb).all():
+        raise EncodingError(fail_message("codebook", cb.tolist(), "must be finite", "remove NaN/inf"))
+    if cb[0] != 0.0:
+        raise EncodingError(fail_message("codebook[0]", float(cb[0]), "must be 0.0 (code 0 = pruned weight)",
+                                         "reserve code 0 for zero, e.g. share_weights(..., reserve_zero=True)"))
+    return cb
+
+
+def _quantize(W: np.ndarray, cfg: EIEConfig, codebook, codes, seed) -> tuple[np.ndarray, np.ndarray]:
+    if codes is not None and codebook is None:
+        raise EncodingError(fail_message("codebook", None, "is needed when codes are given",
+                                         "pass codebook= together with codes="))
+    if codebook is None:
+        try:
+            from eie_lab.compression.quantize import share_weights
+        except ImportError as exc:  # pragma: no cover - only while the compressor is missing
+            raise EncodingError(fail_message("codebook", None, "weight sharing is unavailable",
+                                             "pass codebook= and codes= explicitly")) from exc
+        del seed  # share_weights' linear initialisation is deterministic
+        codebook, codes = share_weights(W, cfg.weight_bits, reserve_zero=True, init="linear")
+        cb = np.zeros(cfg.codebook_size)
+        given = np.asarray(codebook, dtype=np.float64)
+        cb[: given.size] = given
+        codebook = cb
+    cb = _check_codebook(codebook, cfg)
+    if codes is None:
+        return cb, quantize_to_codebook(W, cb)
+    c = np.asarray(codes)
+    if c.shape != W.shape:
+        raise EncodingError(fail_message("codes.shape", c.shape, f"must equal W.shape={W.shape}",
+                                         "pass the codes returned together with the codebook"))
+    if not np.issubdtype(c.dtype, np.integer):
+        if not np.issubdtype(c.dtype, np.number) or not np.all(c == np.round(c)):
+            raise EncodingError(fail_message("codes.dtype", c.dtype, "must be integers",
+                                             "pass integer codebook indices"))
+    c = c.astype(np.int64)
+    if c.size and (c.min() < 0 or c.max() >= cb.size):
+        raise EncodingError(fail_message("codes", f"range [{c.min()}, {c.max()}]",
+                                         f"must lie in [0, {cb.size - 1}]",
+                                         "raise weight_bits or re-quantise the weights"))
+    return cb, c
+
+
+def encode(W: object, config: EIEConfig | None = None, *, codebook: object = None,
+           codes: object = None, seed: int = 0) -> EncodedLayer:
+    """Quantise W and store it as interleaved CSC over the PE array.
+
+    Parameters
+    ----------
+    W : array_like
+        (m, n) dense weights, rows are outputs. Zeros are pruned weights.
+    config : EIEConfig, optional
+        Defaults to ``EIEConfig()`` (64 PEs, 4-bit v and z).
+    codebook : array_like, optional
+        (2**weight_bits,) shared weights with ``codebook[0] == 0.0``. Without ``codes``, each
+        non-zero weight gets the nearest non-zero entry. Without a codebook, weights are shared
+        by k-means (``eie_lab.compression.quantize.share_weights``).
+    codes : array_like of int, optional
+        (m, n) codebook indices; code 0 marks a pruned weight. Needs ``codebook``.
+    seed : int
+        Seed for any random step of weight sharing (the linear initialisation draws none).
+
+    Returns
+    -------
+    EncodedLayer
+
+    Raises
+    ------
+    EncodingError
+        Non-2-D or non-finite W, a codebook of the wrong size or with ``codebook[0] != 0``,
+        codes of the wrong shape or out of range.
+    """
+    cfg = EIEConfig() if config is None else config
+    if not isinstance(cfg, EIEConfig):
+        raise EncodingError(fail_message("config", type(cfg).__name__, "must be an EIEConfig",
+                                         "pass EIEConfig(...) or None"))
+    Wf = check_matrix(W)
+    cb, c = _quantize(Wf, cfg, codebook, codes, seed)
+    m, n = Wf.shape
+    cols, rows = np.nonzero(c.T)  # CSC order: by column, then row
+    return _build(m, n, rows, cols, c.T[cols, rows], cb, cfg)
+
+
+def encode_coo(shape: tuple[int, int], rows: object, cols: object, codes: object,
+               codebook: object, config: EIEConfig | None = None) -> EncodedLayer:
+    """Encode a matrix given as its stored entries (coordinate form), without a dense copy.
+
+    Parameters
+    ----------
+    shape : (int, int)
+        (m, n).
+    rows, cols, codes : array_like of int
+        Row, column and codebook index of each stored weight (any order, no duplicates);
+        entries with code 0 are dropped.
+    codebook : array_like
+        (2**weight_bits,) with ``codebook[0] == 0.0``.
+    config : EIEConfig, optional
+
+    Returns
+    -------
+    EncodedLayer
+
+    Examples
+    --------
+    >>> layer = encode_coo((4, 2), [3, 0], [1, 1], [2, 1], [0.0, 0.5, -1.0, 2.0], EIEConfig(
+    ...     n_pe=2, weight_bits=2))
+    >>> layer.decode().tolist()
+    [[0.0, 0.5], [0.0, 0.0], [0.0, 0.0], [0.0, -1.0]]
+    """
+    cfg = EIEConfig() if config is None else config
+    m, n = (int(x) for x in shape)
+    if m < 1 or n < 1:
+        raise EncodingError(fail_message("shape", shape, "must have m >= 1 and n >= 1",
+                                         "pass the dense shape (outputs, inputs)"))
+    cb = _check_codebook(codebook, cfg)
+    r = np.asarray(rows, dtype=np.int64).ravel()
+    cl = np.asarray(cols, dtype=np.int64).ravel()
+    cd = np.asarray(codes, dtype=np.int64).ravel()
+    if not r.size == cl.size == cd.size:
+        raise EncodingError(fail_message("rows/cols/codes", (r.size, cl.size, cd.size),
+                                         "must have the same length", "pass one triple per entry"))
+    if r.size and (r.min() < 0 or r.max() >= m or cl.min() < 0 or cl.max() >= n):
+        raise EncodingError(fail_message("rows/cols", "out-of-range index", f"must lie in {shape}",
+                                         "check the matrix shape"))
+    if cd.size and (cd.min() < 0 or cd.max() >= cb.size):
+        raise EncodingError(fail_message("codes", f"range [{cd.min()}, {cd.max()}]",
+                                         f"must lie in [0, {cb.size - 1}]", "raise weight_bits"))
+    if not np.all(cd):
+        keep = cd != 0
+        r, cl, cd = r[keep], cl[keep], cd[keep]
+    flat = cl * m + r  # column-major position
+    step = np.diff(flat)
+    if np.any(step <= 0):  # not yet in CSC order: sort (skipped for already-sorted input)
+        order = np.argsort(flat, kind="stable")
+        r, cl, cd, flat = r[order], cl[order], cd[order], flat[order]
+        step = np.diff(flat)
+    if np.any(step == 0):
+        raise EncodingError(fail_message("rows/cols", "duplicate (row, col)", "must be unique",
+                                         "sum duplicates before encoding"))
+    return _build(m, n, r, cl, cd, cb, cfg)
+
+
+def _build(m: int, n: int, rows: np.ndarray, cols: np.ndarray, csc_codes: np.ndarray,
+           cb: np.ndarray, cfg: EIEConfig) -> EncodedLayer:
+    """Interleave entries given in CSC order (by column, then row) over the PEs."""
+    N, span = cfg.n_pe, cfg.zmax + 1
+    csc_ptr = np.concatenate(([0], np.cumsum(np.bincount(cols, minlength=n)))).astype(np.int64)
+    # Sort by PE with a stable radix sort on a small dtype, which keeps (column, local row)
+    # order within each PE; one gather of a packed (column, row, code) key instead of four.
+    pe = rows % N
+    pe_key = pe.astype(np.uint16) if N <= np.iinfo(np.uint16).max else pe
+    order = np.argsort(pe_key, kind="stable")
+    C = cb.size
+    packed = ((cols * m + rows) * C + csc_codes)[order]
+    code_s = packed % C
+    flat_s = packed // C
+    col_s, row_s = np.divmod(flat_s, m)
+    loc_s = row_s // N
+    pe_s = np.repeat(np.arange(N, dtype=np.int64), np.bincount(pe, minlength=N))
+    # Gap (zero local rows) before each entry, from the previous entry of the same (PE, column).
+    first = np.ones(pe_s.size, dtype=bool)
+    first[1:] = (pe_s[1:] != pe_s[:-1]) | (col_s[1:] != col_s[:-1])
+    prev = np.empty_like(loc_s)
+    prev[0:1] = -1
+    prev[1:] = loc_s[:-1]
+    gap = np.where(first, loc_s, loc_s - prev - 1)
+    n_pad = gap // span  # padding entries (0, zmax) before this entry
+    z_real = gap % span
+    reps = n_pad + 1
+    total = int(reps.sum())
+    v_all = np.zeros(total, dtype=np.int64)
+    z_all = np.full(total, cfg.zmax, dtype=np.int64)
+    pos = np.cumsum(reps) - 1  # position of each real entry after padding is inserted
+    v_all[pos] = code_s
+    z_all[pos] = z_real
+    # p from the sorted (PE, column) keys: entries before each (PE, column) boundary
+    key = pe_s * n + col_s  # sorted
+    cut = np.searchsorted(key, np.arange(N * n + 1))  # (N n + 1,) real entries before each key
+    before = np.concatenate(([0], np.cumsum(reps)))[cut]  # entries (with padding) before
+    p = (before[:-1].reshape(N, n) - before[:-1:n][:, None])
+    p = np.concatenate((p, (before[n::n] - before[:-1:n])[:, None]), axis=1).astype(np.int64)
+    e = np.diff(p, axis=1)
+    e_real = np.diff(cut).reshape(N, n).astype(np.int64)
+    bounds = np.concatenate(([0], np.cumsum(p[:, -1])))
+    v = [v_all[bounds[k]:bounds[k + 1]] for k in range(N)]
+    z = [z_all[bounds[k]:bounds[k + 1]] for k in range(N)]
+    return EncodedLayer(shape=(m, n), config=cfg, codebook=cb, v=v, z=z, p=p, e=e, e_real=e_real,
+                        csc_ptr=csc_ptr, csc_rows=rows.astype(np.int64),
+                        csc_codes=csc_codes.astype(np.int64))

@@ -1,0 +1,206 @@
+"""simulate(): dispatch to the fast (closed-form) or the cycle-stepping engine.
+
+The fast engine evaluates the timing contract (design §3) in closed form, vectorised over PEs and
+over blocks of ``fifo_depth`` items. Within a block [t0, t0 + D) every broadcast depends only on
+finish times of items before t0, so, with W_t the cumulative work of a PE,
+
+    b_t = max(b_{t0-1} + (t - t0 + 1),  max_{t0<=u<=t} (F_{u-D} + t - u))      (F = max_k f[k])
+    f_t = W_t + max(f_{t0-1} - W_{t0-1},  max_{t0<=u<=t} (b_u + L - W_{u-1}))
+
+which are running maxima (``np.maximum.accumulate``). A first pass assumes no broadcast stalls
+(b_t = t) for all items at once; the block loop only runs from the first item where that fails.
+
+Examples
+--------
+>>> import numpy as np
+>>> from eie_lab.data.layers import fig2_example
+>>> from eie_lab.eie import EIEConfig, encode, simulate
+>>> W, a = fig2_example()
+>>> layer = encode(W, EIEConfig(n_pe=4), codebook=np.arange(16.0), codes=W.astype(int))
+>>> res = simulate(layer, a)
+>>> res.cycles, res.busy.tolist()
+(9, [8, 5, 5, 4])
+>>> bool(np.allclose(res.y, W @ a))
+True
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from eie_lab.eie.config import EIEConfig
+from eie_lab.eie.encoding import EncodedLayer
+from eie_lab.eie.energy import EnergyModel
+from eie_lab.eie.functional import functional_output
+from eie_lab.eie.results import AccessCounts, SimResult, count_accesses
+from eie_lab.errors import ConfigError, EncodingError, fail_message
+
+__all__ = ["simulate", "schedule", "check_activations", "ENGINES"]
+
+ENGINES = ("fast", "cycle")
+# Fields that change the stored arrays: a layer must be re-encoded to change them.
+_ENCODING_FIELDS = ("n_pe", "weight_bits", "index_bits")
+
+
+def schedule(w: np.ndarray, fifo_depth: int, latency: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Broadcast, start and finish cycles for per-item work ``w`` (timing contract rules 4–5).
+
+    Parameters
+    ----------
+    w : numpy.ndarray
+        (n_pe, K) int64 cycles each PE spends on each item (already ``max(e, c)``).
+    fifo_depth, latency : int
+        D and L.
+
+    Returns
+    -------
+    b : (K,) int64, s : (n_pe, K) int64, f : (n_pe, K) int64
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> b, s, f = schedule(np.array([[3, 1, 1], [1, 1, 1]]), fifo_depth=1, latency=1)
+    >>> b.tolist(), f.tolist()
+    ([0, 4, 6], [[4, 6, 8], [2, 6, 8]])
+    """
+    w = np.asarray(w, dtype=np.int64)
+    N, K = w.shape
+    D, L = int(fifo_depth), int(latency)
+    if K == 0:
+        empty = np.zeros((N, 0), dtype=np.int64)
+        return np.zeros(0, dtype=np.int64), empty, empty.copy()
+    C = np.cumsum(w, axis=1)  # (N, K) work up to and including item t
+    Cm1 = C - w  # work before item t
+    # Pass 1: assume no stalls, b_t = t, all items at once.
+    b = np.arange(K, dtype=np.int64)
+    f = C + np.maximum.accumulate(b + L - Cm1, axis=1)
+    F = f.max(axis=0)
+    ok = np.ones(K, dtype=bool)
+    if K > D:
+        ok[D:] = F[:-D] <= b[D:]
+    bad = np.flatnonzero(~ok)
+    if bad.size:
+        t0 = int(bad[0])  # items before t0 are exact; redo the rest block by block
+        t0 -= t0 % D if t0 >= D else 0
+        while t0 < K:
+            t1 = min(t0 + D, K)
+            idx = np.arange(t0, t1)
+            g = np.full(t1 - t0, np.iinfo(np.int64).min // 4, dtype=np.int64)
+            has = idx >= D
+            g[has] = F[idx[has] - D]
+            if t0 == 0:
+                g[0] = 0
+                base = np.full(t1 - t0, np.iinfo(np.int64).min // 4, dtype=np.int64)
+            else:
+                base = b[t0 - 1] + (idx - t0 + 1)
+            b[t0:t1] = np.maximum(base, idx + np.maximum.accumulate(g - idx))
+            x = np.maximum.accumulate(b[t0:t1] + L - Cm1[:, t0:t1], axis=1)
+            if t0 > 0:
+                x = np.maximum(x, (f[:, t0 - 1] - Cm1[:, t0])[:, None])
+            f[:, t0:t1] = C[:, t0:t1] + x
+            F[t0:t1] = f[:, t0:t1].max(axis=0)
+            t0 = t1
+    return b, f - w, f
+
+
+def check_activations(a: object, n: int) -> np.ndarray:
+    """Return ``a`` as a finite float64 vector of length n or raise :class:`EncodingError`."""
+    arr = np.asarray(a)
+    if arr.ndim != 1 or arr.shape[0] != n:
+        raise EncodingError(fail_message("a.shape", arr.shape, f"must be ({n},) to match W's {n} columns",
+                                         "pass one activation per input column (append 1 for a bias)"))
+    if not np.issubdtype(arr.dtype, np.number) or np.iscomplexobj(arr):
+        raise EncodingError(fail_message("a.dtype", arr.dtype, "must be real numbers",
+                                         "convert with np.asarray(a, dtype=float)"))
+    arr = arr.astype(np.float64, copy=False)
+    if not np.isfinite(arr).all():
+        raise EncodingError(fail_message("a", "vector with NaN/inf", "must be finite",
+                                         "replace NaN/inf activations before simulating"))
+    return arr
+
+
+def _resolve_config(layer: EncodedLayer, config: EIEConfig | None) -> EIEConfig:
+    if config is None:
+        return layer.config
+    if not isinstance(config, EIEConfig):
+        raise ConfigError(fail_message("config", type(config).__name__, "must be an EIEConfig",
+                                       "pass EIEConfig(...) or None"))
+    for name in _ENCODING_FIELDS:
+        if getattr(config, name) != getattr(layer.config, name):
+            raise ConfigError(fail_message(
+                f"config.{name}", getattr(config, name),
+                f"must equal the layer's encoding ({name}={getattr(layer.config, name)})",
+                "re-encode the matrix with encode(W, config) to change it"))
+    return config
+
+
+def simulate(layer: EncodedLayer, a: object, config: EIEConfig | None = None,
+             engine: str = "fast", relu: bool = False, energy_model: EnergyModel | None = None
+             ) -> SimResult:
+    """Run one layer on the EIE PE array: output, cycles, access counts and energy.
+
+    Parameters
+    ----------
+    layer : EncodedLayer
+        From :func:`eie_lab.eie.encode`.
+    a : array_like
+        (n,) input activations; only the non-zeros are broadcast.
+    config : EIEConfig, optional
+        Timing/arithmetic settings (fifo_depth, latency, clock, ...); defaults to
+        ``layer.config``. n_pe, weight_bits and index_bits must match the encoding.
+    engine : {"fast", "cycle"}
+        ``"fast"`` evaluates the timing contract in closed form; ``"cycle"`` steps cycle by cycle
+        with explicit per-PE queues and records a :class:`~eie_lab.eie.trace.Trace`.
+    relu : bool
+        Apply ReLU to the output.
+    energy_model : EnergyModel, optional
+        Per-access energies; defaults to ``EnergyModel()`` (EIE Table II).
+
+    Returns
+    -------
+    SimResult
+    """
+    if not isinstance(layer, EncodedLayer):
+        raise EncodingError(fail_message("layer", type(layer).__name__, "must be an EncodedLayer",
+                                         "encode the matrix first: layer = encode(W, config)"))
+    if engine not in ENGINES:
+        raise ConfigError(fail_message("engine", engine, f"must be one of {ENGINES}",
+                                       'use engine="fast" (or "cycle" for a trace)'))
+    cfg = _resolve_config(layer, config)
+    m, n = layer.shape
+    av = check_activations(a, n)
+    columns = np.flatnonzero(av)
+    y, bound, sat = functional_output(layer, av, columns, arithmetic=cfg.arithmetic,
+                                      act_bits=cfg.act_bits, act_frac_bits=cfg.act_frac_bits,
+                                      weight_frac_bits=cfg.weight_frac_bits, relu=relu)
+    trace = None
+    if engine == "fast":
+        w = np.maximum(layer.e[:, columns], cfg.min_column_cycles)
+        b, s, f = schedule(w, cfg.fifo_depth, cfg.broadcast_latency)
+        counts = count_accesses(layer, columns)
+        busy = w.sum(axis=1)
+        stalls = int((np.diff(b) - 1).sum()) if b.size else 0
+    else:
+        from eie_lab.eie.cycle import run_cycles
+
+        run = run_cycles(layer, av, columns, cfg)
+        b, s, f, counts, busy, stalls, trace = (run.b, run.s, run.f, run.counts, run.busy,
+                                                run.stalls, run.trace)
+    return _finish(layer, cfg, engine, y, bound, sat, columns, b, s, f, counts, busy, stalls,
+                   trace, energy_model)
+
+
+def _finish(layer: EncodedLayer, cfg: EIEConfig, engine: str, y, bound, sat, columns, b, s, f,
+            counts: AccessCounts, busy, stalls, trace, energy_model) -> SimResult:
+    K = int(columns.size)
+    cycles = 0 if K == 0 else int(max(int(f[:, -1].max()), int(b[-1]) + cfg.broadcast_latency))
+    total_busy = int(busy.sum())
+    eff = total_busy / (cfg.n_pe * cycles) if cycles else 0.0
+    real = counts.real_macs / counts.macs if counts.macs else 1.0
+    model = EnergyModel() if energy_model is None else energy_model
+    energy = model.energy(counts, cycles, cfg.n_pe, cfg.clock_mhz)
+    return SimResult(cycles=cycles, y=y, busy=busy.astype(np.int64), load_efficiency=float(eff),
+                     real_work=float(real), broadcast_stalls=int(stalls),
+                     time_us=cycles / float(cfg.clock_mhz), counts=counts, energy=energy,
+                     columns=columns, b=b, s=s, f=f, config=cfg, engine=engine,
+                     y_error_bound=bound, saturations=int(sat), trace=trace)

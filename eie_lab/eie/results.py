@@ -1,0 +1,180 @@
+"""What a simulation returns: :class:`SimResult` and its :class:`AccessCounts`.
+
+Both engines fill the same fields; the test-suite checks they agree exactly. Counts are Python
+ints so reports print cleanly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from eie_lab.eie.config import EIEConfig
+
+if TYPE_CHECKING:  # pragma: no cover
+    from eie_lab.eie.encoding import EncodedLayer
+    from eie_lab.eie.energy import EnergyBreakdown
+    from eie_lab.eie.trace import Trace
+
+__all__ = ["AccessCounts", "SimResult", "count_accesses"]
+
+
+@dataclass(frozen=True)
+class AccessCounts:
+    """Accesses made by the whole PE array during one layer.
+
+    Attributes
+    ----------
+    broadcasts : int
+        Non-zero activations broadcast by the CCU (K).
+    queue_pushes : int
+        Activation-queue writes: every broadcast enters every PE's queue (N x K); each is popped
+        once, so pops equal pushes.
+    pointer_reads : int
+        Pointer words read: p_j and p_{j+1} for every (PE, item), from the even/odd banks in one
+        cycle ([EIE §IV]) -> 2 x N x K.
+    spmat_reads : int
+        Spmat SRAM rows read (``spmat_width_bits`` wide, 8 entries by default). A PE streaming the
+        entries p_j … p_{j+1}-1 reads every row they touch once per item; empty columns read none.
+    macs : int
+        Entries processed (one multiply-accumulate each), padding included.
+    real_macs : int
+        Entries processed that are real weights (macs minus padding).
+    padding_entries : int
+        Padding entries processed (``macs - real_macs``).
+    act_reads : int
+        Activation register reads: n source activations scanned by the LNZD tree plus one
+        destination (accumulator) read per MAC.
+    act_writes : int
+        Activation register writes: one destination (accumulator) write per MAC.
+    act_batches : int
+        Activation-SRAM batches: ceil(max(n, m) / (N x act_regfile_entries)), 1 when the vectors
+        fit the register files (> 1 needs the 2 KB activation SRAM, [EIE §IV]).
+    """
+
+    broadcasts: int
+    queue_pushes: int
+    pointer_reads: int
+    spmat_reads: int
+    macs: int
+    real_macs: int
+    padding_entries: int
+    act_reads: int
+    act_writes: int
+    act_batches: int
+
+    def as_dict(self) -> dict[str, int]:
+        """The counts as a plain dict of ints."""
+        return asdict(self)
+
+
+def count_accesses(layer: EncodedLayer, columns: np.ndarray) -> AccessCounts:
+    """Access counts for broadcasting ``columns`` (in order) to the PE array, computed in bulk.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from eie_lab.data.layers import fig2_example
+    >>> from eie_lab.eie import EIEConfig, encode
+    >>> W, a = fig2_example()
+    >>> layer = encode(W, EIEConfig(n_pe=4), codebook=np.arange(16.0), codes=W.astype(int))
+    >>> c = count_accesses(layer, np.flatnonzero(a))
+    >>> c.broadcasts, c.pointer_reads, c.macs
+    (4, 32, 21)
+    """
+    cfg = layer.config
+    m, n = layer.shape
+    N, K = cfg.n_pe, int(columns.size)
+    start = layer.p[:, columns]  # (N, K)
+    end = layer.p[:, columns + 1]
+    nonempty = end > start
+    per = cfg.entries_per_row
+    rows = np.where(nonempty, (end - 1) // per - start // per + 1, 0)
+    macs = int((end - start).sum())
+    real = int(layer.e_real[:, columns].sum())
+    batches = -(-max(n, m) // (N * cfg.act_regfile_entries))
+    return AccessCounts(broadcasts=K, queue_pushes=N * K, pointer_reads=2 * N * K,
+                        spmat_reads=int(rows.sum()), macs=macs, real_macs=real,
+                        padding_entries=macs - real, act_reads=n + macs, act_writes=macs,
+                        act_batches=int(batches))
+
+
+@dataclass(frozen=True, eq=False)
+class SimResult:
+    """Outcome of :func:`eie_lab.eie.simulate` for one layer and one input vector.
+
+    Attributes
+    ----------
+    cycles : int
+        Total cycles (timing contract rule 6).
+    y : numpy.ndarray
+        (m,) layer output (quantised W @ a, ReLU applied when asked; fixed-point when
+        ``config.arithmetic == "fixed16"``).
+    busy : numpy.ndarray
+        (n_pe,) int64 busy cycles per PE.
+    load_efficiency : float
+        sum(busy) / (n_pe x cycles); 0.0 when cycles == 0.
+    real_work : float
+        Real entries processed / all entries processed (1.0 when nothing was processed).
+    broadcast_stalls : int
+        Cycles in which the next broadcast was held back by a full queue.
+    time_us : float
+        cycles / clock_mhz.
+    counts : AccessCounts
+    energy : EnergyBreakdown
+    columns : numpy.ndarray
+        (K,) broadcast order (indices of the non-zero activations, increasing).
+    b : numpy.ndarray
+        (K,) broadcast cycle of each item.
+    s, f : numpy.ndarray
+        (n_pe, K) start and finish cycle of each item in each PE.
+    config : EIEConfig
+    engine : str
+        ``"fast"`` or ``"cycle"``.
+    y_error_bound : numpy.ndarray or None
+        (m,) bound on ``|y - W_q @ a|`` in fixed16 mode (None in float mode); valid when
+        ``saturations == 0``.
+    saturations : int
+        Values clipped to the fixed-point range (fixed16 mode).
+    trace : Trace or None
+        Per-cycle record (``engine="cycle"`` only).
+    """
+
+    cycles: int
+    y: np.ndarray
+    busy: np.ndarray
+    load_efficiency: float
+    real_work: float
+    broadcast_stalls: int
+    time_us: float
+    counts: AccessCounts
+    energy: EnergyBreakdown
+    columns: np.ndarray
+    b: np.ndarray
+    s: np.ndarray
+    f: np.ndarray
+    config: EIEConfig
+    engine: str
+    y_error_bound: np.ndarray | None = None
+    saturations: int = 0
+    trace: Trace | None = field(default=None, repr=False)
+
+    @property
+    def n_items(self) -> int:
+        """K, the number of broadcast (non-zero) activations."""
+        return int(self.columns.size)
+
+    def summary(self) -> dict[str, object]:
+        """Headline numbers as plain Python scalars (for tables and JSON)."""
+        return {
+            "cycles": int(self.cycles),
+            "time_us": float(self.time_us),
+            "load_efficiency": float(self.load_efficiency),
+            "real_work": float(self.real_work),
+            "broadcast_stalls": int(self.broadcast_stalls),
+            "energy_nj": float(self.energy.total_j * 1e9),
+            "power_w": float(self.energy.power_w),
+            **self.counts.as_dict(),
+        }

@@ -1,0 +1,172 @@
+"""Trace: what every PE did in every cycle, as numpy arrays indexed [cycle, pe].
+
+Conventions (CONTRACTS.md, EIE section): item t is broadcast during cycle ``b[t]`` and holds a
+slot in PE k's queue for cycles ``b[t] <= c < f[k, t]``; PE k works on it during
+``s[k, t] <= c < f[k, t]`` (BUSY). A PE that is not busy but still has items to finish is
+STARVED; one whose work is all done is IDLE.
+
+:func:`trace_from_schedule` derives the same arrays in bulk from a schedule; the cycle engine
+records them while stepping its explicit queues, and the tests check the two agree.
+
+Examples
+--------
+>>> import numpy as np
+>>> from eie_lab.data.layers import fig2_example
+>>> from eie_lab.eie import EIEConfig, encode, simulate
+>>> W, a = fig2_example()
+>>> layer = encode(W, EIEConfig(n_pe=4, fifo_depth=2), codebook=np.arange(16.0), codes=W.astype(int))
+>>> tr = simulate(layer, a, engine="cycle").trace
+>>> tr.n_cycles, tr.queue_len[1].tolist(), tr.queue_items(1, 0)
+(9, [2, 2, 2, 2], [2, 4])
+>>> tr.events()[:3]
+[(0, 'broadcast j=2'), (1, 'broadcast j=4'), (1, 'PE0 start j=2')]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = ["Trace", "IDLE", "BUSY", "STARVED", "STATE_NAMES", "trace_from_schedule"]
+
+IDLE, BUSY, STARVED = 0, 1, 2
+STATE_NAMES = {IDLE: "idle", BUSY: "busy", STARVED: "starved"}
+
+
+@dataclass(frozen=True, eq=False)
+class Trace:
+    """Per-cycle record of one layer run (from ``simulate(..., engine="cycle")``).
+
+    Attributes
+    ----------
+    n_cycles, n_pe, fifo_depth, latency : int
+    a : numpy.ndarray
+        (n,) input activations.
+    columns : numpy.ndarray
+        (K,) broadcast order (column index of each item).
+    queue_len : numpy.ndarray
+        (n_cycles, n_pe) int16 items holding a queue slot during the cycle.
+    state : numpy.ndarray
+        (n_cycles, n_pe) int8 IDLE=0, BUSY=1, STARVED=2.
+    column : numpy.ndarray
+        (n_cycles, n_pe) int32 column being processed, -1 when none.
+    entries_left : numpy.ndarray
+        (n_cycles, n_pe) int32 entries of the current column not yet processed at the start of
+        the cycle (the one processed this cycle included); 0 when not busy.
+    broadcast : numpy.ndarray
+        (n_cycles,) int32 item t broadcast in the cycle, -1 when none.
+    stall_pe : numpy.ndarray
+        (n_cycles,) int32 lowest PE whose full queue held the broadcast back, -1 when none.
+    stall_reason : list of str
+        Per cycle, ``""`` or e.g. ``"PE 5 queue full"``.
+    b, s, f : numpy.ndarray
+        The schedule: (K,) broadcast cycles, (n_pe, K) start and finish cycles.
+    """
+
+    n_cycles: int
+    n_pe: int
+    fifo_depth: int
+    latency: int
+    a: np.ndarray
+    columns: np.ndarray
+    queue_len: np.ndarray
+    state: np.ndarray
+    column: np.ndarray
+    entries_left: np.ndarray
+    broadcast: np.ndarray
+    stall_pe: np.ndarray
+    stall_reason: list[str] = field(repr=False)
+    b: np.ndarray = field(repr=False)
+    s: np.ndarray = field(repr=False)
+    f: np.ndarray = field(repr=False)
+
+    def queue_items(self, cycle: int, pe: int) -> list[int]:
+        """Columns in PE ``pe``'s queue during ``cycle``, head (oldest) first."""
+        if not 0 <= cycle < self.n_cycles or not 0 <= pe < self.n_pe:
+            return []
+        lo = int(np.searchsorted(self.f[pe], cycle, side="right"))  # first item with f > cycle
+        hi = int(np.searchsorted(self.b, cycle, side="right"))  # items broadcast by now
+        return [int(j) for j in self.columns[lo:hi]]
+
+    def events(self) -> list[tuple[int, str]]:
+        """Every event as ``(cycle, text)``, in the order the hardware resolves them in a cycle.
+
+        Per cycle: ``"PEk done j=J"`` (finished item leaves the queue), then
+        ``"broadcast j=J"`` or ``"stall: PE k queue full"``, then ``"PEk start j=J"``.
+        """
+        out: list[tuple[int, str]] = []
+        K = self.columns.size
+        done: dict[int, list[str]] = {}
+        start: dict[int, list[str]] = {}
+        for k in range(self.n_pe):
+            for t in range(K):
+                j = int(self.columns[t])
+                done.setdefault(int(self.f[k, t]), []).append(f"PE{k} done j={j}")
+                start.setdefault(int(self.s[k, t]), []).append(f"PE{k} start j={j}")
+        for c in range(self.n_cycles + 1):
+            out += [(c, e) for e in done.get(c, [])]
+            if c < self.n_cycles:
+                if self.broadcast[c] >= 0:
+                    out.append((c, f"broadcast j={int(self.columns[self.broadcast[c]])}"))
+                elif self.stall_reason[c]:
+                    out.append((c, f"stall: {self.stall_reason[c]}"))
+            out += [(c, e) for e in start.get(c, [])]
+        return out
+
+    def state_counts(self) -> dict[str, np.ndarray]:
+        """(n_pe,) cycles spent idle / busy / starved by each PE."""
+        return {name: (self.state == code).sum(axis=0) for code, name in STATE_NAMES.items()}
+
+
+def trace_from_schedule(b: np.ndarray, s: np.ndarray, f: np.ndarray, columns: np.ndarray,
+                        e: np.ndarray, a: np.ndarray, fifo_depth: int, latency: int,
+                        n_cycles: int) -> Trace:
+    """Derive a :class:`Trace` in bulk from a schedule.
+
+    Parameters
+    ----------
+    b, s, f : numpy.ndarray
+        (K,), (n_pe, K), (n_pe, K) broadcast, start and finish cycles.
+    columns : numpy.ndarray
+        (K,) column of each item.
+    e : numpy.ndarray
+        (n_pe, K) entries of each item's column in each PE.
+    a : numpy.ndarray
+        (n,) activations.
+    fifo_depth, latency, n_cycles : int
+    """
+    N, K = s.shape
+    cyc = np.arange(n_cycles)
+    ql = np.empty((n_cycles, N), dtype=np.int16)
+    state = np.full((n_cycles, N), IDLE, dtype=np.int8)
+    col = np.full((n_cycles, N), -1, dtype=np.int32)
+    left = np.zeros((n_cycles, N), dtype=np.int32)
+    arrived = np.searchsorted(b, cyc, side="right")  # (n_cycles,) items broadcast so far
+    for k in range(N):
+        gone = np.searchsorted(f[k], cyc, side="right")  # items finished by the cycle
+        ql[:, k] = arrived - gone
+        cur = np.searchsorted(s[k], cyc, side="right") - 1  # latest item started
+        valid = cur >= 0
+        curc = np.where(valid, cur, 0)
+        busy = valid & (f[k, curc] > cyc) if K else np.zeros(n_cycles, dtype=bool)
+        pending = (f[k, -1] > cyc) if K else np.zeros(n_cycles, dtype=bool)
+        state[:, k] = np.where(busy, BUSY, np.where(pending, STARVED, IDLE))
+        if K:
+            col[busy, k] = columns[curc[busy]]
+            left[busy, k] = np.maximum(e[k, curc[busy]] - (cyc[busy] - s[k, curc[busy]]), 0)
+    bc = np.full(n_cycles, -1, dtype=np.int32)
+    bc[b] = np.arange(K)
+    stall_pe = np.full(n_cycles, -1, dtype=np.int32)
+    reasons = [""] * n_cycles
+    D = fifo_depth
+    for t in range(D, K):
+        lo = b[t - 1] + 1
+        for c in range(int(lo), int(b[t])):  # cycles the broadcast of item t waited
+            k = int(np.argmax(f[:, t - D] > c))
+            stall_pe[c] = k
+            reasons[c] = f"PE {k} queue full"
+    return Trace(n_cycles=int(n_cycles), n_pe=N, fifo_depth=D, latency=int(latency),
+                 a=np.asarray(a), columns=np.asarray(columns), queue_len=ql, state=state,
+                 column=col, entries_left=left, broadcast=bc, stall_pe=stall_pe,
+                 stall_reason=reasons, b=b, s=s, f=f)
