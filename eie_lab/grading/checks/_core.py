@@ -1,0 +1,140 @@
+"""Shared machinery of the student-facing checks: call, compare, explain the first mismatch.
+
+A check calls the student's function on one case at a time (inputs copied, warnings silenced so
+that a harmless ``RuntimeWarning`` never costs points under nbgrader, which fails any test cell
+that writes to stderr) and compares the answer with the reference. On a mismatch it raises
+:class:`CheckFailed` (an ``AssertionError``) whose message names the case, what was expected,
+what came back and the first place they differ. Checks return ``None`` so a test cell never ends
+in a value nbgrader would read as partial credit.
+
+Examples
+--------
+>>> import numpy as np
+>>> from eie_lab.grading.checks._core import CheckFailed, expect_array
+>>> try:
+...     expect_array(np.array([1, 2, 4]), np.array([1, 2, 3]), "counts", "case 1")
+... except CheckFailed as err:
+...     print(err)
+case 1: counts differs from the reference in 1 of 3 entries; first mismatch at [2]: expected 3, got 4
+"""
+
+from __future__ import annotations
+
+import copy
+import warnings
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+
+__all__ = ["CheckFailed", "call", "expect_array", "expect_number", "expect_equal", "cases",
+           "describe"]
+
+
+class CheckFailed(AssertionError):
+    """A student's answer differs from the reference; the message says how."""
+
+
+def describe(x: Any) -> str:
+    """A short description of an input for messages (arrays by shape, not by content)."""
+    if isinstance(x, np.ndarray):
+        if x.size <= 8:
+            return np.array2string(x, separator=", ", threshold=8)
+        return f"<{x.dtype} array of shape {x.shape}>"
+    if isinstance(x, (list, tuple, dict)) and len(x) > 8:
+        return f"<{type(x).__name__} of {len(x)} items>"
+    return repr(x)
+
+
+def call(fn: Callable, *args: Any, **kwargs: Any) -> Any:
+    """Call the student's ``fn`` on deep copies of the inputs, with warnings silenced."""
+    if not callable(fn):
+        raise CheckFailed(f"expected a function, got {type(fn).__name__}: did you run the cell "
+                          "that defines it?")
+    args = copy.deepcopy(args)
+    kwargs = copy.deepcopy(kwargs)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        return fn(*args, **kwargs)
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, (float, np.floating)):
+        return f"{float(v):.6g}"
+    if isinstance(v, np.generic):
+        return repr(v.item())
+    return repr(v)
+
+
+def expect_array(got: Any, expected: np.ndarray, name: str, case: str, *, exact: bool = True,
+                 rtol: float = 1e-7, atol: float = 1e-9, kind: str | None = None) -> None:
+    """Compare an array answer: type, shape, dtype kind (e.g. ``"b"`` for masks), values."""
+    expected = np.asarray(expected)
+    try:
+        arr = np.asarray(got)
+    except Exception as exc:  # e.g. ragged lists
+        raise CheckFailed(f"{case}: {name} should be an array, got {type(got).__name__} "
+                          f"that numpy cannot read ({exc})") from None
+    if arr.dtype == object:
+        raise CheckFailed(f"{case}: {name} should be a numeric array, got {type(got).__name__} "
+                          f"with dtype object")
+    if arr.shape != expected.shape:
+        raise CheckFailed(f"{case}: {name} should have shape {expected.shape}, got {arr.shape}")
+    if kind is not None and arr.dtype.kind not in kind:
+        want = {"b": "bool", "iu": "integer", "f": "float", "iuf": "numeric"}.get(kind, kind)
+        raise CheckFailed(f"{case}: {name} should have a {want} dtype, got {arr.dtype}")
+    if exact:
+        same = arr == expected
+    else:
+        same = np.isclose(arr.astype(np.float64), expected.astype(np.float64), rtol=rtol,
+                          atol=atol, equal_nan=True)
+    if not np.all(same):
+        bad = np.argwhere(~np.asarray(same))
+        where = ", ".join(str(int(i)) for i in bad[0])
+        first = tuple(int(i) for i in bad[0])
+        raise CheckFailed(
+            f"{case}: {name} differs from the reference in {len(bad)} of {expected.size} entries;"
+            f" first mismatch at [{where}]: expected {_fmt(expected[first])}, "
+            f"got {_fmt(arr[first])}")
+
+
+def expect_number(got: Any, expected: float, name: str, case: str, *, rtol: float = 1e-7,
+                  atol: float = 1e-9, integer: bool = False) -> None:
+    """Compare a scalar answer (with a tolerance unless ``integer``)."""
+    try:
+        value = float(got)
+    except (TypeError, ValueError):
+        raise CheckFailed(f"{case}: {name} should be a number, got {type(got).__name__} "
+                          f"{describe(got)}") from None
+    if integer:
+        if value != int(expected):
+            raise CheckFailed(f"{case}: {name} expected {int(expected)}, got {_fmt(got)}")
+    elif not np.isclose(value, float(expected), rtol=rtol, atol=atol):
+        raise CheckFailed(f"{case}: {name} expected {_fmt(float(expected))}, got {_fmt(value)}")
+
+
+def expect_equal(got: Any, expected: Any, name: str, case: str) -> None:
+    """Compare plain Python values (lists, dicts, strings) with ``==``."""
+    if got != expected:
+        detail = ""
+        if isinstance(expected, dict) and isinstance(got, dict):
+            keys = [k for k in expected if got.get(k, object()) != expected[k]]
+            extra = [k for k in got if k not in expected]
+            if keys:
+                k = keys[0]
+                detail = f"; first wrong key {k!r}: expected {expected[k]!r}, got {got.get(k)!r}"
+            elif extra:
+                detail = f"; unexpected key {extra[0]!r}"
+        elif isinstance(expected, (list, str)) and isinstance(got, (list, str)):
+            n = next((i for i, (a, b) in enumerate(zip(expected, got)) if a != b),
+                     min(len(expected), len(got)))
+            detail = (f"; lengths {len(expected)} vs {len(got)}, first difference at "
+                      f"position {n}")
+        shown_e, shown_g = describe(expected), describe(got)
+        raise CheckFailed(f"{case}: {name} expected {shown_e}, got {shown_g}{detail}")
+
+
+def cases(seed: int, n: int, label: str = "hidden case") -> Iterator[tuple[str, np.random.Generator]]:
+    """``n`` labelled random cases, each with its own generator derived from ``seed``."""
+    for i, child in enumerate(np.random.SeedSequence(seed).spawn(n)):
+        yield f"{label} {i + 1}/{n}", np.random.default_rng(child)

@@ -1,0 +1,191 @@
+"""Checks for ``exercises/ex03_huffman.ipynb``: code lengths, canonical code, encode, decode,
+expected length and entropy.
+
+Huffman code lengths are not unique when counts tie, so :func:`check_code_lengths` accepts any
+optimal prefix code: the lengths must satisfy Kraft's equality and give the optimal total
+length, which is unique. The references here (:func:`huffman_lengths`, :func:`canonical_code`)
+are the student-facing algorithms written out in a few lines; the test-suite cross-checks them
+against :mod:`eie_lab.compression.huffman`.
+
+Examples
+--------
+>>> from eie_lab.grading.checks import ex03_huffman as ex
+>>> counts = {"A": 7, "D": 3, "B": 1, "C": 1}            # the seed example: 19 bits
+>>> lengths = huffman_lengths(counts)
+>>> sum(counts[s] * lengths[s] for s in counts)
+19
+>>> canonical_code(lengths)
+{'A': '0', 'D': '10', 'B': '110', 'C': '111'}
+"""
+
+from __future__ import annotations
+
+import heapq
+from itertools import count
+
+import numpy as np
+
+from eie_lab.grading.checks._core import (
+    CheckFailed,
+    call,
+    cases,
+    describe,
+    expect_equal,
+    expect_number,
+)
+
+__all__ = ["REFERENCE", "huffman_lengths", "canonical_code", "entropy", "SEED_COUNTS",
+           "check_code_lengths", "check_canonical_code", "check_encode", "check_decode",
+           "check_expected_length", "check_entropy"]
+
+SEED_COUNTS = {"A": 7, "D": 3, "B": 1, "C": 1}
+
+
+def huffman_lengths(counts: dict) -> dict:
+    """Huffman code length of each symbol (one symbol alone gets length 1)."""
+    if len(counts) == 1:
+        return {next(iter(counts)): 1}
+    tick = count()
+    heap = [(c, next(tick), [s]) for s, c in counts.items()]
+    heapq.heapify(heap)
+    depth = dict.fromkeys(counts, 0)
+    while len(heap) > 1:
+        c1, _, s1 = heapq.heappop(heap)
+        c2, _, s2 = heapq.heappop(heap)
+        for s in s1 + s2:
+            depth[s] += 1
+        heapq.heappush(heap, (c1 + c2, next(tick), s1 + s2))
+    return depth
+
+
+def canonical_code(lengths: dict) -> dict:
+    """Canonical code: symbols sorted by (length, symbol) get consecutive codes."""
+    code, prev, out = 0, None, {}
+    for sym in sorted(lengths, key=lambda s: (lengths[s], s)):
+        n = lengths[sym]
+        if prev is not None:
+            code = (code + 1) << (n - prev)
+        out[sym] = format(code, f"0{n}b")
+        prev = n
+    return out
+
+
+def entropy(counts: dict) -> float:
+    """Shannon entropy of the symbol distribution, in bits per symbol."""
+    c = np.array(list(counts.values()), dtype=np.float64)
+    p = c[c > 0] / c.sum()
+    return float(-(p * np.log2(p)).sum()) + 0.0
+
+
+REFERENCE = {
+    "code_lengths": huffman_lengths,
+    "canonical_code": canonical_code,
+    "encode": lambda symbols, code: "".join(code[s] for s in symbols),
+    "decode": lambda bits, code: _decode(bits, code),
+    "expected_length": lambda counts, lengths: (
+        sum(counts[s] * lengths[s] for s in counts) / sum(counts.values())),
+    "entropy": entropy,
+}
+
+
+def _decode(bits: str, code: dict) -> list:
+    inverse, out, word = {v: k for k, v in code.items()}, [], ""
+    for b in bits:
+        word += b
+        if word in inverse:
+            out.append(inverse[word])
+            word = ""
+    return out
+
+
+def _counts(rng: np.random.Generator) -> dict:
+    n = int(rng.integers(1, 20))
+    symbols = (list(range(n)) if rng.random() < 0.5
+               else [chr(ord("a") + i) for i in range(n)])
+    values = rng.integers(1, int(rng.choice([3, 20, 1000])), size=n)  # small ranges: many ties
+    return {s: int(v) for s, v in zip(symbols, values)}
+
+
+def _label(hidden: bool, i: int) -> str:
+    return f"{'hidden' if hidden else 'example'} {i + 1}"
+
+
+def _count_cases(hidden: bool, seed: int) -> list[dict]:
+    if hidden:
+        return [_counts(rng) for _, rng in cases(seed, 30)]
+    return [SEED_COUNTS, {"x": 5}, {0: 1, 1: 1, 2: 2}]
+
+
+def check_code_lengths(fn, hidden: bool = False) -> None:
+    """``fn(counts)`` -> {symbol: length} of an optimal (Huffman) prefix code."""
+    for i, counts in enumerate(_count_cases(hidden, 301)):
+        case = f"{_label(hidden, i)}: code_lengths({describe(counts)})"
+        got = call(fn, counts)
+        if not isinstance(got, dict) or set(got) != set(counts):
+            raise CheckFailed(f"{case}: expected a dict with one length per symbol "
+                              f"{sorted(counts)}, got {describe(got)}")
+        if any(not isinstance(v, (int, np.integer)) or v < 1 for v in got.values()):
+            raise CheckFailed(f"{case}: every length must be an integer >= 1, got {got}")
+        kraft = sum(2.0 ** -int(v) for v in got.values())
+        if len(counts) > 1 and kraft != 1.0:
+            raise CheckFailed(f"{case}: the lengths break Kraft's equality (sum of 2^-l = "
+                              f"{kraft:.6g}, a Huffman code has exactly 1)")
+        want = huffman_lengths(counts)
+        bits_got = sum(counts[s] * int(got[s]) for s in counts)
+        bits_want = sum(counts[s] * want[s] for s in counts)
+        if bits_got != bits_want:
+            raise CheckFailed(f"{case}: these lengths take {bits_got} bits in total, the optimal "
+                              f"(Huffman) code takes {bits_want}; e.g. {want}")
+
+
+def check_canonical_code(fn, hidden: bool = False) -> None:
+    """``fn(lengths)`` -> {symbol: bit string} assigned canonically."""
+    examples = [huffman_lengths(c) for c in _count_cases(hidden, 302)]
+    for i, lengths in enumerate(examples):
+        case = f"{_label(hidden, i)}: canonical_code({describe(lengths)})"
+        expect_equal(call(fn, lengths), canonical_code(lengths), "the code", case)
+
+
+def _streams(hidden: bool, seed: int):
+    if not hidden:
+        code = canonical_code(huffman_lengths(SEED_COUNTS))
+        yield list("AADBACDA"), code
+        yield [], code
+        return
+    for _, rng in cases(seed, 25):
+        counts = _counts(rng)
+        symbols = list(counts)
+        stream = [symbols[j] for j in rng.integers(0, len(symbols), size=int(rng.integers(0, 60)))]
+        yield stream, canonical_code(huffman_lengths(counts))
+
+
+def check_encode(fn, hidden: bool = False) -> None:
+    """``fn(symbols, code)`` -> the concatenated bit string."""
+    for i, (stream, code) in enumerate(_streams(hidden, 303)):
+        case = f"{_label(hidden, i)}: encode({describe(stream)}, code)"
+        expect_equal(call(fn, stream, code), "".join(code[s] for s in stream), "the bits", case)
+
+
+def check_decode(fn, hidden: bool = False) -> None:
+    """``fn(bits, code)`` -> the list of symbols the bit string encodes."""
+    for i, (stream, code) in enumerate(_streams(hidden, 304)):
+        bits = "".join(code[s] for s in stream)
+        case = f"{_label(hidden, i)}: decode({describe(bits)}, code)"
+        got = call(fn, bits, code)
+        expect_equal(list(got) if isinstance(got, tuple) else got, stream, "the symbols", case)
+
+
+def check_expected_length(fn, hidden: bool = False) -> None:
+    """``fn(counts, lengths)`` -> average bits per symbol."""
+    for i, counts in enumerate(_count_cases(hidden, 305)):
+        lengths = huffman_lengths(counts)
+        case = f"{_label(hidden, i)}: expected_length({describe(counts)}, lengths)"
+        expect_number(call(fn, counts, lengths), REFERENCE["expected_length"](counts, lengths),
+                      "the expected length", case)
+
+
+def check_entropy(fn, hidden: bool = False) -> None:
+    """``fn(counts)`` -> Shannon entropy in bits per symbol."""
+    for i, counts in enumerate(_count_cases(hidden, 306)):
+        case = f"{_label(hidden, i)}: entropy({describe(counts)})"
+        expect_number(call(fn, counts), entropy(counts), "the entropy", case, atol=1e-9)

@@ -1,0 +1,127 @@
+"""Checks for ``exercises/ex04_relative_index.ipynb``: relative indexing with padding, decoding,
+storage bits and the best index width.
+
+The reference is eie-lab's own encoder: a column stored in one PE of :func:`eie_lab.eie.encode`
+(``n_pe=1``) is exactly the relative-index stream of the EIE convention (z counts the zeros
+before an entry; while z > zmax a filler (v=0, z=zmax) comes first and z drops by zmax + 1).
+Columns hold codebook indices 0..15 (0 = pruned). Fixture (papers.md §1.8):
+[0,0,1,2, 18 zeros, 3] -> v = [1,2,0,3], z = [2,0,15,2].
+
+Examples
+--------
+>>> from eie_lab.grading.checks import ex04_relative_index as ex
+>>> v, z = ex.reference_relative_index(ex.FIXTURE, 4)
+>>> v.tolist(), z.tolist()
+([1, 2, 0, 3], [2, 0, 15, 2])
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from eie_lab.eie import EIEConfig, encode
+from eie_lab.grading.checks._core import (
+    CheckFailed,
+    call,
+    cases,
+    describe,
+    expect_array,
+    expect_number,
+)
+
+__all__ = ["REFERENCE", "FIXTURE", "reference_relative_index", "check_relative_index",
+           "check_decode_relative", "check_storage_bits", "check_best_index_bits"]
+
+FIXTURE = np.array([0, 0, 1, 2] + [0] * 18 + [3])
+
+
+def reference_relative_index(column: np.ndarray, index_bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """(v, z) of one column, from eie-lab's interleaved-CSC encoder with one PE."""
+    col = np.asarray(column, dtype=np.int64).reshape(-1, 1)
+    layer = encode(col.astype(np.float64), EIEConfig(n_pe=1, index_bits=int(index_bits)),
+                   codebook=np.arange(16.0), codes=col)
+    return layer.v[0], layer.z[0]
+
+
+def _storage_bits(column, weight_bits, index_bits):
+    return int(reference_relative_index(column, index_bits)[0].size * (weight_bits + index_bits))
+
+
+def _best_index_bits(column, weight_bits, candidates=range(1, 9)):
+    return min(candidates, key=lambda b: (_storage_bits(column, weight_bits, b), b))
+
+
+def _decode(v, z, length):
+    out, row = np.zeros(length, dtype=np.int64), -1
+    for vi, zi in zip(v, z):
+        row += int(zi) + 1
+        out[row] = vi
+    return out
+
+
+REFERENCE = {
+    "relative_index": reference_relative_index,
+    "decode_relative": _decode,
+    "storage_bits": _storage_bits,
+    "best_index_bits": _best_index_bits,
+}
+
+
+def _columns(hidden: bool, seed: int) -> list[tuple[np.ndarray, int]]:
+    if not hidden:
+        return [(FIXTURE, 4), (np.array([5, 0, 0, 7]), 2), (np.array([0, 0, 0]), 4),
+                (np.array([0] * 9 + [4]), 2)]
+    out = []
+    for _, rng in cases(seed, 30):
+        n = int(rng.integers(1, 120))
+        density = float(rng.choice([0.02, 0.1, 0.3, 0.9]))
+        col = np.where(rng.random(n) < density, rng.integers(1, 16, size=n), 0)
+        out.append((col, int(rng.integers(1, 6))))
+    return out
+
+
+def _label(hidden: bool, i: int) -> str:
+    return f"{'hidden' if hidden else 'example'} {i + 1}"
+
+
+def check_relative_index(fn, hidden: bool = False) -> None:
+    """``fn(column, index_bits)`` -> (v, z) with padding fillers (v=0, z=zmax)."""
+    for i, (col, bits) in enumerate(_columns(hidden, 401)):
+        case = f"{_label(hidden, i)}: relative_index({describe(col)}, index_bits={bits})"
+        got = call(fn, col, bits)
+        if not isinstance(got, tuple) or len(got) != 2:
+            raise CheckFailed(f"{case}: expected a tuple (v, z), got {type(got).__name__}")
+        v, z = reference_relative_index(col, bits)
+        expect_array(got[1], z, "z", case, kind="iu")
+        expect_array(got[0], v, "v", case)
+
+
+def check_decode_relative(fn, hidden: bool = False) -> None:
+    """``fn(v, z, length)`` -> the column of ``length`` entries back."""
+    for i, (col, bits) in enumerate(_columns(hidden, 402)):
+        v, z = reference_relative_index(col, bits)
+        case = (f"{_label(hidden, i)}: decode_relative(v={describe(v)}, z={describe(z)}, "
+                f"length={col.size})")
+        expect_array(call(fn, v, z, col.size), col, "the column", case)
+
+
+def check_storage_bits(fn, hidden: bool = False) -> None:
+    """``fn(column, weight_bits, index_bits)`` -> bits of the (v, z) stream, fillers included."""
+    for i, (col, bits) in enumerate(_columns(hidden, 403)):
+        case = f"{_label(hidden, i)}: storage_bits({describe(col)}, weight_bits=4, index_bits={bits})"
+        expect_number(call(fn, col, 4, bits), _storage_bits(col, 4, bits), "the bits", case,
+                      integer=True)
+
+
+def check_best_index_bits(fn, hidden: bool = False) -> None:
+    """``fn(column, weight_bits, candidates)`` -> the index width with the fewest bits."""
+    examples = [(FIXTURE, 4), (np.array([0] * 40 + [3] + [0] * 40 + [2]), 4),
+                (np.array([1, 1, 1, 1]), 4)]
+    if hidden:
+        examples = [(col, int(rng.integers(1, 9))) for (col, _), (_, rng)
+                    in zip(_columns(True, 404), cases(405, 30))]
+    for i, (col, wbits) in enumerate(examples):
+        cand = list(range(1, 9))
+        case = f"{_label(hidden, i)}: best_index_bits({describe(col)}, weight_bits={wbits}, candidates=1..8)"
+        expect_number(call(fn, col, wbits, cand), _best_index_bits(col, wbits, cand),
+                      "the best index_bits", case, integer=True)

@@ -1,0 +1,127 @@
+"""Checks for ``exercises/ex05_eie_encoding_and_cycles.ipynb``: rows interleaved over PEs,
+entries per column e[k][j] (padding included) and cycles by the queue recurrence.
+
+References: :func:`eie_lab.eie.encode` (``EncodedLayer.e``) and :func:`eie_lab.eie.simulate`
+(``.cycles``, ``.busy``) under the timing contract (design.md §3): b_0 = 0,
+b_t = max(b_{t-1} + 1, max_k f[k][t-D]); s[k][t] = max(b_t + L, f[k][t-1]);
+f[k][t] = s[k][t] + max(e[k][j_t], c); cycles = max(max_k f[k][K-1], b_{K-1} + L).
+The visible example is the 16 x 8, 4-PE matrix of EIE Fig. 2/3 (PE0: p = 0 3 4 6 6 8 10 11 13).
+
+Examples
+--------
+>>> from eie_lab.grading.checks import ex05_eie_encoding_and_cycles as ex
+>>> ex.check_entries_per_column(ex.REFERENCE["entries_per_column"])
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from eie_lab.data.layers import fig2_example
+from eie_lab.eie import EIEConfig, encode, simulate
+from eie_lab.grading.checks._core import CheckFailed, call, cases, expect_array, expect_number
+
+__all__ = ["REFERENCE", "encode_codes", "check_pe_rows", "check_entries_per_column",
+           "check_eie_cycles", "check_pe_busy"]
+
+
+def encode_codes(codes: np.ndarray, n_pe: int, index_bits: int = 4):
+    """Encode an integer code matrix (0 = pruned, 1..15 = codebook index) with eie-lab."""
+    codes = np.asarray(codes, dtype=np.int64)
+    return encode(codes.astype(np.float64), EIEConfig(n_pe=int(n_pe), index_bits=int(index_bits)),
+                  codebook=np.arange(16.0), codes=codes)
+
+
+def _simulate(e: np.ndarray, a: np.ndarray, fifo_depth: int, latency: int, min_cycles: int):
+    """Simulate a layer whose entries per column are ``e`` (built from a matching code matrix)."""
+    n_pe, n = e.shape
+    m = int(max(e.max(initial=0), 1)) * n_pe
+    codes = np.zeros((m, n), dtype=np.int64)
+    for k in range(n_pe):  # e[k][j] consecutive local rows of PE k, no padding (index_bits 8)
+        for j in range(n):
+            codes[k + n_pe * np.arange(e[k, j]), j] = 1
+    layer = encode(codes.astype(np.float64), EIEConfig(n_pe=n_pe, index_bits=8),
+                   codebook=np.arange(256.0)[:16], codes=codes)
+    assert np.array_equal(layer.e, e)
+    cfg = layer.config.replace(fifo_depth=int(fifo_depth), broadcast_latency=int(latency),
+                               min_column_cycles=int(min_cycles))
+    return simulate(layer, a, cfg)
+
+
+REFERENCE = {
+    "pe_rows": lambda m, n_pe: [np.arange(k, m, n_pe) for k in range(n_pe)],
+    "entries_per_column": lambda codes, n_pe, index_bits: encode_codes(codes, n_pe, index_bits).e,
+    "eie_cycles": lambda e, a, fifo_depth, latency=1, min_cycles=1: _simulate(
+        np.asarray(e), a, fifo_depth, latency, min_cycles).cycles,
+    "pe_busy": lambda e, a, min_cycles=1: _simulate(np.asarray(e), a, 1, 1, min_cycles).busy,
+}
+
+
+def _fig2():
+    W, a = fig2_example()
+    return W.astype(np.int64), a
+
+
+def _layers(hidden: bool, seed: int):
+    """(codes, a, n_pe, index_bits, fifo_depth, latency, min_cycles) cases."""
+    codes, a = _fig2()
+    if not hidden:
+        yield codes, a, 4, 4, 8, 1, 1
+        yield codes, a, 4, 1, 1, 1, 1
+        yield codes, a, 2, 2, 2, 2, 2
+        return
+    for _, rng in cases(seed, 25):
+        m, n = int(rng.integers(1, 48)), int(rng.integers(1, 24))
+        dens = float(rng.choice([0.05, 0.2, 0.5]))
+        codes = np.where(rng.random((m, n)) < dens, rng.integers(1, 16, size=(m, n)), 0)
+        a = np.where(rng.random(n) < float(rng.choice([0.2, 0.6, 1.0])), rng.normal(size=n), 0.0)
+        yield (codes, a, int(rng.integers(1, 9)), int(rng.integers(1, 5)),
+               int(rng.integers(1, 5)), int(rng.integers(1, 4)), int(rng.integers(1, 3)))
+
+
+def _label(hidden: bool, i: int) -> str:
+    return f"{'hidden' if hidden else 'example'} {i + 1}"
+
+
+def check_pe_rows(fn, hidden: bool = False) -> None:
+    """``fn(m, n_pe)`` -> list of n_pe arrays: the global rows of each PE, in local order."""
+    examples = [(16, 4), (10, 3), (2, 4)]
+    if hidden:
+        examples = [(int(rng.integers(0, 300)), int(rng.integers(1, 70))) for _, rng in cases(501, 25)]
+    for i, (m, n_pe) in enumerate(examples):
+        case = f"{_label(hidden, i)}: pe_rows(m={m}, n_pe={n_pe})"
+        got = call(fn, m, n_pe)
+        if not isinstance(got, (list, tuple)) or len(got) != n_pe:
+            raise CheckFailed(f"{case}: expected a list of {n_pe} arrays (one per PE), got "
+                              f"{type(got).__name__}")
+        for k, rows in enumerate(REFERENCE["pe_rows"](m, n_pe)):
+            expect_array(got[k], rows, f"the rows of PE {k}", case, kind="iu")
+
+
+def check_entries_per_column(fn, hidden: bool = False) -> None:
+    """``fn(codes, n_pe, index_bits)`` -> e, shape (n_pe, n), padding fillers included."""
+    for i, (codes, _, n_pe, bits, *_rest) in enumerate(_layers(hidden, 502)):
+        case = f"{_label(hidden, i)}: entries_per_column(codes of shape {codes.shape}, n_pe={n_pe}, index_bits={bits})"
+        expect_array(call(fn, codes, n_pe, bits), encode_codes(codes, n_pe, bits).e, "e", case,
+                     kind="iu")
+
+
+def check_eie_cycles(fn, hidden: bool = False) -> None:
+    """``fn(e, a, fifo_depth, latency, min_cycles)`` -> total cycles of the layer."""
+    for i, (codes, a, n_pe, bits, depth, lat, c) in enumerate(_layers(hidden, 503)):
+        layer = encode_codes(codes, n_pe, bits)
+        cfg = layer.config.replace(fifo_depth=depth, broadcast_latency=lat, min_column_cycles=c)
+        case = (f"{_label(hidden, i)}: eie_cycles(e of shape {layer.e.shape}, a with "
+                f"{int(np.count_nonzero(a))} non-zeros, fifo_depth={depth}, latency={lat}, "
+                f"min_cycles={c})")
+        expect_number(call(fn, layer.e, a, depth, lat, c), simulate(layer, a, cfg).cycles,
+                      "cycles", case, integer=True)
+
+
+def check_pe_busy(fn, hidden: bool = False) -> None:
+    """``fn(e, a, min_cycles)`` -> (n_pe,) cycles each PE is busy."""
+    for i, (codes, a, n_pe, bits, _, _, c) in enumerate(_layers(hidden, 504)):
+        layer = encode_codes(codes, n_pe, bits)
+        cfg = layer.config.replace(min_column_cycles=c)
+        case = f"{_label(hidden, i)}: pe_busy(e of shape {layer.e.shape}, a, min_cycles={c})"
+        expect_array(call(fn, layer.e, a, c), simulate(layer, a, cfg).busy, "busy", case)
