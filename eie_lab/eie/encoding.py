@@ -222,12 +222,11 @@ def _quantize(W: np.ndarray, cfg: EIEConfig, codebook, codes, seed) -> tuple[np.
         except ImportError as exc:  # pragma: no cover - only while the compressor is missing
             raise EncodingError(fail_message("codebook", None, "weight sharing is unavailable",
                                              "pass codebook= and codes= explicitly")) from exc
-        del seed  # share_weights' linear initialisation is deterministic
-        codebook, codes = share_weights(W, cfg.weight_bits, reserve_zero=True, init="linear")
-        cb = np.zeros(cfg.codebook_size)
-        given = np.asarray(codebook, dtype=np.float64)
-        cb[: given.size] = given
-        codebook = cb
+        if not W.any():  # nothing to cluster: every weight is pruned
+            return np.zeros(cfg.codebook_size), np.zeros(W.shape, dtype=np.int64)
+        codebook, codes = share_weights(W, cfg.weight_bits, reserve_zero=True, init="linear",
+                                        seed=seed)
+        codebook = np.asarray(codebook, dtype=np.float64)
     cb = _check_codebook(codebook, cfg)
     if codes is None:
         return cb, quantize_to_codebook(W, cb)
@@ -264,7 +263,7 @@ def encode(W: object, config: EIEConfig | None = None, *, codebook: object = Non
     codes : array_like of int, optional
         (m, n) codebook indices; code 0 marks a pruned weight. Needs ``codebook``.
     seed : int
-        Seed for any random step of weight sharing (the linear initialisation draws none).
+        Passed to weight sharing (its default linear initialisation draws no random numbers).
 
     Returns
     -------
