@@ -35,7 +35,7 @@ __all__ = [
     "LAYERS", "ALEXNET_VGG", "NEURALTALK", "SERIES", "SOURCES", "TABLE_IV_US",
     "EIE_THEORETICAL_US", "EIE_ACTUAL_US", "DC_TABLE9_POWER_W", "EIE_POWER_W",
     "FIG6_LABELS", "FIG7_LABELS", "FIG6_MISMATCHES", "TABLE_I_ENERGY_PJ",
-    "TABLE_II_PE_POWER_MW", "SRAM_PER_PE_KB", "geomean", "label_values", "format_label",
+    "TABLE_II_PE_POWER_MW", "SRAM_PER_PE_KB", "PRECISION_TOP5", "MULT_ENERGY_RATIO_16B", "geomean", "label_values", "format_label",
     "table_iv_time", "speedups", "energy_efficiencies", "recomputed_labels",
 ]
 
@@ -136,6 +136,11 @@ TABLE_II_PE_POWER_MW: dict[str, float] = {
 #: SRAM per PE in KB, [EIE §VI]: 128 + 32 + 2 = 162.
 SRAM_PER_PE_KB: dict[str, int] = {"SpMat": 128, "Ptr": 32, "Act": 2}
 
+#: [EIE §VI-C, Fig. 10] AlexNet top-5 accuracy by arithmetic precision, % (ImageNet).
+PRECISION_TOP5: dict[str, float] = {"32b float": 80.3, "16b fixed": 79.8, "8b fixed": 53.0}
+#: [EIE §VI-C] a 16-bit fixed multiply uses this many times less energy than the named ones.
+MULT_ENERGY_RATIO_16B: dict[str, float] = {"32b fixed": 5.0, "32b float": 6.2}
+
 #: Where every constant comes from (papers.md section in brackets).
 SOURCES: dict[str, str] = {
     "TABLE_IV_US": "[EIE Table IV] (papers.md §1.4); AlexNet/VGG columns = [DC Table 8]",
@@ -146,6 +151,8 @@ SOURCES: dict[str, str] = {
     "TABLE_I_ENERGY_PJ": "[EIE Table I], register file from [LWC Fig. 1] (papers.md §1.2)",
     "TABLE_II_PE_POWER_MW": "[EIE Table II] (papers.md §1.7)",
     "SRAM_PER_PE_KB": "[EIE §VI] (papers.md §1.7)",
+    "PRECISION_TOP5": "[EIE §VI-C, Fig. 10] (papers.md §1.9)",
+    "MULT_ENERGY_RATIO_16B": "[EIE §VI-C] (papers.md §1.9)",
 }
 
 

@@ -1,0 +1,228 @@
+"""The design-space sweeps of [EIE §VI-C, §VII-B] on the simulator (Figs 8, 9, 11, 12, 13).
+
+Each sweep runs the nine Table III layers (or a subset) of :mod:`eie_lab.data.layers` through the
+fast engine. FIFO depth and SRAM width do not change what a PE stores, so one encoding per layer
+serves the whole sweep; #PEs and index bits do, so they encode once per value.
+
+The SRAM-width sweep needs an energy per read for widths the paper does not list (Fig. 9 has no
+numbers in its text). :func:`sram_read_energy_pj` is this lab's assumption, stated there; only the
+shape of the result (fewer reads but dearer ones as the row widens) is the paper's.
+
+Examples
+--------
+>>> s = fifo_sweep(["NT-LSTM"], depths=(1, 8))
+>>> s.param, s.values
+('fifo_depth', [1, 8])
+>>> s.metrics["load_efficiency"]["NT-LSTM"][0] < s.metrics["load_efficiency"]["NT-LSTM"][1]
+True
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from eie_lab.data.layers import LAYER_NAMES, benchmark_layer
+from eie_lab.eie import EIEConfig, EnergyModel, simulate
+from eie_lab.eie.results import count_accesses
+from eie_lab.errors import ConfigError, fail_message
+from eie_lab.progress import Progress
+
+__all__ = ["Sweep", "encoded_layer", "FIFO_DEPTHS", "PE_COUNTS", "INDEX_BITS", "SRAM_WIDTHS", "fifo_sweep",
+           "pe_sweep", "index_bits_sweep", "sram_width_sweep", "sram_read_energy_pj"]
+
+#: Fig. 8: FIFO depths 1…256 (powers of two) [EIE §VI-C].
+FIFO_DEPTHS: tuple[int, ...] = (1, 2, 4, 8, 16, 32, 64, 128, 256)
+#: Figs 11–13: 1…256 PEs [EIE §VII-B].
+PE_COUNTS: tuple[int, ...] = (1, 2, 4, 8, 16, 32, 64, 128, 256)
+#: Index widths for the padding study (not in EIE; DC uses 4 and 5 bits, papers.md §2.4).
+INDEX_BITS: tuple[int, ...] = (2, 3, 4, 5, 6, 8)
+#: Fig. 9: spmat SRAM widths 32…512 bits [EIE §VI-C].
+SRAM_WIDTHS: tuple[int, ...] = (32, 64, 128, 256, 512)
+
+
+@dataclass
+class Sweep:
+    """Result of one sweep: ``metrics[metric][layer]`` is a list aligned with ``values``."""
+
+    param: str
+    values: list[int]
+    metrics: dict[str, dict[str, list[float]]] = field(default_factory=dict)
+
+    def add(self, metric: str, layer: str, value: float) -> None:
+        """Append one measurement."""
+        self.metrics.setdefault(metric, {}).setdefault(layer, []).append(float(value))
+
+    def merge(self, other: Sweep) -> Sweep:
+        """Add the layers of another sweep over the same values (in place; returns self)."""
+        if other.param != self.param or other.values != self.values:
+            raise ConfigError(fail_message("other", f"{other.param}={other.values}",
+                                           f"must sweep {self.param}={self.values}",
+                                           "merge sweeps over the same values"))
+        for metric, per_layer in other.metrics.items():
+            self.metrics.setdefault(metric, {}).update(per_layer)
+        return self
+
+    def rows(self) -> list[dict[str, object]]:
+        """Long-format rows (layer, param value, one column per metric) for CSV and tables."""
+        out = []
+        layers = next(iter(self.metrics.values())) if self.metrics else {}
+        for layer in layers:
+            for i, value in enumerate(self.values):
+                row: dict[str, object] = {"layer": layer, self.param: value}
+                row.update({m: self.metrics[m][layer][i] for m in self.metrics})
+                out.append(row)
+        return out
+
+
+def _names(names: Sequence[str] | None) -> list[str]:
+    names = list(LAYER_NAMES if names is None else names)
+    bad = [n for n in names if n not in LAYER_NAMES]
+    if bad or not names:
+        raise ConfigError(fail_message("names", names, f"must be a non-empty subset of {LAYER_NAMES}",
+                                       'use e.g. ["Alex-7", "NT-We"]'))
+    return names
+
+
+def _values(name: str, values: Sequence[int]) -> list[int]:
+    vals = [int(v) for v in values]
+    if not vals or any(v < 1 for v in vals):
+        raise ConfigError(fail_message(name, list(values), "must be a non-empty list of ints >= 1",
+                                       "use e.g. (1, 2, 4, 8)"))
+    return vals
+
+
+@functools.lru_cache(maxsize=1)
+def encoded_layer(name: str, n_pe: int = 64, index_bits: int = 4, seed: int = 0):
+    """A benchmark layer encoded for ``n_pe`` PEs (the last one is kept, so per-layer loops that
+    run several 64-PE studies encode each layer once)."""
+    return benchmark_layer(name, seed).encode(EIEConfig(n_pe=n_pe, index_bits=index_bits))
+
+
+def fifo_sweep(names: Sequence[str] | None = None, depths: Sequence[int] = FIFO_DEPTHS,
+               n_pe: int = 64, seed: int = 0, desc: str = "FIFO sweep",
+               disable: bool | None = None) -> Sweep:
+    """Load efficiency (and cycles) vs activation-queue depth, per layer ([EIE Fig. 8]).
+
+    Metrics: ``load_efficiency``, ``cycles``, ``broadcast_stalls``.
+    """
+    names, depths = _names(names), _values("depths", depths)
+    sweep = Sweep("fifo_depth", depths)
+    bar = Progress(total=len(names) * len(depths), desc=desc, unit="run", disable=disable)
+    for name in names:
+        bl = benchmark_layer(name, seed)
+        layer = encoded_layer(name, n_pe, 4, seed)
+        for depth in depths:
+            res = simulate(layer, bl.a, layer.config.replace(fifo_depth=depth))
+            sweep.add("load_efficiency", name, res.load_efficiency)
+            sweep.add("cycles", name, res.cycles)
+            sweep.add("broadcast_stalls", name, res.broadcast_stalls)
+            bar.update()
+    bar.close()
+    return sweep
+
+
+def pe_sweep(names: Sequence[str] | None = None, n_pes: Sequence[int] = PE_COUNTS,
+             fifo_depth: int = 8, seed: int = 0, desc: str = "#PE sweep",
+             disable: bool | None = None) -> Sweep:
+    """Speedup, real work and load efficiency vs number of PEs ([EIE Figs 11, 12, 13]).
+
+    Metrics: ``speedup`` (cycles on the smallest array in ``n_pes`` / cycles; relative to 1 PE when
+    1 is included), ``real_work``, ``load_efficiency``, ``cycles``, ``time_us``.
+    """
+    names, n_pes = _names(names), _values("n_pes", n_pes)
+    sweep = Sweep("n_pe", n_pes)
+    bar = Progress(total=len(names) * len(n_pes), desc=desc, unit="run", disable=disable)
+    for name in names:
+        bl = benchmark_layer(name, seed)
+        cycles = []
+        for n_pe in n_pes:
+            layer = encoded_layer(name, n_pe, 4, seed)
+            res = simulate(layer, bl.a, layer.config.replace(fifo_depth=fifo_depth))
+            cycles.append(res.cycles)
+            sweep.add("real_work", name, res.real_work)
+            sweep.add("load_efficiency", name, res.load_efficiency)
+            sweep.add("cycles", name, res.cycles)
+            sweep.add("time_us", name, res.time_us)
+            bar.update()
+        for c in cycles:
+            sweep.add("speedup", name, cycles[0] / c if c else float("nan"))
+    bar.close()
+    return sweep
+
+
+def index_bits_sweep(names: Sequence[str] | None = None, bits: Sequence[int] = INDEX_BITS,
+                     n_pe: int = 64, seed: int = 0, desc: str = "index-bit sweep",
+                     disable: bool | None = None) -> Sweep:
+    """Padding overhead and storage vs the width of the relative row index z.
+
+    Metrics: ``padding_overhead`` (padding entries / real entries), ``real_work``,
+    ``spmat_kbits_per_pe`` (worst PE: entries x (weight_bits + index_bits) / 1000), ``cycles``.
+    """
+    names, bits = _names(names), _values("bits", bits)
+    sweep = Sweep("index_bits", bits)
+    bar = Progress(total=len(names) * len(bits), desc=desc, unit="run", disable=disable)
+    for name in names:
+        bl = benchmark_layer(name, seed)
+        for b in bits:
+            layer = encoded_layer(name, n_pe, b, seed)
+            res = simulate(layer, bl.a)
+            sweep.add("padding_overhead", name, layer.n_padding / max(1, layer.nnz))
+            sweep.add("real_work", name, res.real_work)
+            sweep.add("spmat_kbits_per_pe", name, int(layer.spmat_bits.max()) / 1000)
+            sweep.add("cycles", name, res.cycles)
+            bar.update()
+    bar.close()
+    return sweep
+
+
+def sram_read_energy_pj(width_bits: int, e64_pj: float | None = None,
+                        fixed_fraction: float = 0.5) -> float:
+    """Energy of one spmat SRAM row read of ``width_bits`` bits — this lab's assumption.
+
+    ``e64_pj`` (default: :class:`~eie_lab.eie.EnergyModel`'s 64-bit read, derived from EIE
+    Table II) is split into a width-independent part (decoders, sense control; ``fixed_fraction``)
+    and a part proportional to the bits read (bit lines, sense amplifiers):
+    ``e(w) = e64 * (fixed_fraction + (1 - fixed_fraction) * w / 64)``.
+
+    Examples
+    --------
+    >>> sram_read_energy_pj(64, e64_pj=40.0), sram_read_energy_pj(128, e64_pj=40.0)
+    (40.0, 60.0)
+    """
+    e64 = EnergyModel().e_spmat_row_pj if e64_pj is None else float(e64_pj)
+    if not 0.0 <= fixed_fraction <= 1.0:
+        raise ConfigError(fail_message("fixed_fraction", fixed_fraction, "must lie in [0, 1]",
+                                       "use 0.5"))
+    return e64 * (fixed_fraction + (1.0 - fixed_fraction) * width_bits / 64.0)
+
+
+def sram_width_sweep(names: Sequence[str] | None = ("Alex-6", "Alex-7", "Alex-8"),
+                     widths: Sequence[int] = SRAM_WIDTHS, n_pe: int = 64, seed: int = 0,
+                     fixed_fraction: float = 0.5, desc: str = "SRAM-width sweep",
+                     disable: bool | None = None) -> Sweep:
+    """Spmat SRAM reads and read energy vs SRAM row width ([EIE Fig. 9], AlexNet by default).
+
+    Metrics: ``reads`` (row reads over the array), ``pj_per_read`` (:func:`sram_read_energy_pj`),
+    ``spmat_nj`` (reads x pJ / 1000).
+    """
+    names, widths = _names(names), _values("widths", widths)
+    sweep = Sweep("spmat_width_bits", widths)
+    bar = Progress(total=len(names) * len(widths), desc=desc, unit="run", disable=disable)
+    for name in names:
+        bl = benchmark_layer(name, seed)
+        layer = encoded_layer(name, n_pe, 4, seed)
+        columns = bl.a.nonzero()[0]
+        for width in widths:
+            cfg = layer.config.replace(spmat_width_bits=width)
+            # the stored arrays do not depend on the row width: reuse them under the new config
+            reads = count_accesses(dataclasses.replace(layer, config=cfg), columns).spmat_reads
+            pj = sram_read_energy_pj(width, fixed_fraction=fixed_fraction)
+            sweep.add("reads", name, reads)
+            sweep.add("pj_per_read", name, pj)
+            sweep.add("spmat_nj", name, reads * pj / 1000)
+            bar.update()
+    bar.close()
+    return sweep
