@@ -1,0 +1,73 @@
+"""Every EIE figure draws from plain (synthetic) numbers without a display."""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib
+import numpy as np
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from eie_lab.data.layers import fig2_example  # noqa: E402
+from eie_lab.eie import EIEConfig, encode  # noqa: E402
+from eie_lab.paper import tables as T  # noqa: E402
+from eie_lab.viz import eie_plots as P  # noqa: E402
+
+
+def _texts(fig):
+    return [t.get_text() for ax in fig.axes for t in ax.texts]
+
+
+def test_csc_by_pe_draws_fig3_arrays_of_pe0():
+    W, a = fig2_example()
+    layer = encode(W, EIEConfig(n_pe=4), codebook=np.arange(16.0), codes=W.astype(int))
+    fig = P.plot_csc_by_pe(W, 4, layer.v[0], layer.z[0], layer.p[0], pe=0, a=a)
+    texts = _texts(fig)
+    # the paper's "virtual weight" row for PE0, in order [EIE Fig. 3]
+    expected = ["W0,0", "W8,0", "W12,0", "W4,1", "W0,2", "W12,2", "W0,4", "W4,4", "W0,5",
+                "W12,5", "W0,6", "W8,7", "W12,7"]
+    assert [t for t in texts if t.startswith("W")] == expected
+    assert texts.count("PE0") == 4 and "a2" in texts
+    plt.close(fig)
+
+
+def test_entry_rows_with_padding():
+    rows, cols = P.entry_rows(np.array([2, 0, 15, 2]), np.array([0, 4]), pe=0, n_pe=1)
+    assert rows.tolist() == [2, 3, 19, 22] and cols.tolist() == [0, 0, 0, 0]
+
+
+def test_ratio_bars_are_log_and_skip_nan():
+    fig = P.plot_ratio_bars(T.energy_efficiencies(), T.LAYERS, T.FIG7_LABELS, ylabel="x")
+    ax = fig.axes[0]
+    assert ax.get_yscale() == "log"
+    n_finite = sum(not math.isnan(v) for vals in T.energy_efficiencies().values() for v in vals)
+    assert len(ax.patches) == n_finite
+    assert "34,522" in _texts(fig)
+    plt.close(fig)
+
+
+def test_sweep_energy_sram_and_time_plots():
+    figs = [
+        P.plot_times(["A", "B"], {"sim": [1, 2], "paper": [1.5, 2.5]}),
+        P.plot_fifo_sweep([1, 2, 4, 8], {"L": [0.5, 0.7, 0.85, 0.9]}),
+        P.plot_pe_sweep([1, 4, 16], {"L": [1, 3.9, 15]}, {"L": [0.8, 0.85, 0.9]},
+                        {"L": [1.0, 0.98, 0.9]}),
+        P.plot_param_sweep([32, 64, 128], {"L": [3, 2, 1.5]}, "bits", "reads",
+                           twin={"energy": [1.0, 0.9, 1.2]}, twin_label="nJ"),
+        P.plot_energy_breakdown({"spmat": 5.0, "pointer": 2.0, "idle": 0.0},
+                                paper=T.TABLE_II_PE_POWER_MW),
+        P.plot_sram_budget(T.SRAM_PER_PE_KB, {"Alex-6": {"SpMat": 60, "Ptr": 18, "Act": 2}}),
+    ]
+    assert len(figs[2].axes) == 3 and len(figs[3].axes) == 2 and len(figs[4].axes) == 2
+    assert any("162" in t.get_text() for t in figs[5].axes[0].get_legend().get_texts())
+    for fig in figs:
+        fig.canvas.draw()
+        plt.close(fig)
+
+
+def test_pe_colors_are_distinct():
+    for n in (4, 16, 64):
+        colors = P.pe_colors(n)
+        assert len(colors) == n and len(set(colors)) == n
