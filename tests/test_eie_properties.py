@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from eie_lab.eie import simulate
 from tests.strategies_eie import cases
 
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @SETTINGS
@@ -65,7 +65,7 @@ def test_invariants(case):
     assert res.counts.macs == case.layer.e[:, res.columns].sum()
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cases(), st.integers(1, 5))
 def test_cycles_non_increasing_in_fifo_depth(case, extra):
     cfg = case.config

@@ -1,0 +1,60 @@
+"""``eie-lab simulate``: run one EIE benchmark layer (or all nine) and print its numbers."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from eie_lab.data.layers import LAYER_NAMES, benchmark_layer
+from eie_lab.eie import EIEConfig, simulate
+from eie_lab.errors import ConfigError, fail_message
+
+#: [EIE Table IV] "Actual time" in µs at 64 PEs (papers.md §1.4).
+PAPER_ACTUAL_US = {"Alex-6": 30.3, "Alex-7": 12.2, "Alex-8": 9.9, "VGG-6": 34.4, "VGG-7": 8.7,
+                   "VGG-8": 8.4, "NT-We": 8.0, "NT-Wd": 13.9, "NT-LSTM": 7.5}
+
+
+def register(subparsers) -> None:
+    """Add the ``simulate`` sub-command."""
+    p = subparsers.add_parser(
+        "simulate", help="simulate an EIE benchmark layer: cycles, time, load efficiency, energy",
+        description="Encode one of the nine EIE Table III layers (seeded random matrix at the "
+                    "paper's densities) for the PE array and simulate one input vector.")
+    p.add_argument("layer", metavar="LAYER", help=f"one of {', '.join(LAYER_NAMES)}, or 'all'")
+    p.add_argument("--n-pe", type=int, default=64, help="processing elements (default 64)")
+    p.add_argument("--fifo-depth", type=int, default=8, help="activation queue depth (default 8)")
+    p.add_argument("--engine", choices=("fast", "cycle"), default="fast",
+                   help="closed-form 'fast' engine or cycle-stepping 'cycle' engine")
+    p.add_argument("--seed", type=int, default=0, help="seed of the random layer (default 0)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Simulate and print one row per layer."""
+    names = LAYER_NAMES if args.layer == "all" else (args.layer,)
+    if args.layer != "all" and args.layer not in LAYER_NAMES:
+        raise ConfigError(fail_message("LAYER", args.layer, f"must be one of {LAYER_NAMES} or 'all'",
+                                       "e.g. eie-lab simulate Alex-7"))
+    cfg = EIEConfig(n_pe=args.n_pe, fifo_depth=args.fifo_depth)
+    rows = []
+    for name in names:
+        layer = benchmark_layer(name, args.seed)
+        res = simulate(layer.encode(cfg), layer.a, engine=args.engine)
+        row = {"layer": name, **res.summary(), "paper_actual_us": PAPER_ACTUAL_US[name]}
+        rows.append(row)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    print(f"EIE: {cfg.n_pe} PEs, FIFO depth {cfg.fifo_depth}, {cfg.clock_mhz:g} MHz, "
+          f"engine={args.engine}, seed={args.seed}")
+    head = (f"{'layer':8s} {'cycles':>8s} {'time µs':>8s} {'paper µs':>8s} {'load eff':>8s} "
+            f"{'real work':>9s} {'energy nJ':>9s} {'power W':>7s}")
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        print(f"{r['layer']:8s} {r['cycles']:8d} {r['time_us']:8.2f} {r['paper_actual_us']:8.1f} "
+              f"{r['load_efficiency']:8.1%} {r['real_work']:9.1%} {r['energy_nj']:9.1f} "
+              f"{r['power_w']:7.3f}")
+    print("paper µs: EIE Table IV 'actual time' at 64 PEs, FIFO 8 (papers.md §1.4)")
+    return 0
