@@ -1,0 +1,166 @@
+"""Static matplotlib figures of the PE array: per-PE busy/starved/idle bars, queue and state maps.
+
+They take a :class:`~eie_lab.eie.SimResult` (either engine) or a cycle-engine
+:class:`~eie_lab.eie.Trace`; none of them runs a simulation.
+
+* busy: cycles spent on entries (padding included), ``busy[k]``;
+* starved: not busy although items are still to come (waiting for a broadcast);
+* idle: all of the PE's work is done, waiting for the slowest PE (the load imbalance).
+
+Examples
+--------
+>>> import numpy as np
+>>> from eie_lab.data.layers import fig2_example
+>>> from eie_lab.eie import EIEConfig, encode, simulate
+>>> W, a = fig2_example()
+>>> cfg = EIEConfig(n_pe=4, fifo_depth=1)
+>>> res = simulate(encode(W, cfg, codebook=np.arange(16.0), codes=W.astype(int)), a, cfg,
+...                engine="cycle")
+>>> pe_time_split(res)["busy"].tolist() == res.busy.tolist()
+True
+>>> fig = busy_bars(res); fig2 = queue_heatmap(res.trace)
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.colors import ListedColormap
+from matplotlib.figure import Figure
+
+from eie_lab.errors import ConfigError, fail_message
+from eie_lab.viz.frames import STATE_COLORS
+
+__all__ = ["pe_time_split", "busy_bars", "queue_heatmap", "state_timeline"]
+
+
+def pe_time_split(result_or_trace) -> dict[str, np.ndarray]:
+    """Cycles each PE spends busy, starved and idle; the three add up to ``cycles``.
+
+    Parameters
+    ----------
+    result_or_trace : SimResult or Trace
+
+    Returns
+    -------
+    dict
+        ``busy``, ``starved``, ``idle``: (n_pe,) int arrays; ``cycles``: int.
+    """
+    if hasattr(result_or_trace, "state") and hasattr(result_or_trace, "queue_items"):
+        st = np.asarray(result_or_trace.state)
+        return {"busy": (st == 1).sum(axis=0), "starved": (st == 2).sum(axis=0),
+                "idle": (st == 0).sum(axis=0), "cycles": int(result_or_trace.n_cycles)}
+    if not hasattr(result_or_trace, "busy") or not hasattr(result_or_trace, "f"):
+        raise ConfigError(fail_message("result_or_trace", type(result_or_trace).__name__,
+                                       "must be a SimResult or a Trace",
+                                       "pass what simulate(...) returned, or its .trace"))
+    r = result_or_trace
+    busy = np.asarray(r.busy, dtype=np.int64)
+    cycles = int(r.cycles)
+    f = np.asarray(r.f)
+    last = f[:, -1].astype(np.int64) if f.size else np.zeros_like(busy)  # (n_pe,) own last finish
+    return {"busy": busy, "starved": last - busy, "idle": cycles - last, "cycles": cycles}
+
+
+def busy_bars(result_or_trace, ax=None, *, title: str | None = None) -> Figure:
+    """Stacked per-PE bars: busy (green), starved (orange), idle (grey).
+
+    The dashed line is the mean busy time; load efficiency = mean busy / cycles.
+
+    Parameters
+    ----------
+    result_or_trace : SimResult or Trace
+    ax : matplotlib.axes.Axes, optional
+        Draw into this axes instead of a new figure.
+    title : str, optional
+    """
+    split = pe_time_split(result_or_trace)
+    n_pe = split["busy"].size
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(min(12.0, 4 + 0.12 * n_pe), 3.2))
+    else:
+        fig = ax.figure
+    x = np.arange(n_pe)
+    bottom = np.zeros(n_pe)
+    width = 1.0 if n_pe > 32 else 0.8
+    for key, code in (("busy", 1), ("starved", 2), ("idle", 0)):
+        ax.bar(x, split[key], bottom=bottom, width=width, color=STATE_COLORS[code], label=key,
+               edgecolor="none" if n_pe > 32 else "#333", linewidth=0.5)
+        bottom += split[key]
+    cycles = max(split["cycles"], 1)
+    mean_busy = float(split["busy"].mean()) if n_pe else 0.0
+    ax.axhline(mean_busy, color="#000", ls="--", lw=1, label=f"mean busy = {mean_busy:.0f}")
+    ax.set_xlim(-0.5 - (width < 1) * 0.2, n_pe - 0.5 + (width < 1) * 0.2)
+    ax.set_ylim(0, cycles * 1.02)
+    ax.set_xlabel("PE")
+    ax.set_ylabel("cycles")
+    if n_pe <= 16:
+        ax.set_xticks(x)
+    eff = split["busy"].sum() / (n_pe * cycles)
+    ax.set_title(title or f"Per-PE time: load efficiency {100 * eff:.1f}% of {cycles} cycles")
+    ax.legend(loc="lower right", fontsize=8, ncol=4, framealpha=0.9)
+    fig.tight_layout()
+    return fig
+
+
+def queue_heatmap(trace, ax=None, *, max_cycles: int | None = None) -> Figure:
+    """Queue occupancy over time: PEs down, cycles across, colour = items in the queue.
+
+    Red ticks above the map mark cycles whose broadcast stalled on a full queue.
+
+    Parameters
+    ----------
+    trace : Trace
+    ax : matplotlib.axes.Axes, optional
+    max_cycles : int, optional
+        Show only the first ``max_cycles`` cycles.
+    """
+    q = np.asarray(trace.queue_len)
+    n = q.shape[0] if max_cycles is None else min(q.shape[0], int(max_cycles))
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(10, min(6.0, 1.5 + 0.06 * q.shape[1] + 0.2)))
+    else:
+        fig = ax.figure
+    depth = int(trace.fifo_depth)
+    im = ax.imshow(q[:n].T, aspect="auto", interpolation="nearest", cmap="Blues", vmin=0,
+                   vmax=depth, origin="upper", extent=(-0.5, n - 0.5, q.shape[1] - 0.5, -0.5))
+    stalls = np.flatnonzero(np.asarray(trace.stall_pe)[:n] >= 0)
+    if stalls.size:
+        ax.plot(stalls, np.full(stalls.size, -0.5), "|", color="#D55E00", ms=8, mew=1.5,
+                clip_on=False, label=f"broadcast stalled ({stalls.size} cycles)")
+        ax.legend(loc="upper right", fontsize=8, framealpha=0.9)
+    ax.set_xlabel("cycle")
+    ax.set_ylabel("PE")
+    ax.set_title(f"Activation queue occupancy (depth {depth})")
+    fig.colorbar(im, ax=ax, label="items in queue", pad=0.01)
+    fig.tight_layout()
+    return fig
+
+
+def state_timeline(trace, ax=None, *, max_cycles: int | None = None) -> Figure:
+    """PE state over time: busy (green), starved (orange), idle (grey); PEs down, cycles across.
+
+    Parameters
+    ----------
+    trace : Trace
+    ax : matplotlib.axes.Axes, optional
+    max_cycles : int, optional
+        Show only the first ``max_cycles`` cycles.
+    """
+    st = np.asarray(trace.state)
+    n = st.shape[0] if max_cycles is None else min(st.shape[0], int(max_cycles))
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(10, min(6.0, 1.5 + 0.06 * st.shape[1] + 0.2)))
+    else:
+        fig = ax.figure
+    cmap = ListedColormap([STATE_COLORS[0], STATE_COLORS[1], STATE_COLORS[2]])
+    ax.imshow(st[:n].T, aspect="auto", interpolation="nearest", cmap=cmap, vmin=-0.5, vmax=2.5,
+              extent=(-0.5, n - 0.5, st.shape[1] - 0.5, -0.5))
+    handles = [plt.Rectangle((0, 0), 1, 1, color=STATE_COLORS[c]) for c in (1, 2, 0)]
+    ax.legend(handles, ["busy", "starved", "idle"], loc="upper right", fontsize=8, ncol=3,
+              framealpha=0.9)
+    ax.set_xlabel("cycle")
+    ax.set_ylabel("PE")
+    ax.set_title("PE state per cycle")
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,356 @@
+"""Interactive views: :class:`CycleAnimator` (play a trace) and :class:`DesignExplorer`.
+
+Live widgets or a static picture? :func:`has_live_frontend` decides, in this order:
+
+1. ``EIE_LAB_WIDGETS=live`` or ``=static`` forces the choice;
+2. ``NBGRADER_EXECUTION`` set (autograding) or ``EIE_LAB_HEADLESS=1`` (the notebook test
+   harness sets it) -> static;
+3. not inside an IPython kernel (plain ``python``, a terminal IPython) -> static;
+4. ``PYTEST_CURRENT_TEST`` set (the notebook test harness, nbclient under pytest) -> static;
+5. the kernel was started by a Jupyter server (JupyterLab, Notebook 7, Voilà set
+   ``JPY_SESSION_NAME`` in the kernel's environment) or by VS Code -> live;
+6. anything else (nbclient / nbconvert / papermill execution) -> static.
+
+A static view never blocks: it displays one frame and says how to get the live one.
+
+Examples
+--------
+>>> import os
+>>> from unittest import mock
+>>> with mock.patch.dict(os.environ, {"EIE_LAB_WIDGETS": "static"}):
+...     has_live_frontend()
+False
+"""
+
+from __future__ import annotations
+
+import os
+
+import ipywidgets as W
+
+from eie_lab.errors import ConfigError, fail_message
+from eie_lab.viz.frames import describe_cycle, render_frame
+
+__all__ = ["has_live_frontend", "CycleAnimator", "DesignExplorer"]
+
+STATIC_NOTE = ("static frame (no live Jupyter front end detected: open the notebook in "
+               "JupyterLab, or set EIE_LAB_WIDGETS=live to force widgets)")
+
+
+def has_live_frontend() -> bool:
+    """Whether widgets will be rendered by a live front end (rules in the module docstring)."""
+    mode = os.environ.get("EIE_LAB_WIDGETS", "").strip().lower()
+    if mode in ("live", "1", "on", "true"):
+        return True
+    if mode in ("static", "0", "off", "false"):
+        return False
+    if os.environ.get("NBGRADER_EXECUTION"):
+        return False
+    if os.environ.get("EIE_LAB_HEADLESS", "").strip().lower() in ("1", "true", "yes", "on"):
+        return False
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with ipywidgets
+        return False
+    ip = get_ipython()
+    if ip is None or getattr(ip, "kernel", None) is None:
+        return False
+    if os.environ.get("PYTEST_CURRENT_TEST"):
+        return False
+    return bool(os.environ.get("JPY_SESSION_NAME")) or "__vsc_ipynb_file__" in ip.user_ns
+
+
+def _display(obj) -> None:
+    from IPython.display import display
+
+    display(obj)
+
+
+def _as_trace(result_or_trace):
+    trace = getattr(result_or_trace, "trace", result_or_trace)
+    if trace is None or not hasattr(trace, "queue_items"):
+        raise ConfigError(fail_message(
+            "result_or_trace", type(result_or_trace).__name__,
+            "must be a Trace or a SimResult that carries one",
+            'run simulate(layer, a, config, engine="cycle") and pass the result'))
+    if int(trace.n_cycles) < 1:
+        raise ConfigError(fail_message("trace.n_cycles", int(trace.n_cycles), "must be >= 1",
+                                       "simulate an input with at least one non-zero activation"))
+    return trace
+
+
+class CycleAnimator:
+    """Play a cycle-engine trace frame by frame: Play, slider, step buttons and speed.
+
+    The Play widget is linked to the slider in the browser (``jslink``). Short traces (at most
+    ``prerender`` cycles) are drawn once, up front, into a ``Stack`` whose visible child is also
+    linked in the browser, so playback needs no round trip through Python at all. Longer traces
+    draw each frame when the slider moves: one HTML update per frame.
+
+    Parameters
+    ----------
+    result_or_trace : SimResult or Trace
+        From ``simulate(..., engine="cycle")``.
+    view : {"auto", "detailed", "compact"}
+        Passed to :func:`~eie_lab.viz.frames.render_frame`.
+    interval_ms : int, default 400
+        Time per frame while playing.
+    prerender : int, default 120
+        Draw every frame up front when the trace has at most this many cycles.
+    static_cycle : int, optional
+        Frame shown without a live front end (default: the middle cycle).
+    repeat : bool, optional
+        Loop when playing (default: on for pre-drawn traces).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from eie_lab.eie import EIEConfig, encode, simulate
+    >>> from eie_lab.data.layers import fig2_example
+    >>> W, a = fig2_example()
+    >>> cfg = EIEConfig(n_pe=4)
+    >>> layer = encode(W, cfg, codebook=np.arange(16.0), codes=W.astype(int))
+    >>> anim = CycleAnimator(simulate(layer, a, cfg, engine="cycle"))
+    >>> anim.slider.value = 3
+    >>> 'data-cycle="3"' in anim.current_html
+    True
+    >>> anim.step(+1); anim.cycle
+    4
+    """
+
+    def __init__(self, result_or_trace, *, view: str = "auto", interval_ms: int = 400,
+                 prerender: int = 120, static_cycle: int | None = None,
+                 repeat: bool | None = None, width: int = 1200) -> None:
+        self.trace = _as_trace(result_or_trace)
+        self.view, self.width = view, int(width)
+        n = int(self.trace.n_cycles)
+        self.n_cycles = n
+        self.static_cycle = n // 2 if static_cycle is None else int(static_cycle)
+        self._cache: dict[int, str] = {}
+        render_frame(self.trace, self.static_cycle, view=view)  # validate arguments early
+        self.prerendered = n <= prerender
+        last = n - 1
+        self.play = W.Play(value=0, min=0, max=last, step=1, interval=int(interval_ms),
+                           repeat=self.prerendered if repeat is None else bool(repeat),
+                           description="play", show_repeat=True)
+        self.slider = W.IntSlider(value=0, min=0, max=last, description="cycle",
+                                  continuous_update=True, layout=W.Layout(width="60%"))
+        self.links = [W.jslink((self.play, "value"), (self.slider, "value"))]
+        self.speed = W.IntSlider(value=int(interval_ms), min=50, max=2000, step=50,
+                                 description="ms/frame", layout=W.Layout(width="30%"))
+        self.links.append(W.jslink((self.speed, "value"), (self.play, "interval")))
+        self.stride = W.IntSlider(value=1, min=1, max=max(1, last // 10), description="cycles/frame",
+                                  style={"description_width": "initial"})
+        self.links.append(W.jslink((self.stride, "value"), (self.play, "step")))
+        self.prev_button = W.Button(description="◀ step", tooltip="one cycle back",
+                                    layout=W.Layout(width="90px"))
+        self.next_button = W.Button(description="step ▶", tooltip="one cycle on",
+                                    layout=W.Layout(width="90px"))
+        self.prev_button.on_click(lambda _b: self.step(-1))
+        self.next_button.on_click(lambda _b: self.step(+1))
+        if self.prerendered:
+            self.frames = W.Stack([W.HTML(self.frame(c)) for c in range(n)], selected_index=0)
+            self.links.append(W.jslink((self.slider, "value"), (self.frames, "selected_index")))
+            self.html = None
+        else:
+            self.frames = None
+            self.html = W.HTML(self.frame(0))
+        self.slider.observe(self._on_cycle, names="value")
+        controls = W.HBox([self.play, self.prev_button, self.next_button, self.slider])
+        self.widget = W.VBox([controls, W.HBox([self.speed, self.stride]),
+                              self.frames if self.prerendered else self.html])
+        self.widget.add_class("eie-cycle-animator")
+
+    def frame(self, cycle: int) -> str:
+        """The SVG of one cycle (cached)."""
+        if cycle not in self._cache:
+            if len(self._cache) > 256:
+                self._cache.clear()
+            self._cache[cycle] = render_frame(self.trace, cycle, view=self.view, width=self.width)
+        return self._cache[cycle]
+
+    def _on_cycle(self, change) -> None:
+        c = int(change["new"])
+        if self.prerendered:
+            if self.frames.selected_index != c:  # the browser usually got there first (jslink)
+                self.frames.selected_index = c
+        else:
+            self.html.value = self.frame(c)
+
+    @property
+    def cycle(self) -> int:
+        """The cycle on show; setting it moves the slider (and the frame)."""
+        return int(self.slider.value)
+
+    @cycle.setter
+    def cycle(self, value: int) -> None:
+        self.slider.value = min(max(int(value), 0), self.n_cycles - 1)
+
+    def step(self, n: int = 1) -> None:
+        """Move ``n`` cycles (negative: back), stopping at the first and last cycle."""
+        self.cycle = self.cycle + int(n)
+
+    @property
+    def current_html(self) -> str:
+        """The frame markup currently on show."""
+        if self.prerendered:
+            return self.frames.children[self.frames.selected_index].value
+        return self.html.value
+
+    def static_html(self) -> str:
+        """What is shown without a live front end: one frame plus a caption."""
+        c = self.static_cycle
+        return (f"{self.frame(c)}<p><em>{describe_cycle(self.trace, c)}</em><br>"
+                f"<small>{STATIC_NOTE}; cycle {c} of {self.n_cycles}.</small></p>")
+
+    def _ipython_display_(self) -> None:
+        if has_live_frontend():
+            _display(self.widget)
+        else:
+            from IPython.display import HTML
+
+            _display(HTML(self.static_html()))
+
+
+# --------------------------------------------------------------------------- design explorer
+#: LeNet-300-100 layers: (n_out, n_in), kept-weight fraction [DC Table 2, papers.md §2.3] and the
+#: non-zero fraction of the layer's *input* (ip1: the image, counted dense; ip2/ip3: LWC Table 2's
+#: Act% of the layer before, papers.md §3.2).
+LENET_LAYERS = {"LeNet ip1": ((300, 784), 0.08, 1.0), "LeNet ip2": ((100, 300), 0.09, 0.38),
+                "LeNet ip3": ((10, 100), 0.26, 0.65)}
+
+
+def _lenet_layer(name: str, seed: int):
+    """(W, a, note) for one LeNet-300-100 layer: trained weights if cached, else seeded."""
+    import numpy as np
+
+    from eie_lab.random import as_rng
+
+    (m, n), w_density, a_density = LENET_LAYERS[name]
+    rng = as_rng(np.random.SeedSequence([seed, list(LENET_LAYERS).index(name)]))
+    W, note = None, ""
+    try:
+        from eie_lab.compression.prune import magnitude_prune
+        from eie_lab.nn.zoo import DEFAULT_EPOCHS, cache_path, pretrained_lenet300
+
+        if cache_path(0, DEFAULT_EPOCHS).is_file():  # never train from inside the explorer
+            dense = pretrained_lenet300(seed=0).layer(name.split()[1]).W.astype(np.float64)
+            W = np.where(magnitude_prune(dense, 1.0 - w_density), dense, 0.0)
+            note = "trained LeNet-300-100 weights (model zoo), magnitude-pruned to DC Table 2"
+    except (ImportError, OSError, ValueError, KeyError):
+        W = None
+    if W is None:
+        W = np.where(rng.random((m, n)) < w_density, rng.normal(0.0, 0.1, (m, n)), 0.0)
+        note = ("no trained LeNet cached: seeded random matrix with LeNet's shape and DC Table 2 "
+                "density")
+    a = np.where(rng.random(n) < a_density, np.abs(rng.normal(size=n)), 0.0)
+    return W, a, note + "; seeded input activations at the LWC Table 2 density"
+
+
+class DesignExplorer:
+    """Sliders for the array's design: layer, n_pe, fifo_depth, index_bits -> cycles and balance.
+
+    Each change reruns the fast engine; encodings are cached per (layer, n_pe, index_bits), so
+    moving ``fifo_depth`` only reschedules. The nine benchmark layers come from
+    :mod:`eie_lab.data.layers`; LeNet-300-100's come from the model zoo when a trained model is
+    cached, otherwise from seeded matrices of the right shapes and densities (the summary says
+    which).
+
+    Examples
+    --------
+    >>> ex = DesignExplorer("NT-LSTM", n_pe=16)
+    >>> ex.n_pe.value = 32
+    >>> ex.result.config.n_pe, ex.result.cycles > 0
+    (32, True)
+    """
+
+    def __init__(self, layer: str = "NT-We", *, n_pe: int = 64, fifo_depth: int = 8,
+                 index_bits: int = 4, seed: int = 0) -> None:
+        from eie_lab.data.layers import LAYER_NAMES
+
+        options = list(LAYER_NAMES) + list(LENET_LAYERS)
+        if layer not in options:
+            raise ConfigError(fail_message("layer", layer, f"must be one of {options}",
+                                           'use e.g. layer="Alex-7"'))
+        self.seed = int(seed)
+        self._encodings: dict[tuple, object] = {}
+        self._inputs: dict[str, tuple] = {}
+        style, lay = {"description_width": "initial"}, W.Layout(width="420px")
+        self.layer = W.Dropdown(options=options, value=layer, description="layer")
+        self.n_pe = W.IntSlider(value=n_pe, min=1, max=256, description="n_pe (PEs)",
+                                continuous_update=False, style=style, layout=lay)
+        self.fifo_depth = W.IntSlider(value=fifo_depth, min=1, max=256, continuous_update=False,
+                                      description="fifo_depth", style=style, layout=lay)
+        self.index_bits = W.IntSlider(value=index_bits, min=2, max=8, continuous_update=False,
+                                      description="index_bits", style=style, layout=lay)
+        self.summary = W.HTML()
+        self.plot = W.Image(format="png")
+        for w in (self.layer, self.n_pe, self.fifo_depth, self.index_bits):
+            w.observe(lambda _change: self.update(), names="value")
+        self.widget = W.VBox([W.HBox([self.layer, self.index_bits]),
+                              W.HBox([self.n_pe, self.fifo_depth]), self.summary, self.plot])
+        self.widget.add_class("eie-design-explorer")
+        self.result = None
+        self.update()
+
+    def _input(self, name: str) -> tuple:
+        if name not in self._inputs:
+            if name in LENET_LAYERS:
+                self._inputs[name] = _lenet_layer(name, self.seed)
+            else:
+                from eie_lab.data.layers import benchmark_layer
+
+                bl = benchmark_layer(name, self.seed)
+                self._inputs[name] = (bl, bl.a, "seeded random layer at EIE Table III densities")
+        return self._inputs[name]
+
+    def _encoded(self, name: str, cfg):
+        key = (name, cfg.n_pe, cfg.index_bits)
+        if key not in self._encodings:
+            from eie_lab.eie import encode
+
+            src, _a, _note = self._input(name)
+            self._encodings[key] = (src.encode(cfg) if hasattr(src, "encode")
+                                    else encode(src, cfg, seed=self.seed))
+        return self._encodings[key]
+
+    def update(self):
+        """Rerun the fast engine for the current settings and redraw; returns the SimResult."""
+        import io
+        import time
+
+        import matplotlib.pyplot as plt
+
+        from eie_lab.eie import EIEConfig, simulate
+        from eie_lab.viz.array_plots import busy_bars
+
+        t0 = time.perf_counter()
+        name = self.layer.value
+        cfg = EIEConfig(n_pe=self.n_pe.value, fifo_depth=self.fifo_depth.value,
+                        index_bits=self.index_bits.value)
+        layer = self._encoded(name, cfg)
+        _src, a, note = self._input(name)
+        res = simulate(layer, a, cfg, engine="fast")
+        fig = busy_bars(res, title=f"{name}: per-PE time, {cfg.n_pe} PEs, FIFO {cfg.fifo_depth}")
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=72)
+        plt.close(fig)
+        self.plot.value = buf.getvalue()
+        m, n = layer.shape
+        self.summary.value = (
+            f"<b>{name}</b> ({n} inputs &rarr; {m} outputs): <b>{res.cycles:,} cycles</b> = "
+            f"{res.time_us:.2f} &micro;s at {cfg.clock_mhz:g} MHz &middot; load efficiency "
+            f"<b>{100 * res.load_efficiency:.1f}%</b> &middot; real work {100 * res.real_work:.1f}%"
+            f" &middot; broadcast stalls {res.broadcast_stalls:,} "
+            f"<small>(updated in {time.perf_counter() - t0:.2f} s)</small><br><small>{note}</small>")
+        self.result = res
+        return res
+
+    def _ipython_display_(self) -> None:
+        if has_live_frontend():
+            _display(self.widget)
+        else:
+            from IPython.display import HTML, Image
+
+            _display(HTML(self.summary.value + f"<br><small>{STATIC_NOTE}</small>"))
+            _display(Image(data=self.plot.value, format="png"))

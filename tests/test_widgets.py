@@ -1,0 +1,179 @@
+"""Widgets in the kernel (eie_lab.viz.widgets): slider -> frame, step and play logic, fallback."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from eie_lab.data.layers import fig2_example
+from eie_lab.eie import EIEConfig, encode, simulate
+from eie_lab.errors import ConfigError
+from eie_lab.viz import widgets as wmod
+from eie_lab.viz.frames import render_frame
+from eie_lab.viz.widgets import CycleAnimator, DesignExplorer, has_live_frontend
+
+ENV_VARS = ("EIE_LAB_WIDGETS", "NBGRADER_EXECUTION", "EIE_LAB_HEADLESS", "PYTEST_CURRENT_TEST",
+            "JPY_SESSION_NAME")
+
+
+@pytest.fixture(scope="module")
+def result():
+    W, a = fig2_example()
+    cfg = EIEConfig(n_pe=4, fifo_depth=1)
+    return simulate(encode(W, cfg, codebook=np.arange(16.0), codes=W.astype(int)), a, cfg,
+                    engine="cycle")
+
+
+@pytest.fixture
+def clean_env(monkeypatch):
+    for name in ENV_VARS:
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+class FakeKernelShell:
+    """Stands in for IPython's ZMQInteractiveShell: has a kernel and a user namespace."""
+
+    kernel = object()
+
+    def __init__(self, user_ns=None):
+        self.user_ns = user_ns or {}
+
+
+def in_kernel(monkeypatch, user_ns=None):
+    import IPython
+
+    monkeypatch.setattr(IPython, "get_ipython", lambda: FakeKernelShell(user_ns))
+
+
+def test_live_frontend_rules(clean_env):
+    mp = clean_env
+    mp.delenv("PYTEST_CURRENT_TEST", raising=False)  # pytest sets it again for each phase
+    assert has_live_frontend() is False  # plain Python: no kernel
+    mp.setenv("EIE_LAB_WIDGETS", "live")
+    assert has_live_frontend() is True  # forced
+    mp.setenv("EIE_LAB_WIDGETS", "static")
+    in_kernel(mp)
+    mp.setenv("JPY_SESSION_NAME", "07_cycle_animation.ipynb")
+    assert has_live_frontend() is False  # forced wins over everything
+    mp.delenv("EIE_LAB_WIDGETS")
+    assert has_live_frontend() is True  # kernel started by a Jupyter server
+    for var in ("NBGRADER_EXECUTION", "EIE_LAB_HEADLESS", "PYTEST_CURRENT_TEST"):
+        mp.setenv(var, "1")
+        assert has_live_frontend() is False, var
+        mp.delenv(var)
+    mp.delenv("JPY_SESSION_NAME")
+    assert has_live_frontend() is False  # nbclient / nbconvert kernel
+    in_kernel(mp, {"__vsc_ipynb_file__": "x.ipynb"})
+    assert has_live_frontend() is True  # VS Code
+
+
+@pytest.mark.parametrize("prerender", [120, 0], ids=["stack", "per-frame"])
+def test_slider_shows_that_cycles_frame(result, prerender):
+    anim = CycleAnimator(result, prerender=prerender)
+    assert anim.prerendered is (prerender > 0)
+    assert anim.current_html == render_frame(result.trace, 0)
+    for c in (5, 1, 11, 0):
+        anim.slider.value = c
+        assert anim.current_html == render_frame(result.trace, c)
+        assert f'data-cycle="{c}"' in anim.current_html
+    if anim.prerendered:
+        assert anim.frames.selected_index == 0 and len(anim.frames.children) == 12
+
+
+def test_one_html_update_per_frame(result):
+    anim = CycleAnimator(result.trace, prerender=0)
+    updates = []
+    anim.html.observe(lambda ch: updates.append(ch["new"]), names="value")
+    for c in range(1, 8):
+        anim.slider.value = c
+    anim.slider.value = 7  # same value: nothing is sent
+    assert len(updates) == 7
+
+
+def test_step_buttons_clamp(result):
+    anim = CycleAnimator(result)
+    anim.prev_button.click()
+    assert anim.cycle == 0
+    anim.next_button.click()
+    anim.next_button.click()
+    assert anim.cycle == 2 and 'data-cycle="2"' in anim.current_html
+    anim.step(100)
+    assert anim.cycle == 11
+    anim.step(-3)
+    assert anim.cycle == 8
+    anim.cycle = -4
+    assert anim.cycle == 0
+
+
+def test_play_is_linked_in_the_browser(result):
+    anim = CycleAnimator(result, interval_ms=300)
+    pairs = {(ln.source[0].__class__.__name__, ln.source[1], ln.target[0].__class__.__name__,
+              ln.target[1]) for ln in anim.links}
+    assert ("Play", "value", "IntSlider", "value") in pairs
+    assert ("IntSlider", "value", "Stack", "selected_index") in pairs
+    assert ("IntSlider", "value", "Play", "interval") in pairs
+    assert ("IntSlider", "value", "Play", "step") in pairs
+    assert (anim.play.min, anim.play.max, anim.play.interval) == (0, 11, 300)
+    assert anim.play.repeat is True  # short pre-drawn traces loop
+    long = CycleAnimator(result, prerender=5)
+    assert long.play.repeat is False and long.frames is None
+    assert "eie-cycle-animator" in anim.widget._dom_classes
+
+
+def test_static_fallback_and_live_display(result, clean_env, monkeypatch):
+    shown = []
+    monkeypatch.setattr(wmod, "_display", shown.append)
+    anim = CycleAnimator(result, static_cycle=2)
+    clean_env.setenv("EIE_LAB_WIDGETS", "static")
+    anim._ipython_display_()
+    html = shown[-1].data
+    assert render_frame(result.trace, 2) in html and "static frame" in html
+    assert "stalls: PE 0 queue full" in html
+    clean_env.setenv("EIE_LAB_WIDGETS", "live")
+    anim._ipython_display_()
+    assert shown[-1] is anim.widget
+    assert CycleAnimator(result).static_cycle == 6  # default: the middle cycle
+
+
+def test_bad_input(result):
+    with pytest.raises(ConfigError, match="must be a Trace or a SimResult"):
+        CycleAnimator(np.zeros(3))
+    fast = simulate(*_fast_args())
+    with pytest.raises(ConfigError, match='engine="cycle"'):
+        CycleAnimator(fast)
+    with pytest.raises(ConfigError, match="view="):
+        CycleAnimator(result, view="nope")
+
+
+def _fast_args():
+    W, a = fig2_example()
+    cfg = EIEConfig(n_pe=4)
+    return encode(W, cfg, codebook=np.arange(16.0), codes=W.astype(int)), a, cfg
+
+
+def test_design_explorer_reruns_and_caches(clean_env, monkeypatch):
+    ex = DesignExplorer("NT-LSTM", n_pe=16, fifo_depth=4)
+    assert ex.result.config.n_pe == 16 and ex.plot.value[:4] == b"\x89PNG"
+    assert f"{ex.result.cycles:,} cycles" in ex.summary.value
+    ex.fifo_depth.value = 1
+    assert ex.result.config.fifo_depth == 1
+    assert len(ex._encodings) == 1  # queue depth does not need a new encoding
+    ex.n_pe.value = 8
+    ex.n_pe.value = 16
+    assert len(ex._encodings) == 2
+    from eie_lab.data.layers import benchmark_layer
+
+    bl = benchmark_layer("NT-LSTM")
+    cfg = EIEConfig(n_pe=16, fifo_depth=1)
+    assert ex.result.cycles == simulate(bl.encode(cfg), bl.a, cfg).cycles
+    ex.layer.value = "LeNet ip3"
+    assert ex.result.y.shape == (10,) and "LeNet" in ex.summary.value
+    assert set(ex.layer.options) >= {"Alex-6", "NT-LSTM", "LeNet ip1", "LeNet ip2", "LeNet ip3"}
+    shown = []
+    monkeypatch.setattr(wmod, "_display", shown.append)
+    clean_env.setenv("EIE_LAB_WIDGETS", "static")
+    ex._ipython_display_()
+    assert "static frame" in shown[0].data and shown[1].data == ex.plot.value
+    with pytest.raises(ConfigError, match="layer='Alex-99'"):
+        DesignExplorer("Alex-99")
