@@ -10,6 +10,7 @@ Modules (one job each):
 
 from __future__ import annotations
 
+from eie_lab.compression.huffman import HuffmanCode, entropy
 from eie_lab.compression.prune import (
     apply_mask,
     global_magnitude_prune,
@@ -46,4 +47,6 @@ __all__ = [
     "optimal_sse_1d",
     "reduce_gradients",
     "share_weights",
+    "HuffmanCode",
+    "entropy",
 ]

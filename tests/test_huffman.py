@@ -1,0 +1,168 @@
+"""Tests for eie_lab.compression.huffman: the seed example, optimality, exact round trips."""
+
+from __future__ import annotations
+
+import heapq
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from eie_lab.compression.huffman import HuffmanCode, entropy, huffman_lengths
+from eie_lab.errors import CompressionError
+
+
+def test_seed_example_19_bits_vs_24():
+    code = HuffmanCode.from_counts({"A": 7, "D": 3, "B": 1, "C": 1})
+    assert code.code_table() == {"A": "0", "D": "10", "B": "110", "C": "111"}
+    assert code.encoded_bits() == 19 and 12 * 2 == 24
+    assert code.expected_length() == pytest.approx(19 / 12)
+    stream = "AAAAAAADDDBC"
+    data, n_bits = code.encode(stream)
+    assert n_bits == 19 and len(data) == 3
+    assert "".join(code.decode(data, 12, n_bits)) == stream
+    assert entropy({"A": 7, "D": 3, "B": 1, "C": 1}) < 19 / 12
+
+
+def test_tree_is_a_networkx_digraph():
+    g = HuffmanCode.from_counts({"A": 7, "D": 3, "B": 1, "C": 1}).to_networkx()
+    assert g.number_of_nodes() == 7 and g.number_of_edges() == 6
+    assert g.nodes[""]["count"] == 12 and g.nodes["11"]["count"] == 2
+    leaves = {g.nodes[n]["symbol"]: n for n in g if g.out_degree(n) == 0}
+    assert leaves == {"A": "0", "D": "10", "B": "110", "C": "111"}
+    assert g.edges["1", "10"]["bit"] == "0"
+
+
+def _optimal_cost(counts):
+    """Cost of an optimal prefix code (sum of merge weights), independent of tie-breaking."""
+    heap = list(counts)
+    heapq.heapify(heap)
+    total = 0
+    while len(heap) > 1:
+        a, b = heapq.heappop(heap), heapq.heappop(heap)
+        total += a + b
+        heapq.heappush(heap, a + b)
+    return total
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.integers(1, 10**6), min_size=2, max_size=40))
+def test_lengths_are_optimal_and_prefix_free(counts):
+    code = HuffmanCode.from_counts(counts)
+    assert code.encoded_bits() == _optimal_cost(counts)
+    assert np.sum(2.0 ** -code.lengths) == pytest.approx(1.0)  # complete code
+    words = sorted(code.code_table().values())
+    assert not any(b.startswith(a) for a, b in zip(words, words[1:]))
+    assert entropy(counts) <= code.expected_length() < entropy(counts) + 1
+
+
+def test_tie_breaking_is_deterministic_and_canonical():
+    a = HuffmanCode.from_counts({3: 5, 1: 5, 2: 5, 0: 5})
+    b = HuffmanCode.from_counts({0: 5, 2: 5, 1: 5, 3: 5})
+    assert a.code_table() == b.code_table() == {0: "00", 1: "01", 2: "10", 3: "11"}
+    assert huffman_lengths([7, 1, 1, 3]) == [1, 3, 3, 2]
+    c = HuffmanCode.from_counts([4, 0, 2, 1, 1])
+    assert 1 not in c.code_lengths()  # zero counts are left out
+
+
+symbol_streams = st.one_of(
+    st.lists(st.integers(-3, 12), max_size=300).map(np.array),
+    st.lists(st.sampled_from(list("ABCDEFGH")), max_size=200),
+    st.lists(st.integers(0, 2**40), max_size=50).map(lambda v: np.array(v, dtype=np.int64)),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(symbol_streams)
+def test_round_trip_any_stream(stream):
+    code = HuffmanCode.from_symbols(stream)
+    data, n_bits = code.encode(stream)
+    assert len(data) == (n_bits + 7) // 8
+    n = len(stream)
+    if n:
+        assert n_bits == code.encoded_bits()
+    out = code.decode(data, n, n_bits)
+    if isinstance(stream, np.ndarray):
+        np.testing.assert_array_equal(out, stream.astype(np.int64))
+    else:
+        assert list(out) == list(stream)
+    assert list(code.decode(data, n)) == list(out)  # without n_bits too
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(1, 64), st.integers(2000, 30000), st.integers(0, 2**32 - 1))
+def test_round_trip_long_skewed_streams_across_chunks(n_sym, n, seed):
+    rng = np.random.default_rng(seed)
+    p = rng.dirichlet(np.full(n_sym, 0.3))
+    x = rng.choice(n_sym, size=n, p=p)
+    code = HuffmanCode.from_symbols(x)
+    data, n_bits = code.encode(x)
+    np.testing.assert_array_equal(code.decode(data, n, n_bits), x)
+    # bit-exact against a plain string encoder
+    table = code.code_table()
+    bits = "".join(table[int(s)] for s in x[:500])
+    packed = np.packbits(np.frombuffer(bits.encode(), np.uint8) - 48).tobytes()
+    head = code.encode(x[:500])[0]
+    assert head == packed
+
+
+def test_one_symbol_and_empty_inputs():
+    code = HuffmanCode.from_symbols(np.array([5, 5, 5]))
+    assert code.code_table() == {5: "0"} and code.encode(np.array([5, 5, 5])) == (b"\x00", 3)
+    np.testing.assert_array_equal(code.decode(b"\x00", 3), [5, 5, 5])
+    empty = HuffmanCode.from_symbols([])
+    assert empty.encode([]) == (b"", 0) and list(empty.decode(b"", 0)) == []
+    assert entropy([]) == 0.0 and entropy([9]) == 0.0
+    assert code.encode(np.array([], dtype=np.int64)) == (b"", 0)
+
+
+def test_long_codes_round_trip_up_to_the_limit():
+    code = HuffmanCode.from_counts([2**i for i in range(58)])
+    assert code.max_length == 57
+    x = np.arange(58).repeat(3)
+    data, n_bits = code.encode(x)
+    np.testing.assert_array_equal(code.decode(data, x.size, n_bits), x)
+    with pytest.raises(CompressionError, match="code lengths"):
+        HuffmanCode.from_counts([2**i for i in range(59)])
+
+
+def test_unknown_symbols_name_the_symbol():
+    code = HuffmanCode.from_counts({"A": 2, "B": 1})
+    with pytest.raises(CompressionError, match="symbol='X'"):
+        code.encode("AXB")
+    ints = HuffmanCode.from_counts([1, 2, 3])
+    with pytest.raises(CompressionError, match="symbol=7"):
+        ints.encode(np.array([0, 7, 1]))
+    with pytest.raises(CompressionError, match="symbol=-1"):
+        ints.encode(np.array([0, -1]))
+    sparse = HuffmanCode.from_counts({0: 1, 2: 1})
+    with pytest.raises(CompressionError, match="symbol=1"):
+        sparse.encode(np.array([0, 1, 2]))
+    with pytest.raises(CompressionError, match="symbol"):
+        HuffmanCode.from_symbols([]).encode(["A"])
+
+
+def test_bad_decode_and_count_inputs():
+    code = HuffmanCode.from_counts([5, 1, 1])
+    data, n_bits = code.encode(np.array([0, 1, 2, 0]))
+    with pytest.raises(CompressionError, match="too short"):
+        code.decode(data, 40, n_bits)
+    with pytest.raises(CompressionError):
+        code.decode(data, -1)
+    with pytest.raises(CompressionError):
+        HuffmanCode.from_counts([1, -2])
+    with pytest.raises(CompressionError):
+        HuffmanCode({"a": 1, "b": 1, "c": 1})  # breaks Kraft's inequality
+
+
+def test_fixed_length_codes_stay_aligned_and_fallback_decoder():
+    from eie_lab.compression import huffman
+
+    code = HuffmanCode.from_counts([1] * 8)  # all code words 3 bits long
+    x = np.arange(8).repeat(500)
+    data, n_bits = code.encode(x)
+    np.testing.assert_array_equal(code.decode(data, x.size, n_bits), x)
+    lens = code.lengths
+    starts = huffman._decode_starts_slow(lambda p: p + lens[0], n_bits, x.size)
+    np.testing.assert_array_equal(starts, np.arange(x.size) * 3)
