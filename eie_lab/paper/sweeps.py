@@ -30,7 +30,7 @@ from eie_lab.eie.results import count_accesses
 from eie_lab.errors import ConfigError, fail_message
 from eie_lab.progress import Progress
 
-__all__ = ["Sweep", "encoded_layer", "FIFO_DEPTHS", "PE_COUNTS", "INDEX_BITS", "SRAM_WIDTHS", "fifo_sweep",
+__all__ = ["Sweep", "encoded_layer", "fifo_and_width_sweeps", "FIFO_DEPTHS", "PE_COUNTS", "INDEX_BITS", "SRAM_WIDTHS", "fifo_sweep",
            "pe_sweep", "index_bits_sweep", "sram_width_sweep", "sram_read_energy_pj"]
 
 #: Fig. 8: FIFO depths 1…256 (powers of two) [EIE §VI-C].
@@ -226,3 +226,27 @@ def sram_width_sweep(names: Sequence[str] | None = ("Alex-6", "Alex-7", "Alex-8"
             bar.update()
     bar.close()
     return sweep
+
+
+def fifo_and_width_sweeps(names: Sequence[str] | None = None, depths: Sequence[int] = FIFO_DEPTHS,
+                          widths: Sequence[int] = SRAM_WIDTHS,
+                          width_names: Sequence[str] | None = ("Alex-6", "Alex-7", "Alex-8"),
+                          seed: int = 0, desc: str = "64-PE sweeps") -> tuple[Sweep, Sweep | None]:
+    """:func:`fifo_sweep` over ``names`` and :func:`sram_width_sweep` over ``width_names``, layer by
+    layer, so each layer is encoded for 64 PEs only once. Returns (fifo, width or None)."""
+    names = _names(names)
+    width_names = [] if width_names is None else [n for n in _names(width_names)]
+    fifo: Sweep | None = None
+    width: Sweep | None = None
+    bar = Progress(total=len(set(names) | set(width_names)), desc=desc, unit="layer")
+    for name in [n for n in LAYER_NAMES if n in names or n in width_names]:
+        if name in names:
+            s = fifo_sweep([name], depths, seed=seed, disable=True)
+            fifo = s if fifo is None else fifo.merge(s)
+        if name in width_names:
+            s = sram_width_sweep([name], widths, seed=seed, disable=True)
+            width = s if width is None else width.merge(s)
+        bar.update()
+    bar.close()
+    assert fifo is not None
+    return fifo, width
