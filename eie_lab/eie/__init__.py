@@ -22,15 +22,23 @@ True
 """
 
 from eie_lab.eie.config import EIEConfig
-from eie_lab.eie.encoding import EncodedLayer, encode
+from eie_lab.eie.encoding import EncodedLayer, encode, encode_coo
 from eie_lab.eie.energy import EnergyBreakdown, EnergyModel
 from eie_lab.eie.engine import schedule, simulate
+from eie_lab.eie.network import (
+    EIENetwork,
+    NetworkResult,
+    encode_network,
+    network_from_mlp,
+    run_network,
+)
 from eie_lab.eie.results import AccessCounts, SimResult
 from eie_lab.eie.trace import BUSY, IDLE, STARVED, Trace
 
 __all__ = [
     "EIEConfig",
     "encode",
+    "encode_coo",
     "EncodedLayer",
     "simulate",
     "schedule",
@@ -42,4 +50,9 @@ __all__ = [
     "STARVED",
     "EnergyModel",
     "EnergyBreakdown",
+    "EIENetwork",
+    "NetworkResult",
+    "encode_network",
+    "network_from_mlp",
+    "run_network",
 ]

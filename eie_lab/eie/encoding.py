@@ -49,7 +49,8 @@ class EncodedLayer:
     codebook : numpy.ndarray
         (2**weight_bits,) float64 shared weights; ``codebook[0] == 0.0``.
     v, z : list of numpy.ndarray
-        Per PE, the weight indices and relative row indices (padding included), int64.
+        Per PE, the weight indices and relative row indices (padding included); int16 (int32
+        for more than 14 bits).
     p : numpy.ndarray
         (n_pe, n + 1) int64 column pointers.
     e : numpy.ndarray
@@ -353,14 +354,19 @@ def _build(m: int, n: int, rows: np.ndarray, cols: np.ndarray, csc_codes: np.nda
     # Sort by PE with a stable radix sort on a small dtype, which keeps (column, local row)
     # order within each PE; one gather of a packed (column, row, code) key instead of four.
     pe = rows % N
+    local = rows // N
     pe_key = pe.astype(np.uint16) if N <= np.iinfo(np.uint16).max else pe
     order = np.argsort(pe_key, kind="stable")
     C = cb.size
-    packed = ((cols * m + rows) * C + csc_codes)[order]
-    code_s = packed % C
-    flat_s = packed // C
-    col_s, row_s = np.divmod(flat_s, m)
-    loc_s = row_s // N
+    code_bits = max(C - 1, 1).bit_length()
+    loc_bits = max(-(-m // N) - 1, 1).bit_length()
+    if n.bit_length() + loc_bits + code_bits <= 62:  # pack into one int64 with bit shifts
+        packed = ((cols << (loc_bits + code_bits)) | (local << code_bits) | csc_codes)[order]
+        code_s = packed & ((1 << code_bits) - 1)
+        loc_s = (packed >> code_bits) & ((1 << loc_bits) - 1)
+        col_s = packed >> (loc_bits + code_bits)
+    else:  # pragma: no cover - astronomically large layers
+        code_s, loc_s, col_s = csc_codes[order], local[order], cols[order]
     pe_s = np.repeat(np.arange(N, dtype=np.int64), np.bincount(pe, minlength=N))
     # Gap (zero local rows) before each entry, from the previous entry of the same (PE, column).
     first = np.ones(pe_s.size, dtype=bool)
@@ -373,8 +379,9 @@ def _build(m: int, n: int, rows: np.ndarray, cols: np.ndarray, csc_codes: np.nda
     z_real = gap % span
     reps = n_pad + 1
     total = int(reps.sum())
-    v_all = np.zeros(total, dtype=np.int64)
-    z_all = np.full(total, cfg.zmax, dtype=np.int64)
+    # small signed dtypes: int16 holds every index up to 14 bits
+    v_all = np.zeros(total, dtype=np.int16 if cfg.weight_bits <= 14 else np.int32)
+    z_all = np.full(total, cfg.zmax, dtype=np.int16 if cfg.index_bits <= 14 else np.int32)
     pos = np.cumsum(reps) - 1  # position of each real entry after padding is inserted
     v_all[pos] = code_s
     z_all[pos] = z_real
@@ -390,5 +397,5 @@ def _build(m: int, n: int, rows: np.ndarray, cols: np.ndarray, csc_codes: np.nda
     v = [v_all[bounds[k]:bounds[k + 1]] for k in range(N)]
     z = [z_all[bounds[k]:bounds[k + 1]] for k in range(N)]
     return EncodedLayer(shape=(m, n), config=cfg, codebook=cb, v=v, z=z, p=p, e=e, e_real=e_real,
-                        csc_ptr=csc_ptr, csc_rows=rows.astype(np.int64),
-                        csc_codes=csc_codes.astype(np.int64))
+                        csc_ptr=csc_ptr, csc_rows=rows.astype(np.intp),
+                        csc_codes=csc_codes.astype(np.uint8 if C <= 256 else np.int64))

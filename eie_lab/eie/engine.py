@@ -80,27 +80,39 @@ def schedule(w: np.ndarray, fifo_depth: int, latency: int) -> tuple[np.ndarray, 
         ok[D:] = F[:-D] <= b[D:]
     bad = np.flatnonzero(~ok)
     if bad.size:
-        t0 = int(bad[0])  # items before t0 are exact; redo the rest block by block
-        t0 -= t0 % D if t0 >= D else 0
-        while t0 < K:
-            t1 = min(t0 + D, K)
-            idx = np.arange(t0, t1)
-            g = np.full(t1 - t0, np.iinfo(np.int64).min // 4, dtype=np.int64)
-            has = idx >= D
-            g[has] = F[idx[has] - D]
+        _blocks(int(bad[0]), w, C, Cm1, b, f, F, D, L)
+    return b, f - w, f
+
+
+def _blocks(t0: int, w: np.ndarray, C: np.ndarray, Cm1: np.ndarray, b: np.ndarray,
+            f: np.ndarray, F: np.ndarray, D: int, L: int) -> None:
+    """Redo items t0.. in blocks of D (in place); items before t0 are already exact."""
+    K = w.shape[1]
+    # item-major copies so each block is a contiguous (B, N) slice
+    CT, Cm1T = np.ascontiguousarray(C.T), np.ascontiguousarray(Cm1.T)
+    fT = np.ascontiguousarray(f.T)
+    neg = np.iinfo(np.int64).min // 4
+    while t0 < K:
+        t1 = min(t0 + D, K)
+        idx = np.arange(t0, t1)
+        if t0 >= D:  # every broadcast of the block waits for a finish before t0
+            g = F[t0 - D:t1 - D]
+        else:  # first block: only items >= D wait on queues; b_0 = 0
+            g = np.full(t1 - t0, neg, dtype=np.int64)
+            g[idx >= D] = F[idx[idx >= D] - D]
             if t0 == 0:
                 g[0] = 0
-                base = np.full(t1 - t0, np.iinfo(np.int64).min // 4, dtype=np.int64)
-            else:
-                base = b[t0 - 1] + (idx - t0 + 1)
-            b[t0:t1] = np.maximum(base, idx + np.maximum.accumulate(g - idx))
-            x = np.maximum.accumulate(b[t0:t1] + L - Cm1[:, t0:t1], axis=1)
-            if t0 > 0:
-                x = np.maximum(x, (f[:, t0 - 1] - Cm1[:, t0])[:, None])
-            f[:, t0:t1] = C[:, t0:t1] + x
-            F[t0:t1] = f[:, t0:t1].max(axis=0)
-            t0 = t1
-    return b, f - w, f
+        run = idx + np.maximum.accumulate(g - idx)
+        bb = np.maximum(run, b[t0 - 1] + 1 + (idx - t0)) if t0 > 0 else run
+        b[t0:t1] = bb
+        x = np.maximum.accumulate((bb + L)[:, None] - Cm1T[t0:t1], axis=0)  # (B, N)
+        if t0 > 0:
+            np.maximum(x, fT[t0 - 1] - Cm1T[t0], out=x)
+        x += CT[t0:t1]
+        fT[t0:t1] = x
+        F[t0:t1] = x.max(axis=1)
+        t0 = t1
+    f[:] = fT.T
 
 
 def check_activations(a: object, n: int) -> np.ndarray:

@@ -25,24 +25,29 @@ from eie_lab.eie.encoding import EncodedLayer
 __all__ = ["active_entries", "functional_output"]
 
 
-def active_entries(layer: EncodedLayer, columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Indices into the CSC arrays of the real entries of ``columns``, and their column's slot.
+def active_entries(layer: EncodedLayer, columns: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows, codes and owning item of the real entries of ``columns``, in broadcast order.
+
+    The entries of one column are contiguous in the CSC arrays, so they are gathered as K
+    slices (memory copies) rather than by fancy indexing, which is several times faster.
 
     Returns
     -------
-    idx : numpy.ndarray
-        (nnz_active,) positions in ``layer.csc_rows`` / ``layer.csc_codes``.
-    item : numpy.ndarray
-        (nnz_active,) position in ``columns`` of each entry's column.
+    rows, codes : numpy.ndarray
+        (nnz_active,) output row and codebook index of each entry.
+    lens : numpy.ndarray
+        (K,) entries per item (to expand per-item values with ``np.repeat``).
     """
     starts = layer.csc_ptr[columns]
-    lens = layer.csc_ptr[columns + 1] - starts
-    total = int(lens.sum())
-    item = np.repeat(np.arange(columns.size), lens)
-    # idx = start of own column + offset inside it, built without a Python loop
-    offs = np.cumsum(lens) - lens
-    idx = np.arange(total, dtype=np.int64) + (starts - offs)[item]
-    return idx, item
+    ends = layer.csc_ptr[columns + 1]
+    lens = ends - starts
+    if columns.size == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, lens
+    bounds = list(zip(starts.tolist(), ends.tolist()))
+    rows = np.concatenate([layer.csc_rows[s:e] for s, e in bounds])
+    codes = np.concatenate([layer.csc_codes[s:e] for s, e in bounds])
+    return rows, codes, lens
 
 
 def _to_fixed(x: np.ndarray, frac: int, bits: int) -> tuple[np.ndarray, int]:
@@ -57,13 +62,13 @@ def functional_output(layer: EncodedLayer, a: np.ndarray, columns: np.ndarray, *
                       relu: bool) -> tuple[np.ndarray, np.ndarray | None, int]:
     """Return ``(y, error_bound, saturations)`` for activations ``a`` (non-zeros at ``columns``)."""
     m = layer.shape[0]
-    idx, item = active_entries(layer, columns)
-    rows = layer.csc_rows[idx]
-    codes = layer.csc_codes[idx]
+    rows, codes, lens = active_entries(layer, columns)
     if arithmetic == "float":
-        vals = layer.codebook[codes] * a[columns][item]
+        vals = layer.codebook[codes]
+        vals *= np.repeat(a[columns], lens)
         y = np.bincount(rows, weights=vals, minlength=m)
         return (np.maximum(y, 0.0) if relu else y), None, 0
+    item = np.repeat(np.arange(columns.size), lens)
     a_fx, sat_a = _to_fixed(a[columns], act_frac_bits, act_bits)
     cb_fx, sat_w = _to_fixed(layer.codebook, weight_frac_bits, act_bits)
     prods = cb_fx[codes] * a_fx[item]  # exact int64 products
