@@ -15,24 +15,25 @@ Examples
 
 from __future__ import annotations
 
-from eie_lab.grading.assign import (
-    assign_all,
-    clear_solutions,
-    find_source,
-    generate_assignment,
-    release_notebook,
-    stale_exercises,
-    strip_hidden_tests,
-)
-from eie_lab.grading.autograde import (
-    CellGrade,
-    SubmissionResult,
-    autograde,
-    grade_submission,
-    write_gradebook,
-)
-from eie_lab.grading.feedback import render_html, render_markdown, write_feedback
-from eie_lab.grading.validate import ValidationReport, validate_assignment
+_EXPORTS = {
+    "assign_all": "assign", "clear_solutions": "assign", "find_source": "assign",
+    "generate_assignment": "assign", "release_notebook": "assign", "stale_exercises": "assign",
+    "strip_hidden_tests": "assign", "CellGrade": "autograde", "SubmissionResult": "autograde",
+    "autograde": "autograde", "grade_submission": "autograde", "write_gradebook": "autograde",
+    "render_html": "feedback", "render_markdown": "feedback", "write_feedback": "feedback",
+    "ValidationReport": "validate", "validate_assignment": "validate",
+}
+
+
+def __getattr__(name: str):
+    """Import on first use, so that test cells importing ``eie_lab.grading.checks`` stay fast
+    (the tooling pulls in nbformat and nbclient, which the checks never need)."""
+    if name in _EXPORTS:
+        import importlib
+
+        return getattr(importlib.import_module(f"eie_lab.grading.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module 'eie_lab.grading' has no attribute {name!r}")
+
 
 __all__ = [
     "assign_all",
