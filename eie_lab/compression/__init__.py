@@ -30,6 +30,13 @@ from eie_lab.compression.quantize import (
     reduce_gradients,
     share_weights,
 )
+from eie_lab.compression.storage import (
+    RelativeIndexMatrix,
+    StorageReport,
+    encode_relative,
+    merge_reports,
+    storage_report,
+)
 
 __all__ = [
     "apply_mask",
@@ -49,4 +56,9 @@ __all__ = [
     "share_weights",
     "HuffmanCode",
     "entropy",
+    "RelativeIndexMatrix",
+    "StorageReport",
+    "encode_relative",
+    "merge_reports",
+    "storage_report",
 ]
