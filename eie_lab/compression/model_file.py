@@ -1,0 +1,301 @@
+"""The compressed model: relative-index + Huffman bitstreams, and its versioned ``.npz`` file.
+
+Layout of one layer (format version 1)
+--------------------------------------
+The weight matrix ``W`` (``rows x cols``, rows are outputs) is walked **column by column** (the
+order EIE's PEs consume it) as one flat stream of ``rows*cols`` positions. Each stored entry is a
+pair ``(v, z)``: ``v`` is the weight's code (``codebook[v]``, code 0 = the weight 0.0) and ``z``
+the number of zeros since the previous entry (EIE's convention). When a gap exceeds
+``zmax = 2**index_bits - 1`` a filler entry ``(0, zmax)`` is inserted [DC §2, EIE §III]. Because the
+stream covers the whole flattened matrix, no column pointers are needed (``decode`` recovers
+them). Both ``v`` and ``z`` are Huffman coded with canonical codes stored as code lengths.
+
+File keys (``np.savez_compressed``)
+-----------------------------------
+``format`` ("eie-lab-compressed-model"), ``version`` (int, 1), ``layers`` (names), ``meta``
+(JSON text), and per layer ``<name>.header`` int64 ``[rows, cols, weight_bits, index_bits,
+n_entries, n_nonzero, w_nbits, z_nbits]``, ``<name>.bias`` float32 ``(rows,)``,
+``<name>.codebook`` float32 ``(2**weight_bits,)``, ``<name>.tables`` uint8 code lengths
+``(2**weight_bits + 2**index_bits,)`` (0 = symbol unused), ``<name>.streams`` uint8: the weight
+bitstream (``ceil(w_nbits/8)`` bytes) followed by the index bitstream.
+
+Examples
+--------
+>>> import numpy as np
+>>> from eie_lab.compression.model_file import relative_encode, relative_decode
+>>> v, z = relative_encode(np.array([0, 0, 5, 0, 0, 0, 0, 0, 7]), index_bits=2)
+>>> v.tolist(), z.tolist()
+([5, 0, 7], [2, 3, 1])
+>>> relative_decode(v, z, 9).tolist()
+[0, 0, 5, 0, 0, 0, 0, 0, 7]
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from eie_lab.cache import atomic_write
+from eie_lab.compression.huffman import HuffmanCode
+from eie_lab.errors import EieLabError, ModelFormatError, fail_message
+from eie_lab.nn.mlp import MLP, Dense
+
+__all__ = ["CompressedLayer", "CompressedModel", "encode_layer", "relative_encode",
+           "relative_decode", "save", "load", "FORMAT", "VERSION"]
+
+FORMAT = "eie-lab-compressed-model"
+VERSION = 1
+
+
+def relative_encode(codes: np.ndarray, index_bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """Relative-index entries ``(v, z)`` of a flat code stream (0 = zero weight), with fillers."""
+    flat = np.ravel(codes)
+    pos = np.flatnonzero(flat)
+    step = 1 << int(index_bits)  # a filler covers zmax zeros plus itself
+    gaps = np.diff(np.concatenate(([-1], pos))) - 1
+    n_fill = gaps // step
+    total = int(pos.size + n_fill.sum())
+    v = np.zeros(total, dtype=np.int64)
+    z = np.full(total, step - 1, dtype=np.int64)
+    real = np.cumsum(n_fill + 1) - 1  # index of each real entry, after its fillers
+    v[real] = flat[pos]
+    z[real] = gaps % step
+    return v, z
+
+
+def relative_decode(v: np.ndarray, z: np.ndarray, size: int) -> np.ndarray:
+    """Inverse of :func:`relative_encode`: the flat code stream of length ``size``."""
+    out = np.zeros(int(size), dtype=np.int64)
+    if len(v):
+        pos = np.cumsum(np.asarray(z, dtype=np.int64) + 1) - 1
+        if pos[-1] >= size:
+            raise ModelFormatError(fail_message("index stream", f"last position {pos[-1]}",
+                                                f"must be < rows*cols = {size}",
+                                                "the file is damaged: recompress the model"))
+        out[pos] = v
+    return out
+
+
+def _lengths_of(symbols: np.ndarray, n_symbols: int) -> np.ndarray:
+    lengths = np.zeros(n_symbols, dtype=np.uint8)
+    if symbols.size:
+        code = HuffmanCode.from_symbols(symbols)
+        for s, n in code.code_lengths().items():
+            lengths[int(s)] = n
+    return lengths
+
+
+def _code_of(lengths: np.ndarray) -> HuffmanCode:
+    return HuffmanCode({int(s): int(n) for s, n in enumerate(lengths) if n > 0})
+
+
+@dataclass
+class CompressedLayer:
+    """One layer as stored: header numbers, bias, codebook, Huffman code lengths, bitstreams."""
+
+    name: str
+    shape: tuple[int, int]
+    weight_bits: int
+    index_bits: int
+    bias: np.ndarray
+    codebook: np.ndarray
+    w_lengths: np.ndarray
+    z_lengths: np.ndarray
+    w_stream: bytes
+    z_stream: bytes
+    w_nbits: int
+    z_nbits: int
+    n_entries: int
+    n_nonzero: int
+
+    def entries(self) -> tuple[np.ndarray, np.ndarray]:
+        """Huffman-decode the ``(v, z)`` entries."""
+        if self.n_entries == 0:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        v = np.asarray(_code_of(self.w_lengths).decode(self.w_stream, self.n_entries, self.w_nbits))
+        z = np.asarray(_code_of(self.z_lengths).decode(self.z_stream, self.n_entries, self.z_nbits))
+        return v.astype(np.int64), z.astype(np.int64)
+
+    def codes(self) -> np.ndarray:
+        """The ``(rows, cols)`` code matrix (0 = pruned)."""
+        v, z = self.entries()
+        rows, cols = self.shape
+        return relative_decode(v, z, rows * cols).reshape(cols, rows).T
+
+    def dense(self) -> np.ndarray:
+        """The float32 weight matrix ``codebook[codes]``."""
+        return self.codebook.astype(np.float32)[self.codes()]
+
+    def sizes_bits(self) -> dict[str, int]:
+        """Bits of every stored part (weights/index streams, codebook, Huffman tables, bias)."""
+        return {"weights": self.w_nbits, "index": self.z_nbits,
+                "codebook": 32 * self.codebook.size,
+                "tables": 8 * (self.w_lengths.size + self.z_lengths.size),
+                "bias": 32 * self.bias.size, "pointers": 0}
+
+
+def encode_layer(name: str, codebook: np.ndarray, codes: np.ndarray, bias: np.ndarray,
+                 weight_bits: int, index_bits: int) -> CompressedLayer:
+    """Build a :class:`CompressedLayer` from a shared-weight layer (``codes`` is ``(rows, cols)``)."""
+    codes = np.asarray(codes)
+    rows, cols = codes.shape
+    v, z = relative_encode(codes.T, index_bits)
+    wl, zl = _lengths_of(v, 1 << weight_bits), _lengths_of(z, 1 << index_bits)
+    w_stream, w_nbits = _code_of(wl).encode(v) if v.size else (b"", 0)
+    z_stream, z_nbits = _code_of(zl).encode(z) if z.size else (b"", 0)
+    cb = np.zeros(1 << weight_bits, np.float32)
+    cb[:len(codebook)] = codebook
+    return CompressedLayer(name, (rows, cols), int(weight_bits), int(index_bits),
+                           np.asarray(bias, np.float32).copy(), cb, wl, zl, w_stream, z_stream,
+                           int(w_nbits), int(z_nbits), int(v.size), int(np.count_nonzero(codes)))
+
+
+@dataclass
+class CompressedModel:
+    """A compressed fully connected ReLU network (see the module docstring for the format)."""
+
+    layers: list[CompressedLayer]
+    meta: dict = field(default_factory=dict)
+
+    def to_mlp(self) -> MLP:
+        """Decode every layer into an :class:`~eie_lab.nn.mlp.MLP` (shared-weight mode)."""
+        net = MLP.__new__(MLP)
+        net.meta = dict(self.meta)
+        net.layers = []
+        for layer in self.layers:
+            codes = layer.codes()
+            net.layers.append(Dense(layer.name, layer.codebook[codes], layer.bias.copy(),
+                                    codebook=layer.codebook.copy(), codes=codes))
+        return net
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """Class predictions computed straight from the decoded bitstreams."""
+        return self.to_mlp().predict(x)
+
+    def n_weights(self) -> int:
+        """Number of weights of the uncompressed network."""
+        return int(sum(r * c for r, c in (layer.shape for layer in self.layers)))
+
+    def total_bits(self) -> int:
+        """Bits of everything stored (streams, codebooks, Huffman tables, biases)."""
+        return int(sum(sum(layer.sizes_bits().values()) for layer in self.layers))
+
+    def save(self, path) -> Path:
+        """Write the model atomically to ``path`` (see :func:`save`)."""
+        return save(self, path)
+
+
+def save(model: CompressedModel, path) -> Path:
+    """Write ``model`` as a version-1 ``.npz`` file (atomically) and return the path."""
+    arrays: dict[str, np.ndarray] = {"format": np.array(FORMAT), "version": np.array(VERSION),
+                                     "layers": np.array([layer.name for layer in model.layers]),
+                                     "meta": np.array(json.dumps(model.meta, sort_keys=True))}
+    for L in model.layers:
+        arrays[f"{L.name}.header"] = np.array([*L.shape, L.weight_bits, L.index_bits, L.n_entries,
+                                               L.n_nonzero, L.w_nbits, L.z_nbits], np.int64)
+        arrays[f"{L.name}.bias"] = L.bias
+        arrays[f"{L.name}.codebook"] = L.codebook
+        arrays[f"{L.name}.tables"] = np.concatenate([L.w_lengths, L.z_lengths]).astype(np.uint8)
+        arrays[f"{L.name}.streams"] = np.frombuffer(L.w_stream + L.z_stream, np.uint8)
+    path = Path(path)
+    buf = io.BytesIO()
+    np.savez_compressed(buf, **arrays)
+    with atomic_write(path) as fh:
+        fh.write(buf.getvalue())
+    return path
+
+
+def _bad(what: str, value: object, rule: str) -> ModelFormatError:
+    return ModelFormatError(fail_message(what, value, rule,
+                                         "the file is damaged or not a compressed model: "
+                                         "recompress with `eie-lab compress lenet300 --out FILE`"))
+
+
+def _get(f, key: str, dtype: str | None = None, shape: tuple | None = None) -> np.ndarray:
+    if key not in f.files:
+        raise _bad("key", key, "is missing")
+    arr = f[key]
+    if dtype is not None and arr.dtype.kind != dtype:
+        raise _bad(key, f"dtype {arr.dtype}", f"must have kind {dtype!r}")
+    if shape is not None and arr.shape != shape:
+        raise _bad(f"{key}.shape", arr.shape, f"must be {shape}")
+    return arr
+
+
+def _load_layer(f, name: str) -> CompressedLayer:
+    h = _get(f, f"{name}.header", "i", (8,))
+    rows, cols, wb, ib, n_ent, n_nz, w_nbits, z_nbits = (int(x) for x in h)
+    if rows < 1 or cols < 1 or not (1 <= wb <= 16) or not (1 <= ib <= 16):
+        raise _bad(f"{name}.header", h.tolist(), "needs rows, cols >= 1 and bits in 1..16")
+    if not (0 <= n_nz <= n_ent <= rows * cols) or min(w_nbits, z_nbits) < 0:
+        raise _bad(f"{name}.header", h.tolist(), "needs 0 <= n_nonzero <= n_entries <= rows*cols")
+    bias = _get(f, f"{name}.bias", "f", (rows,)).astype(np.float32)
+    cb = _get(f, f"{name}.codebook", "f", (1 << wb,)).astype(np.float32)
+    if cb[0] != 0.0 or not (np.isfinite(cb).all() and np.isfinite(bias).all()):
+        raise _bad(f"{name}.codebook", cb[:4].tolist(), "needs codebook[0] == 0 and finite values")
+    tables = _get(f, f"{name}.tables", "u", ((1 << wb) + (1 << ib),))
+    nw, nz = -(-w_nbits // 8), -(-z_nbits // 8)
+    streams = _get(f, f"{name}.streams", "u", (nw + nz,)).tobytes()
+    layer = CompressedLayer(name, (rows, cols), wb, ib, bias, cb, tables[:1 << wb].copy(),
+                            tables[1 << wb:].copy(), streams[:nw], streams[nw:], w_nbits, z_nbits,
+                            n_ent, n_nz)
+    try:
+        if n_ent == 0 and (w_nbits or z_nbits):
+            raise _bad(f"{name} stream bits", (w_nbits, z_nbits), "must be 0 for an empty layer")
+        if n_ent and not (layer.w_lengths.any() and layer.z_lengths.any()):
+            raise _bad(f"{name}.tables", "all zero", "needs Huffman codes for the entries")
+        v, z = layer.entries()
+        if v.size != n_ent or z.size != n_ent:
+            raise _bad(f"{name} streams", (v.size, z.size), f"must decode to {n_ent} entries")
+        enc_w = int(layer.w_lengths[v].astype(np.int64).sum())
+        enc_z = int(layer.z_lengths[z].astype(np.int64).sum())
+        if enc_w != w_nbits or enc_z != z_nbits:
+            raise _bad(f"{name} stream bits", (w_nbits, z_nbits),
+                       f"must equal the decoded code lengths ({enc_w}, {enc_z})")
+        if int(np.count_nonzero(v)) != n_nz:
+            raise _bad(f"{name}.header n_nonzero", n_nz, f"stream holds {np.count_nonzero(v)}")
+        relative_decode(v, z, rows * cols)
+    except ModelFormatError:
+        raise
+    except (EieLabError, ValueError, IndexError) as exc:
+        raise _bad(f"{name} bitstreams", "undecodable", str(exc).splitlines()[0]) from None
+    return layer
+
+
+def load(path) -> CompressedModel:
+    """Read and fully validate a compressed model file; :class:`ModelFormatError` if damaged."""
+    path = Path(path)
+    try:
+        f = np.load(path, allow_pickle=False)
+    except FileNotFoundError:
+        raise ModelFormatError(fail_message("path", str(path), "does not exist",
+                                            "check the file name")) from None
+    except Exception as exc:  # zip/npz damage surfaces as many exception types
+        raise _bad("file", str(path), f"is not a readable .npz ({type(exc).__name__})") from None
+    try:
+        with f:
+            fmt = str(_get(f, "format", "U", ()))
+            if fmt != FORMAT:
+                raise _bad("format", fmt, f"must be {FORMAT!r}")
+            version = int(_get(f, "version", "i", ()))
+            if version != VERSION:
+                raise ModelFormatError(fail_message(
+                    "version", version, f"this eie-lab reads version {VERSION}",
+                    "recompress the model with this version of eie-lab"))
+            names = [str(n) for n in _get(f, "layers", "U")]
+            if not names:
+                raise _bad("layers", names, "must name at least one layer")
+            meta = json.loads(str(_get(f, "meta", "U", ())))
+            layers = [_load_layer(f, n) for n in names]
+    except ModelFormatError:
+        raise
+    except Exception as exc:  # truncated members raise zlib/zip/OSError/ValueError
+        raise _bad("file", str(path), f"could not be read ({type(exc).__name__}: {exc})") from None
+    for a, b in zip(layers, layers[1:]):
+        if a.shape[0] != b.shape[1]:
+            raise _bad(f"{b.name}.header cols", b.shape[1], f"must equal {a.name} rows {a.shape[0]}")
+    return CompressedModel(layers, meta)

@@ -1,0 +1,132 @@
+"""A DC Table 2-shaped report of a compressed model, from the real bitstreams' lengths.
+
+For each layer: #weights, weights % kept (P), weight bits and index bits per stored entry for
+P+Q (fixed width) and P+Q+H (Huffman: stream bits / entries; padding fillers are entries too), and
+the compress rate = stored bits / original bits. Stored bits are the weight and index streams plus
+the codebook (32-bit floats), the Huffman tables (one 8-bit code length per symbol, P+Q+H only)
+and the biases (32-bit); the original is 32-bit floats for every weight and bias. No column
+pointers are stored (the index stream spans the whole flattened matrix), so they cost 0 bits.
+
+Examples
+--------
+>>> import numpy as np
+>>> from eie_lab.compression.model_file import CompressedModel, encode_layer
+>>> from eie_lab.compression.report import compression_report
+>>> codes = np.zeros((4, 8), np.uint8); codes[0, 0] = 1; codes[3, 7] = 2
+>>> cm = CompressedModel([encode_layer("fc", np.array([0, -1, 1]), codes, np.zeros(4), 2, 3)])
+>>> rep = compression_report(cm)
+>>> rep.rows[0]["weights"], rep.rows[0]["kept_pct"], rep.rows[0]["w_bits_pq"]
+(32, 6.25, 2)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from eie_lab.compression.model_file import CompressedModel
+
+__all__ = ["CompressionReport", "compression_report", "PAPER_TABLE2"]
+
+#: DC Table 2 (LeNet-300-100), as cited in papers.md §2.3: kept %, weight bits P+Q / P+Q+H,
+#: index bits P+Q / P+Q+H, compress rate % P+Q / P+Q+H.
+PAPER_TABLE2 = {
+    "ip1": {"weights": 235_000, "kept_pct": 8, "w_bits_pq": 6, "w_bits_pqh": 4.4, "idx_bits_pq": 5,
+            "idx_bits_pqh": 3.7, "rate_pq_pct": 3.1, "rate_pqh_pct": 2.32},
+    "ip2": {"weights": 30_000, "kept_pct": 9, "w_bits_pq": 6, "w_bits_pqh": 4.4, "idx_bits_pq": 5,
+            "idx_bits_pqh": 4.3, "rate_pq_pct": 3.8, "rate_pqh_pct": 3.04},
+    "ip3": {"weights": 1_000, "kept_pct": 26, "w_bits_pq": 6, "w_bits_pqh": 4.3, "idx_bits_pq": 5,
+            "idx_bits_pqh": 3.2, "rate_pq_pct": 15.7, "rate_pqh_pct": 12.70},
+    "total": {"weights": 266_000, "kept_pct": 8, "w_bits_pq": 6, "w_bits_pqh": 5.1,
+              "idx_bits_pq": 5, "idx_bits_pqh": 3.7, "rate_pq_pct": 3.1, "rate_pqh_pct": 2.49},
+}
+
+_COLS = [("layer", "Layer", "{}"), ("weights", "#Weights", "{:,}"), ("kept_pct", "Weights%", "{:.1f}%"),
+         ("w_bits_pq", "W bits P+Q", "{}"), ("w_bits_pqh", "W bits P+Q+H", "{:.2f}"),
+         ("idx_bits_pq", "Idx bits P+Q", "{}"), ("idx_bits_pqh", "Idx bits P+Q+H", "{:.2f}"),
+         ("rate_pq_pct", "Rate P+Q", "{:.2f}%"), ("rate_pqh_pct", "Rate P+Q+H", "{:.2f}%")]
+
+
+@dataclass
+class CompressionReport:
+    """Per-layer rows and a total row (dicts of Python scalars), plus errors and file size."""
+
+    rows: list[dict]
+    total: dict
+    error_before: float | None = None
+    error_after: float | None = None
+    file_size: int | None = None
+    extra: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        """Everything as plain Python data (JSON-ready)."""
+        return {"rows": self.rows, "total": self.total, "error_before": self.error_before,
+                "error_after": self.error_after, "file_size": self.file_size}
+
+    def to_text(self) -> str:
+        """The table as fixed-width text."""
+        table = [[head for _, head, _ in _COLS]]
+        for row in [*self.rows, self.total]:
+            table.append([fmt.format(row[key]) for key, _, fmt in _COLS])
+        widths = [max(len(r[i]) for r in table) for i in range(len(_COLS))]
+        lines = ["  ".join(c.rjust(w) for c, w in zip(r, widths)) for r in table]
+        lines.insert(1, "  ".join("-" * w for w in widths))
+        t = self.total
+        lines.append("")
+        lines.append(f"stored: {t['bytes_pqh']:,} B (P+Q+H) vs {t['bytes_original']:,} B of 32-bit "
+                     f"floats -> {t['ratio_pqh']:.1f}x  (P+Q: {t['ratio_pq']:.1f}x)")
+        lines.append("  breakdown: " + ", ".join(f"{k} {t['breakdown_bytes'][k]:,} B"
+                                                 for k in t["breakdown_bytes"]))
+        if self.file_size is not None:
+            lines.append(f"file size on disk: {self.file_size:,} B (npz container included) -> "
+                         f"{t['bytes_original'] / self.file_size:.1f}x")
+        if self.error_before is not None and self.error_after is not None:
+            lines.append(f"test error: {self.error_before:.2%} before, {self.error_after:.2%} after "
+                         f"({100 * (self.error_after - self.error_before):+.2f} pp)")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+
+def _row(name: str, n: int, rows_out: int, nnz: int, entries: int, wb: int, ib: int,
+         bits: dict) -> dict:
+    orig = 32 * (n + rows_out)
+    pq = entries * (wb + ib) + bits["codebook"] + bits["bias"] + bits["pointers"]
+    pqh = sum(bits.values())
+    return {"layer": name, "weights": int(n), "kept_pct": 100.0 * nnz / n, "w_bits_pq": int(wb),
+            "w_bits_pqh": bits["weights"] / entries if entries else 0.0, "idx_bits_pq": int(ib),
+            "idx_bits_pqh": bits["index"] / entries if entries else 0.0,
+            "rate_pq_pct": 100.0 * pq / orig, "rate_pqh_pct": 100.0 * pqh / orig,
+            "entries": int(entries), "nonzero": int(nnz), "bits_pq": int(pq), "bits_pqh": int(pqh),
+            "bits_original": int(orig),
+            "breakdown_bytes": {k: v / 8 for k, v in bits.items()}}
+
+
+def compression_report(model: CompressedModel, *, error_before: float | None = None,
+                       error_after: float | None = None,
+                       file_size: int | None = None) -> CompressionReport:
+    """Build the report of ``model`` (see the module docstring for what is counted)."""
+    rows = []
+    for L in model.layers:
+        rows.append(_row(L.name, L.shape[0] * L.shape[1], L.shape[0], L.n_nonzero, L.n_entries,
+                         L.weight_bits, L.index_bits, L.sizes_bits()))
+    n = sum(r["weights"] for r in rows)
+    ent = sum(r["entries"] for r in rows)
+    breakdown = {k: sum(r["breakdown_bytes"][k] for r in rows) for k in rows[0]["breakdown_bytes"]}
+    orig = sum(r["bits_original"] for r in rows)
+    pq, pqh = sum(r["bits_pq"] for r in rows), sum(r["bits_pqh"] for r in rows)
+    same = len({r["w_bits_pq"] for r in rows}) == 1 and len({r["idx_bits_pq"] for r in rows}) == 1
+    total = {
+        "layer": "Total", "weights": n, "kept_pct": 100.0 * sum(r["nonzero"] for r in rows) / n,
+        "w_bits_pq": rows[0]["w_bits_pq"] if same else round(
+            sum(r["w_bits_pq"] * r["entries"] for r in rows) / max(ent, 1), 2),
+        "w_bits_pqh": 8 * breakdown["weights"] / max(ent, 1),
+        "idx_bits_pq": rows[0]["idx_bits_pq"] if same else round(
+            sum(r["idx_bits_pq"] * r["entries"] for r in rows) / max(ent, 1), 2),
+        "idx_bits_pqh": 8 * breakdown["index"] / max(ent, 1),
+        "rate_pq_pct": 100.0 * pq / orig, "rate_pqh_pct": 100.0 * pqh / orig,
+        "entries": ent, "bits_pq": pq, "bits_pqh": pqh, "bits_original": orig,
+        "bytes_original": orig // 8, "bytes_pq": -(-pq // 8), "bytes_pqh": -(-pqh // 8),
+        "ratio_pq": orig / pq, "ratio_pqh": orig / pqh, "breakdown_bytes": breakdown,
+    }
+    return CompressionReport(rows, total, error_before, error_after, file_size)
