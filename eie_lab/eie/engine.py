@@ -69,6 +69,13 @@ def schedule(w: np.ndarray, fifo_depth: int, latency: int) -> tuple[np.ndarray, 
     if K == 0:
         empty = np.zeros((N, 0), dtype=np.int64)
         return np.zeros(0, dtype=np.int64), empty, empty.copy()
+    if D == 1:
+        # Each broadcast waits until every PE has finished the previous item, so all PEs start
+        # item t together at b_t + L and b_{t+1} = b_t + L + max_k w[k][t] (as L, w >= 1).
+        step = L + w.max(axis=0)
+        b = np.concatenate(([0], np.cumsum(step[:-1]))).astype(np.int64)
+        s = np.broadcast_to(b + L, (N, K)).copy()
+        return b, s, s + w
     C = np.cumsum(w, axis=1)  # (N, K) work up to and including item t
     Cm1 = C - w  # work before item t
     # Pass 1: assume no stalls, b_t = t, all items at once.
