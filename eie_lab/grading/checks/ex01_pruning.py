@@ -58,7 +58,8 @@ def check_magnitude_prune(fn, hidden: bool = False) -> None:
 
 def check_prune_by_std(fn, hidden: bool = False) -> None:
     """``fn(w, quality)`` -> mask ``|w| > quality * std(w)``."""
-    examples = [(np.array([-2.0, -0.5, 0.1, 0.4, 2.0]), 0.5), (np.array([[1.0, -3.0], [0.2, 0.0]]), 1.0)]
+    examples = [(np.array([-2.0, -0.5, 0.1, 0.4, 2.0]), 0.5), (np.array([[1.0, -3.0], [0.2, 0.0]]), 1.0),
+                (np.array([0.01, -0.02, 0.03, -0.5, 0.04]), 0.5)]
     if hidden:
         examples = [(_weights(rng), float(rng.uniform(0.0, 2.5))) for _, rng in cases(102, 30)]
     for i, (w, q) in enumerate(examples):

@@ -1,0 +1,153 @@
+"""The student-facing checks: they pass on the reference implementations, fail with a clear
+message on wrong answers, and their hidden cases defeat answers hard-coded to the visible ones.
+
+Run one exercise's checks with e.g. ``pytest -m ex03_huffman``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pickle
+
+import numpy as np
+import pytest
+
+from eie_lab.grading.checks import EXERCISES, CheckFailed
+
+MODULES = {name: importlib.import_module(f"eie_lab.grading.checks.{name}") for name in EXERCISES}
+PARTS = [pytest.param(ex, part, marks=getattr(pytest.mark, ex), id=f"{ex}-{part}")
+         for ex, mod in MODULES.items() for part in mod.REFERENCE]
+
+
+@pytest.mark.parametrize("ex, part", PARTS)
+@pytest.mark.parametrize("hidden", [False, True])
+def test_reference_passes(ex, part, hidden):
+    mod = MODULES[ex]
+    assert getattr(mod, f"check_{part}")(mod.REFERENCE[part], hidden=hidden) is None
+
+
+@pytest.mark.parametrize("ex, part", PARTS)
+def test_unsolved_stub_fails(ex, part):
+    def stub(*args, **kwargs):
+        raise NotImplementedError()
+
+    with pytest.raises(NotImplementedError):
+        getattr(MODULES[ex], f"check_{part}")(stub)
+
+
+@pytest.mark.parametrize("ex, part", PARTS)
+def test_hard_coded_answers_fail_the_hidden_tests(ex, part):
+    """Record the reference's answers to the visible cases, replay them: visible passes, hidden fails."""
+    mod = MODULES[ex]
+    check, ref = getattr(mod, f"check_{part}"), mod.REFERENCE[part]
+    table = []
+
+    def recorder(*args):
+        out = ref(*args)
+        table.append((pickle.dumps(args), out))
+        return out
+
+    check(recorder)
+
+    def hard_coded(*args):
+        key = pickle.dumps(args)
+        return next((out for k, out in table if k == key), table[0][1])
+
+    check(hard_coded)
+    with pytest.raises(CheckFailed, match="hidden"):
+        check(hard_coded, hidden=True)
+
+
+def _flip_first(mask):
+    out = np.array(mask, copy=True)
+    out.flat[0] = not out.flat[0]
+    return out
+
+
+WRONG = {  # (exercise, part): (wrong function, text the message must contain)
+    ("ex01_pruning", "magnitude_prune"): (
+        lambda w, s: _flip_first(MODULES["ex01_pruning"].REFERENCE["magnitude_prune"](w, s)),
+        "first mismatch at [0]: expected True, got False"),
+    ("ex01_pruning", "prune_by_std"): (lambda w, q: np.abs(w) > q, "first mismatch"),
+    ("ex01_pruning", "masked_sgd_step"): (lambda w, g, m, lr: w - lr * g, "must stay exactly 0.0"),
+    ("ex01_pruning", "global_magnitude_prune"): (lambda layers, s: np.ones(3), "list of 2 masks"),
+    ("ex02_weight_sharing", "linear_init"): (lambda x, k: np.linspace(0, 1, k), "first mismatch"),
+    ("ex02_weight_sharing", "lloyd_step"): (lambda x, c: (c, np.zeros(len(x), int)), "labels"),
+    ("ex02_weight_sharing", "reduce_gradients"): (
+        lambda codes, g, k: np.bincount(codes.ravel(), minlength=k).astype(float),
+        "expected -0.03, got 4"),
+    ("ex02_weight_sharing", "finetune_centroids"): (lambda cb, c, g, lr: cb, "expected -0.97"),
+    ("ex02_weight_sharing", "compression_rate"): (lambda n, b, k: 3.0, "expected 3.2, got 3"),
+    ("ex03_huffman", "code_lengths"): (lambda counts: dict.fromkeys(counts, 2), "the optimal (Huffman) code takes 19"),
+    ("ex03_huffman", "canonical_code"): (lambda lengths: {s: "0" for s in lengths},
+                                         "first wrong key 'D'"),
+    ("ex03_huffman", "encode"): (lambda s, code: "".join(s), "first difference at position 0"),
+    ("ex03_huffman", "decode"): (lambda bits, code: list(bits), "expected"),
+    ("ex03_huffman", "expected_length"): (lambda c, lengths: 1.0, "expected 1.58333"),
+    ("ex03_huffman", "entropy"): (lambda c: 0.0, "entropy expected 1.5511"),
+    ("ex04_relative_index", "relative_index"): (
+        lambda col, b: (col[col != 0], np.diff(np.flatnonzero(col), prepend=-1) - 1),
+        "z should have shape (4,), got (3,)"),
+    ("ex04_relative_index", "decode_relative"): (lambda v, z, n: np.zeros(n, int), "first mismatch"),
+    ("ex04_relative_index", "storage_bits"): (lambda col, w, i: np.count_nonzero(col) * (w + i),
+                                              "expected 32, got 24"),
+    ("ex04_relative_index", "best_index_bits"): (lambda col, w, c: 4, "expected"),
+    ("ex05_eie_encoding_and_cycles", "pe_rows"): (
+        lambda m, n: [np.arange(k * (m // n), (k + 1) * (m // n)) for k in range(n)],
+        "the rows of PE 0"),
+    ("ex05_eie_encoding_and_cycles", "entries_per_column"): (
+        lambda codes, n, b: np.stack([np.count_nonzero(codes[k::n], axis=0) for k in range(n)]),
+        "first mismatch"),
+    ("ex05_eie_encoding_and_cycles", "pe_busy"): (lambda e, a, c=1: e.sum(axis=1), "busy"),
+    ("ex05_eie_encoding_and_cycles", "eie_cycles"): (
+        lambda e, a, d, lat=1, c=1: int(np.maximum(e[:, a != 0], c).sum(axis=1).max()),
+        "cycles expected"),
+    ("ex06_load_balance", "load_efficiency"): (lambda busy, cycles: 1.0, "expected 0.75"),
+    ("ex06_load_balance", "efficiency_vs_fifo"): (lambda layer, a, d: np.ones(len(d)), "expected"),
+    ("ex06_load_balance", "bottleneck_pe"): (lambda layer, a: 0.0, "expected a PE index"),
+    ("ex06_load_balance", "smallest_good_depth"): (lambda d, e, f=0.95: d[-1], "expected 8, got 16"),
+}
+
+
+@pytest.mark.parametrize("ex, part", PARTS)
+def test_wrong_answers_get_a_clear_message(ex, part):
+    wrong, text = WRONG[(ex, part)]
+    with pytest.raises(CheckFailed) as info:
+        getattr(MODULES[ex], f"check_{part}")(wrong)
+    assert "example 1" in str(info.value) or "example" in str(info.value)
+    assert text in str(info.value)
+
+
+def test_every_part_has_a_wrong_answer():
+    assert sorted(WRONG) == sorted((ex, part) for ex, m in MODULES.items() for part in m.REFERENCE)
+
+
+@pytest.mark.ex02_weight_sharing
+def test_lloyd_step_agrees_with_kmeans_1d():
+    from eie_lab.compression.quantize import kmeans_1d
+
+    lloyd = MODULES["ex02_weight_sharing"].lloyd_step
+    rng = np.random.default_rng(5)
+    for _ in range(20):
+        x = rng.normal(size=50)
+        c = np.sort(rng.choice(x, 4, replace=False))
+        new, labels = lloyd(x, c)
+        assert np.bincount(labels, minlength=4).min() > 0  # chosen points: no empty cluster
+        np.testing.assert_allclose(kmeans_1d(x, 4, init=c, max_iter=1).codebook, new)
+
+
+@pytest.mark.ex03_huffman
+def test_huffman_references_agree_with_the_package():
+    huffman = pytest.importorskip("eie_lab.compression.huffman")
+    ex = MODULES["ex03_huffman"]
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        counts = {int(s): int(c) for s, c in enumerate(rng.integers(1, 50, size=int(rng.integers(2, 20))))}
+        assert np.isclose(ex.entropy(counts), huffman.entropy(np.array(list(counts.values()))))
+
+
+@pytest.mark.ex05_eie_encoding_and_cycles
+def test_fig2_example_matches_the_paper():
+    ex = MODULES["ex05_eie_encoding_and_cycles"]
+    e = ex.REFERENCE["entries_per_column"](ex._fig2()[0], 4, 4)
+    assert e[0].tolist() == [3, 1, 2, 0, 2, 2, 1, 2]  # diff of p = 0 3 4 6 6 8 10 11 13

@@ -1,0 +1,165 @@
+"""eie-lab autograde on a toy assignment: every kind of bad submission gets zeros for what failed
+and a reason, never a crash or a lost result; nbgrader's scoring rules; feedback hides hidden tests."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import nbformat
+import pytest
+
+from eie_lab.cli import main
+from eie_lab.grading.assign import release_notebook
+from eie_lab.grading.autograde import (
+    CellGrade,
+    SubmissionResult,
+    _unique_ids,
+    score_cell,
+    student_id,
+)
+from eie_lab.grading.feedback import render_html, render_markdown, write_feedback
+from eie_lab.grading.notebook_io import nbgrader_cell, read_notebook, write_notebook
+
+pytestmark = pytest.mark.grading
+
+HIDDEN_CODE = "assert double(7) == 14"
+
+
+def toy_source() -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [
+        nbgrader_cell("code", "import math", grade_id="setup", locked=True),
+        nbgrader_cell("code", "def double(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n"
+                      "    ### END SOLUTION", grade_id="double", solution=True),
+        nbgrader_cell("code", "assert double(2) == 4, 'double(2) should be 4'\n"
+                      f"### BEGIN HIDDEN TESTS\n{HIDDEN_CODE}, 'double(7) should be 14'\n"
+                      "### END HIDDEN TESTS", grade_id="test_double", grade=True, locked=True,
+                      points=2),
+        nbgrader_cell("code", "def square(x):\n    ### BEGIN SOLUTION\n    return x * x\n"
+                      "    ### END SOLUTION", grade_id="square", solution=True),
+        nbgrader_cell("code", "assert square(3) == 9\n### BEGIN HIDDEN TESTS\n"
+                      "assert square(5) == 25\n### END HIDDEN TESTS", grade_id="test_square",
+                      grade=True, locked=True, points=3),
+    ]
+    return nb
+
+
+def _variant(nb, **sources):
+    nb = nbformat.from_dict(json.loads(json.dumps(nb)))
+    index = {c.metadata.get("nbgrader", {}).get("grade_id"): i for i, c in enumerate(nb.cells)}
+    for gid, src in sources.items():
+        nb.cells[index[gid]].source = src
+    return nb
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """Grade nine submissions in one parallel CLI run; return CSV rows by student and the dir."""
+    tmp = tmp_path_factory.mktemp("autograde")
+    src = write_notebook(toy_source(), tmp / "source" / "toy.ipynb")
+    sol = read_notebook(src)
+    rel = release_notebook(sol)
+    subs = tmp / "subs"
+    write_notebook(sol, subs / "solution.ipynb")
+    write_notebook(rel, subs / "stub.ipynb")
+    write_notebook(_variant(rel, double="def double(x):\n    return 4",  # fits the visible test
+                            square="def square(x):\n    return x ** 2"), subs / "hardcoded.ipynb")
+    write_notebook(_variant(sol, square="def square(x):\n    while True:\n        pass"),
+                   subs / "loop.ipynb")
+    write_notebook(_variant(sol, square="import os\nos._exit(1)"), subs / "crash.ipynb")
+    edited = _variant(sol, test_double="pass  # the student 'fixed' the test")
+    edited.cells = [c for c in edited.cells if c.metadata.get("nbgrader", {}).get("grade_id")
+                    != "test_square"]
+    write_notebook(edited, subs / "edited.ipynb")
+    (subs / "malformed.ipynb").write_text('{"cells": [')
+    other = nbformat.v4.new_notebook()
+    other.cells = [nbgrader_cell("code", "x = 1", grade_id="other", solution=True)]
+    write_notebook(other, subs / "wrong.ipynb")
+    write_notebook(_variant(sol, double="import sys\ndef double(x):\n    print('hi', file=sys.stderr)\n"
+                            "    return 2 * x"), subs / "stderr.ipynb")
+    out, feedback = tmp / "grades" / "gradebook.csv", tmp / "feedback"
+    code = main(["autograde", str(subs), "--assignment", "toy", "--source", str(src.parent),
+                 "--out", str(out), "--feedback", str(feedback), "--feedback-format", "md",
+                 "--timeout", "3", "--jobs", "2"])
+    assert code == 0
+    with out.open() as fh:
+        rows = {r["student"]: r for r in csv.DictReader(fh)}
+    return rows, tmp
+
+
+def test_every_submission_has_a_row(graded):
+    rows, tmp = graded
+    assert sorted(rows) == ["crash", "edited", "hardcoded", "loop", "malformed", "solution",
+                            "stderr", "stub", "wrong"]
+    assert [p.name for p in (tmp / "grades").iterdir()] == ["gradebook.csv"]  # atomic, no temp
+
+
+@pytest.mark.parametrize("student, score, double, square, status, reason", [
+    ("solution", 5, 2, 3, "ok", ""),
+    ("stub", 0, 0, 0, "ok", ""),
+    ("hardcoded", 3, 0, 3, "ok", ""),  # passes the visible test, fails the hidden one
+    ("loop", 2, 2, 0, "ok", ""),
+    ("crash", 2, 2, 0, "ok", "kernel died"),
+    ("edited", 2, 2, 0, "ok", "was deleted"),
+    ("malformed", 0, 0, 0, "error", "not a valid notebook"),
+    ("wrong", 0, 0, 0, "error", "not the toy notebook"),
+    ("stderr", 3, 0, 3, "ok", ""),  # nbgrader fails a test cell that writes to stderr
+])
+def test_scores_and_reasons(graded, student, score, double, square, status, reason):
+    row = graded[0][student]
+    assert (float(row["score"]), float(row["test_double"]), float(row["test_square"])) == (
+        score, double, square)
+    assert row["max_score"] == "5" and row["status"] == status
+    assert reason in row["reason"]
+
+
+def test_feedback_explains_without_revealing_hidden_tests(graded):
+    _, tmp = graded
+    pages = {p.stem: p.read_text() for p in (tmp / "feedback").glob("*.md")}
+    assert len(pages) == 9
+    for text in pages.values():
+        assert "HIDDEN" not in text and HIDDEN_CODE not in text and "square(5)" not in text
+    assert "double(7) should be 14" in pages["hardcoded"]  # the check's message is shown
+    assert "assert double(2) == 4" in pages["hardcoded"]  # the visible test is shown
+    assert "CellTimeoutError" in pages["loop"]
+    assert "restored" in pages["edited"] and "deleted" in pages["edited"]
+    assert "Score: 5 / 5" in pages["solution"]
+
+
+def test_score_cell_follows_nbgrader():
+    out = nbformat.v4.new_output
+    cell = nbformat.v4.new_code_cell("x")
+    assert score_cell(cell, 2.0) == (2.0, "passed", "")
+    cell.outputs = [out("stream", name="stdout", text="fine")]
+    assert score_cell(cell, 2.0)[0] == 2.0
+    cell.outputs = [out("stream", name="stderr", text="warning")]
+    assert score_cell(cell, 2.0)[0] == 0.0
+    cell.outputs = [out("execute_result", data={"text/plain": "1.5"}, execution_count=1)]
+    assert score_cell(cell, 2.0)[:2] == (1.5, "partial")
+    cell.outputs = [out("execute_result", data={"text/plain": "'text'"}, execution_count=1)]
+    assert score_cell(cell, 2.0)[0] == 2.0
+    cell.outputs = [out("error", ename="AssertionError", evalue="expected 3, got 4",
+                        traceback=["secret hidden line"])]
+    assert score_cell(cell, 2.0) == (0.0, "failed", "AssertionError: expected 3, got 4")
+
+
+def test_student_ids():
+    assert student_id("submitted/ann/ex01_pruning/ex01_pruning.ipynb", "ex01_pruning") == "ann"
+    assert student_id("ann/ex01_pruning.ipynb", "ex01_pruning") == "ann"
+    assert student_id("bob.ipynb", "ex01_pruning") == "bob"
+    assert _unique_ids([__import__("pathlib").Path(p) for p in ("a/x.ipynb", "b/x.ipynb")],
+                       "ex") == ["x", "x-2"]
+
+
+def test_html_feedback_escapes(tmp_path):
+    r = SubmissionResult("<eve>", "eve.ipynb", "ex01_pruning",
+                         [CellGrade("test_a", 2.0, 0.0, "failed", "expected <b>", "check(a)")],
+                         notes=["note & more"])
+    page = render_html(r)
+    assert "&lt;eve&gt;" in page and "expected &lt;b&gt;" in page and "note &amp; more" in page
+    assert "| `test_a` | 0 / 2 | FAILED |" in render_markdown(r)
+    assert [p.name for p in write_feedback([r], tmp_path, "html")] == ["_eve_.html"]
+    with pytest.raises(Exception, match="html"):
+        write_feedback([r], tmp_path, "pdf")
