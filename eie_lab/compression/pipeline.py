@@ -223,3 +223,47 @@ def deep_compress(model: MLP | None = None, config: PipelineConfig | None = None
     compressed.meta.update({"stages": stages, "prune_curve": curve})
     return PipelineResult(config, compressed, model, pruned, final, stages, curve,
                           time.perf_counter() - t0)
+
+
+def cache_paths(config: PipelineConfig) -> tuple:
+    """Where :func:`cached_deep_compress` keeps the compressed model and the pruned weights."""
+    from eie_lab.cache import cache_dir
+
+    stem = f"deep_compress_lenet300_{config.key()}"
+    return cache_dir(create=False) / f"{stem}.npz", cache_dir(create=False) / f"{stem}_pruned.npz"
+
+
+def cached_deep_compress(config: PipelineConfig | None = None, *, cache: bool = True,
+                         progress: bool | None = None) -> PipelineResult:
+    """:func:`deep_compress` with the default data, cached on disk by configuration.
+
+    The compressed model file (with the stage errors in its metadata) and the pruned weights are
+    stored in :func:`eie_lab.cache.cache_dir`; a later call with the same configuration loads
+    them (and the baseline from :func:`~eie_lab.nn.zoo.pretrained_lenet300`) in about a second.
+    """
+    from eie_lab.cache import atomic_write
+    from eie_lab.compression.model_file import load, save
+    from eie_lab.errors import ModelFormatError
+
+    config = config or PipelineConfig()
+    model_path, pruned_path = cache_paths(config)
+    if cache and model_path.is_file() and pruned_path.is_file():
+        try:
+            compressed = load(model_path)
+            with np.load(pruned_path, allow_pickle=False) as f:
+                pruned = MLP.from_arrays(f)
+            pruned.set_masks({layer.name: layer.W != 0 for layer in pruned.layers})
+            baseline = pretrained_lenet300(seed=config.seed, epochs=config.baseline_epochs,
+                                           progress=progress)
+            meta = compressed.meta
+            return PipelineResult(config, compressed, baseline, pruned, compressed.to_mlp(),
+                                  meta["stages"], meta["prune_curve"], 0.0)
+        except (ModelFormatError, OSError, KeyError, ValueError):
+            pass  # damaged cache: recompute
+    result = deep_compress(config=config, progress=progress)
+    if cache:
+        model_path.parent.mkdir(parents=True, exist_ok=True)
+        save(result.compressed, model_path)
+        with atomic_write(pruned_path) as fh:
+            np.savez(fh, **result.pruned.to_arrays())
+    return result
