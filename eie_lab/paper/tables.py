@@ -36,7 +36,8 @@ __all__ = [
     "EIE_THEORETICAL_US", "EIE_ACTUAL_US", "DC_TABLE9_POWER_W", "EIE_POWER_W",
     "FIG6_LABELS", "FIG7_LABELS", "FIG6_MISMATCHES", "TABLE_I_ENERGY_PJ",
     "TABLE_II_PE_POWER_MW", "SRAM_PER_PE_KB", "PRECISION_TOP5", "MULT_ENERGY_RATIO_16B", "geomean", "label_values", "format_label",
-    "table_iv_time", "speedups", "energy_efficiencies", "recomputed_labels",
+    "table_iv_time", "speedups", "energy_efficiencies", "recomputed_labels", "table_iv_rows",
+    "label_comparison",
 ]
 
 #: The nine benchmark layers of [EIE Table III], in the paper's column order.
@@ -308,4 +309,41 @@ def recomputed_labels(figure: str = "fig6") -> dict[str, list[str]]:
         labels = [format_label(v, series, figure) for v in values]
         labels.append(format_label(geomean(label_values(paper[series][:9])), series, figure))
         out[series] = labels
+    return out
+
+
+def table_iv_rows(batch: int | None = 1) -> list[dict[str, object]]:
+    """[EIE Table IV] as rows (platform, batch, matrix, then µs per layer); ``batch=None``: all.
+
+    Examples
+    --------
+    >>> rows = table_iv_rows()
+    >>> rows[0]["platform"], rows[0]["Alex-6"], rows[-1]["matrix"], rows[-1]["NT-LSTM"]
+    ('CPU', 7516.2, 'actual', 7.5)
+    """
+    out = []
+    for (platform, b, matrix), times in TABLE_IV_US.items():
+        if batch is None or b == batch or platform == "EIE":
+            out.append({"platform": platform, "batch": b if platform != "EIE" else "-",
+                        "matrix": matrix, **dict(zip(LAYERS, times))})
+    return out
+
+
+def label_comparison(figure: str = "fig6") -> list[dict[str, str]]:
+    """One row per series: each layer's recomputed label, with the paper's where they differ.
+
+    Examples
+    --------
+    >>> row = label_comparison("fig6")[-1]
+    >>> row["series"], row["Alex-6"], row["NT-We"]
+    ('EIE', '248', '76 (paper 63)')
+    """
+    recomputed = recomputed_labels(figure)
+    paper = FIG6_LABELS if figure == "fig6" else FIG7_LABELS
+    out = []
+    for series, labels in recomputed.items():
+        row = {"series": series}
+        for name, ours, theirs in zip((*LAYERS, "Geo Mean"), labels, paper[series]):
+            row[name] = ours if ours == theirs else f"{ours} (paper {theirs})"
+        out.append(row)
     return out
