@@ -349,14 +349,18 @@ def encode_coo(shape: tuple[int, int], rows: object, cols: object, codes: object
 def _build(m: int, n: int, rows: np.ndarray, cols: np.ndarray, csc_codes: np.ndarray,
            cb: np.ndarray, cfg: EIEConfig) -> EncodedLayer:
     """Interleave entries given in CSC order (by column, then row) over the PEs."""
-    N, span = cfg.n_pe, cfg.zmax + 1
+    N = cfg.n_pe
     csc_ptr = np.concatenate(([0], np.cumsum(np.bincount(cols, minlength=n)))).astype(np.int64)
     # Sort by PE with a stable radix sort on a small dtype, which keeps (column, local row)
     # order within each PE; one gather of a packed (column, row, code) key instead of four.
-    pe = rows % N
-    local = rows // N
+    if N & (N - 1) == 0:  # power of two: shifts and masks are much cheaper than // and %
+        shift = N.bit_length() - 1
+        pe, local = rows & (N - 1), rows >> shift
+    else:
+        pe, local = np.divmod(rows, N)[::-1]
     pe_key = pe.astype(np.uint16) if N <= np.iinfo(np.uint16).max else pe
     order = np.argsort(pe_key, kind="stable")
+    counts = np.bincount(pe, minlength=N)
     C = cb.size
     code_bits = max(C - 1, 1).bit_length()
     loc_bits = max(-(-m // N) - 1, 1).bit_length()
@@ -367,32 +371,34 @@ def _build(m: int, n: int, rows: np.ndarray, cols: np.ndarray, csc_codes: np.nda
         col_s = packed >> (loc_bits + code_bits)
     else:  # pragma: no cover - astronomically large layers
         code_s, loc_s, col_s = csc_codes[order], local[order], cols[order]
-    pe_s = np.repeat(np.arange(N, dtype=np.int64), np.bincount(pe, minlength=N))
+    # (PE, column) key of each entry, sorted; a new group starts where the key changes
+    key = col_s + np.repeat(np.arange(N, dtype=np.int64) * n, counts)
+    first = np.ones(key.size, dtype=bool)
+    first[1:] = key[1:] != key[:-1]
     # Gap (zero local rows) before each entry, from the previous entry of the same (PE, column).
-    first = np.ones(pe_s.size, dtype=bool)
-    first[1:] = (pe_s[1:] != pe_s[:-1]) | (col_s[1:] != col_s[:-1])
-    prev = np.empty_like(loc_s)
-    prev[0:1] = -1
-    prev[1:] = loc_s[:-1]
-    gap = np.where(first, loc_s, loc_s - prev - 1)
-    n_pad = gap // span  # padding entries (0, zmax) before this entry
-    z_real = gap % span
-    reps = n_pad + 1
-    total = int(reps.sum())
+    gap = loc_s.copy()
+    gap[1:] -= loc_s[:-1] + 1
+    gap[first] = loc_s[first]
+    zbits = cfg.index_bits  # span = zmax + 1 = 2**index_bits
+    reps = (gap >> zbits) + 1  # 1 + padding entries (0, zmax) before this entry
+    z_real = gap & cfg.zmax
+    cum = np.cumsum(reps)  # entries (with padding) up to and including each real entry
+    total = int(cum[-1]) if cum.size else 0
     # small signed dtypes: int16 holds every index up to 14 bits
     v_all = np.zeros(total, dtype=np.int16 if cfg.weight_bits <= 14 else np.int32)
     z_all = np.full(total, cfg.zmax, dtype=np.int16 if cfg.index_bits <= 14 else np.int32)
-    pos = np.cumsum(reps) - 1  # position of each real entry after padding is inserted
+    pos = cum - 1  # position of each real entry after padding is inserted
     v_all[pos] = code_s
     z_all[pos] = z_real
-    # p from the sorted (PE, column) keys: entries before each (PE, column) boundary
-    key = pe_s * n + col_s  # sorted
-    cut = np.searchsorted(key, np.arange(N * n + 1))  # (N n + 1,) real entries before each key
-    before = np.concatenate(([0], np.cumsum(reps)))[cut]  # entries (with padding) before
-    p = (before[:-1].reshape(N, n) - before[:-1:n][:, None])
-    p = np.concatenate((p, (before[n::n] - before[:-1:n])[:, None]), axis=1).astype(np.int64)
+    # pointers: real and padded entries per (PE, column) group
+    e_real = np.bincount(key, minlength=N * n).reshape(N, n).astype(np.int64)
+    cut = np.concatenate(([0], np.cumsum(e_real.ravel())))  # real entries before each group
+    before = np.concatenate(([0], cum))[cut]  # entries (with padding) before each group
+    p = np.empty((N, n + 1), dtype=np.int64)
+    p[:, :n] = before[:-1].reshape(N, n)
+    p[:, n] = before[n::n]
+    p -= p[:, :1].copy()
     e = np.diff(p, axis=1)
-    e_real = np.diff(cut).reshape(N, n).astype(np.int64)
     bounds = np.concatenate(([0], np.cumsum(p[:, -1])))
     v = [v_all[bounds[k]:bounds[k + 1]] for k in range(N)]
     z = [z_all[bounds[k]:bounds[k + 1]] for k in range(N)]
