@@ -12,7 +12,8 @@ Targets (issue 5):
 4. Fidelity: simulated time within ±15 % of the paper's "actual" µs [EIE Table IV] for at least
    7 of the 9 layers (64 PEs, FIFO 8, seed 0).
 
-Timings are the best of several repeats (the machine may be shared). Writes
+Timings are CPU times of this process (``time.process_time``), best of several repeats, since
+the machine may be shared; the wall time of target 1 is printed too. Writes
 ``benchmarks/results/eie.json`` atomically; returns 1 when a target is missed.
 
 Run: ``python -m benchmarks eie`` or ``python -m benchmarks.bench_eie [--repeat N]``.
@@ -47,12 +48,23 @@ RESULTS = Path(__file__).parent / "results" / "eie.json"
 
 
 def _best(fn, repeat: int) -> tuple[float, object]:
+    """Best CPU time (``time.process_time``) over ``repeat`` calls, and the last result.
+
+    CPU time of this process is used because the benchmark often runs on shared machines where
+    wall-clock time mostly measures other processes; both sides of every ratio are timed alike.
+    """
     best, out = float("inf"), None
     for _ in range(repeat):
-        t = time.perf_counter()
+        t = time.process_time()
         out = fn()
-        best = min(best, time.perf_counter() - t)
+        best = min(best, time.process_time() - t)
     return best, out
+
+
+def _wall(fn) -> float:
+    t = time.perf_counter()
+    fn()
+    return time.perf_counter() - t
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -70,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         return [simulate(layer.encode(cfg), layer.a) for layer in layers]
 
     t_all, results = _best(run_all, args.repeat)
+    wall_all = _wall(run_all)
 
     def scipy_all():
         for layer in layers:
@@ -124,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     targets = [  # (name, ok, value text, note)
         ("encode + fast simulate, all nine layers", t_all < BUDGET_ALL_S,
          f"{t_all:.3f} s (target < {BUDGET_ALL_S:g} s)",
-         f"scipy CSR build + mat-vec of the nine: {t_scipy_all:.3f} s"),
+         f"(wall {wall_all:.3f} s); scipy CSR build + mat-vec of the nine: {t_scipy_all:.3f} s"),
         ("fast engine / scipy CSR mat-vec, Alex-6", ratio6 < MAX_RATIO_ALEX6,
          f"{ratio6:.2f}x (target < {MAX_RATIO_ALEX6:g}x)",
          f"{t_fast6 * 1e3:.2f} ms vs {t_csr6 * 1e3:.2f} ms"),
@@ -143,7 +156,9 @@ def main(argv: list[str] | None = None) -> int:
                     "platform": platform.platform()},
         "config": {"n_pe": cfg.n_pe, "fifo_depth": cfg.fifo_depth, "seed": 0,
                    "repeat": args.repeat},
-        "encode_plus_fast_all_s": round(t_all, 4), "scipy_all_s": round(t_scipy_all, 4),
+        "timer": "time.process_time (best of repeats)",
+        "encode_plus_fast_all_s": round(t_all, 4), "encode_plus_fast_all_wall_s": round(wall_all, 4),
+        "scipy_all_s": round(t_scipy_all, 4),
         "fast_alex6_s": round(t_fast6, 5), "scipy_csr_alex6_s": round(t_csr6, 5),
         "fast_over_scipy_alex6": round(ratio6, 3),
         "cycle_trace_alex7_s": round(t_trace, 4), "fast_alex7_s": round(t_fast7, 5),
