@@ -1,0 +1,214 @@
+"""Notebook 07 in a real JupyterLab, driven through Debian's Chromium with Playwright.
+
+Starts ``jupyter lab`` from this Python environment on 127.0.0.1 (free port, random token, no
+browser, settings/workspaces/runtime folders and a copy of the notebook in a temporary folder),
+opens ``07_cycle_animation.ipynb``, runs all cells, presses Play on the first animator and waits
+until the frame's cycle counter has advanced at least 10 cycles and the SVG has changed. A
+screenshot goes to ``test-artifacts/`` (git-ignored).
+
+Never downloads a browser: it uses ``/usr/bin/chromium`` (``apt-get install -y chromium``), or
+``EIE_LAB_CHROMIUM`` when set. Without Chromium or Playwright the test is skipped with the reason;
+with ``EIE_LAB_REQUIRE_BROWSER=1`` it fails instead.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK = ROOT / "notebooks" / "07_cycle_animation.ipynb"
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = Path(os.environ.get("EIE_LAB_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--disable-dev-shm-usage"]
+# Variables that would make the kernel fall back to static frames (see has_live_frontend).
+HEADLESS_VARS = ("PYTEST_CURRENT_TEST", "EIE_LAB_WIDGETS", "EIE_LAB_HEADLESS",
+                 "NBGRADER_EXECUTION", "JPY_SESSION_NAME")
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def _unavailable(reason: str):
+    if os.environ.get("EIE_LAB_REQUIRE_BROWSER", "").strip().lower() in {"1", "true", "yes", "on"}:
+        pytest.fail(f"{reason} [EIE_LAB_REQUIRE_BROWSER=1]")
+    pytest.skip(reason)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def jupyter_lab(tmp_path):
+    """A JupyterLab server on a copy of notebook 07; yields its base URL and token."""
+    root = tmp_path / "root"
+    root.mkdir()
+    shutil.copy(NOTEBOOK, root / NOTEBOOK.name)
+    env = {k: v for k, v in os.environ.items() if k not in HEADLESS_VARS}
+    for name in ("workspaces", "runtime", "config", "ipython", "cache"):
+        (tmp_path / name).mkdir()
+    # server extensions the test does not use: a faster start
+    skip = ("jupyter_lsp", "jupyter_server_terminals", "notebook",
+            *(f"nbgrader.server_extensions.{n}" for n in
+              ("formgrader", "assignment_list", "course_list", "validate_assignment")))
+    (tmp_path / "config" / "jupyter_server_config.json").write_text(
+        json.dumps({"ServerApp": {"jpserver_extensions": {name: False for name in skip}}}))
+    notify = tmp_path / "settings" / "@jupyterlab" / "apputils-extension"
+    notify.mkdir(parents=True)  # no news / update checks: nothing leaves the machine
+    (notify / "notification.jupyterlab-settings").write_text(
+        json.dumps({"fetchNews": "false", "checkForUpdates": False, "doNotDisturbMode": True}))
+    env.update(JUPYTERLAB_SETTINGS_DIR=str(tmp_path / "settings"),
+               JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "workspaces"),
+               JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
+               JUPYTER_CONFIG_DIR=str(tmp_path / "config"), IPYTHONDIR=str(tmp_path / "ipython"),
+               EIE_LAB_CACHE=str(tmp_path / "cache"), EIE_LAB_PROGRESS="0")
+    port, token = _free_port(), secrets.token_hex(16)
+    cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1",
+           f"--port={port}", f"--ServerApp.token={token}", f"--ServerApp.root_dir={root}",
+           "--ServerApp.port_retries=0", "--LabApp.news_url=None",
+           "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.append("--allow-root")  # CI runs as root
+    log = open(tmp_path / "jupyter.log", "wb")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 40
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2):
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail("jupyter lab did not start:\n"
+                                + (tmp_path / "jupyter.log").read_text(errors="replace")[-3000:])
+                time.sleep(0.25)
+        yield base, token
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)  # the server, and the kernel it started
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=5)
+        log.close()
+
+
+def _wait_for_idle_kernel(base: str, token: str, timeout: float = 40) -> None:
+    """Until the server has a session for the notebook whose kernel is idle."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with urllib.request.urlopen(f"{base}/api/sessions?token={token}", timeout=5) as r:
+            sessions = json.load(r)
+        if any(s.get("path", "").endswith(NOTEBOOK.name)
+               and (s.get("kernel") or {}).get("execution_state") == "idle" for s in sessions):
+            return
+        time.sleep(0.25)
+    pytest.fail(f"no idle kernel for {NOTEBOOK.name} after {timeout} s")
+
+
+def _cycle_and_svg(animator) -> tuple[int, str]:
+    frame = animator.locator("svg.eie-frame").first
+    counter = frame.locator("tspan.cycle-counter")
+    return int(counter.get_attribute("data-cycle")), frame.inner_html()
+
+
+def test_notebook_07_plays_in_jupyterlab(jupyter_lab):
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("Playwright for Python is not installed (pip install playwright; the "
+                     "browser itself comes from `apt-get install -y chromium`)")
+    if not CHROMIUM.exists():
+        _unavailable(f"no Chromium at {CHROMIUM} (apt-get install -y chromium)")
+    base, token = jupyter_lab
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "browser_07_cycle_animation.png"
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                     args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        try:
+            _drive(page, base, token, shot)
+        except Exception:
+            page.screenshot(path=str(ARTIFACTS / "browser_07_failure.png"))
+            raise
+        finally:
+            browser.close()
+    assert shot.stat().st_size > 10_000
+
+
+def _drive(page, base: str, token: str, shot: Path) -> None:
+    page.set_default_timeout(30_000)
+    page.goto(f"{base}/lab/tree/{NOTEBOOK.name}?token={token}")
+    page.wait_for_selector(".jp-Notebook .jp-Cell")
+    _wait_for_idle_kernel(base, token)
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']")
+    page.click(".lm-MenuBar-item:has-text('Run')")
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
+    select = page.locator(".jp-Dialog button:has-text('Select')")
+    try:  # JupyterLab asks for a kernel when the session was not ready yet
+        select.click(timeout=1500)
+    except Exception:  # noqa: BLE001 - no dialog: the kernel was already attached
+        pass
+    n_code = page.locator(".jp-Notebook .jp-CodeCell").count()
+    # every code cell has run (numbered prompt) and the kernel is idle again
+    page.wait_for_function(
+        """n => {
+            const p = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')];
+            const ind = document.querySelector('.jp-Notebook-ExecutionIndicator');
+            return p.length === n && p.every(e => /\\[\\d+\\]/.test(e.textContent))
+                && ind && ind.dataset.status === 'idle';
+        }""", arg=n_code, timeout=45_000)
+    errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+    tracebacks = [t for t in errors.all_inner_texts() if "Traceback" in t or "Error" in t]
+    assert not tracebacks, tracebacks[:1]
+    animator = page.locator(".eie-cycle-animator").first
+    animator.scroll_into_view_if_needed()
+    animator.locator("svg.eie-frame").first.wait_for()
+    start, svg0 = _cycle_and_svg(animator)
+    animator.locator(".widget-play button").first.click()
+    seen = {start}
+    advanced, changed = 0, False
+    last = start
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        cycle, svg = _cycle_and_svg(animator)
+        if cycle != last:
+            advanced += (cycle - last) if cycle > last else cycle + 1  # counts a loop-around
+            last = cycle
+            seen.add(cycle)
+        changed = changed or svg != svg0
+        if advanced >= 10 and changed:
+            break
+        page.wait_for_timeout(60)
+    animator.screenshot(path=str(shot))
+    assert changed, "the SVG frame never changed after pressing Play"
+    assert advanced >= 10, f"cycle counter advanced only {advanced} cycles (seen {sorted(seen)})"
+    # the 64-PE animator and the design explorer are live too (pictures for a human to check)
+    big = page.locator(".eie-cycle-animator").nth(1)
+    big.scroll_into_view_if_needed()
+    assert big.locator("svg.eie-frame").first.get_attribute("data-n-pe") == "64"
+    big.screenshot(path=str(ARTIFACTS / "browser_07_64pe.png"))
+    explorer = page.locator(".eie-design-explorer").first
+    explorer.scroll_into_view_if_needed()
+    explorer.locator("img").first.wait_for()
+    explorer.screenshot(path=str(ARTIFACTS / "browser_07_explorer.png"))
