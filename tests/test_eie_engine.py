@@ -168,3 +168,19 @@ def test_dense_matrix_instead_of_layer():
     W, a = fig2_example()
     with pytest.raises(EncodingError, match="encode the matrix first"):
         simulate(W, a)
+
+
+def test_cli_simulate(capsys):
+    from eie_lab.cli import main
+
+    assert main(["simulate", "NT-LSTM", "--n-pe", "16", "--fifo-depth", "4"]) == 0
+    out = capsys.readouterr().out
+    assert "16 PEs, FIFO depth 4" in out and "NT-LSTM" in out and "load eff" in out
+    assert main(["simulate", "NT-We", "--engine", "cycle", "--json"]) == 0
+    import json
+
+    row = json.loads(capsys.readouterr().out)[0]
+    assert row["layer"] == "NT-We" and row["cycles"] > 0 and 0 < row["load_efficiency"] <= 1
+    assert main(["simulate", "Alex-9"]) == 2
+    assert "must be one of" in capsys.readouterr().err
+    assert main(["simulate", "NT-We", "--fifo-depth", "0"]) == 2
