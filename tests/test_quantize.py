@@ -169,3 +169,16 @@ def test_share_weights_inits_are_deterministic():
 def test_bad_inputs_raise(call):
     with pytest.raises(CompressionError):
         call()
+
+
+@settings(max_examples=60, deadline=None)
+@given(arrays(np.float32, st.integers(1, 200),
+              elements=st.one_of(st.floats(-4, 4, width=32),
+                                 st.sampled_from([0.0, -0.0, 1e-40, -1e-40, 1.0, -2.5]))),
+       st.integers(1, 20))
+def test_float32_labels_are_exactly_nearest_centroid(x, k):
+    r = kmeans_1d(x, k, "random", seed=2)
+    mid = (r.codebook[:-1] + r.codebook[1:]) / 2.0
+    np.testing.assert_array_equal(r.labels, np.searchsorted(mid, x.astype(np.float64)))
+    r64 = kmeans_1d(x.astype(np.float64), k, "random", seed=2)
+    np.testing.assert_array_equal(r.labels, r64.labels)

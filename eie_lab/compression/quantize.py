@@ -3,15 +3,11 @@
 Deep Compression clusters the weights of each layer with k-means so that every weight is stored
 as a ``log2(k)``-bit index into a small codebook of shared values [DC §3, papers.md §2.5].
 
-In one dimension Lloyd's algorithm needs no distance matrix: with sorted data and sorted
-centroids, each cluster is a contiguous run of the sorted data, bounded by the midpoints between
-neighbouring centroids. So :func:`kmeans_1d` sorts once, then each iteration is one
-``np.searchsorted`` of the ``k - 1`` midpoints plus prefix-sum differences for the cluster means:
-``O(k log n)`` per iteration after an ``O(n log n)`` sort. Iterations run until the assignment
-stops changing (exact convergence; no tolerance), and the result is deterministic.
-
-:func:`optimal_sse_1d` computes the globally optimal 1-D clustering cost by dynamic programming
-(divide-and-conquer optimisation, vectorised level by level), for checking how close Lloyd gets.
+In 1-D, with sorted data and centroids, each cluster is a contiguous run of the sorted data
+bounded by the midpoints between centroids. So :func:`kmeans_1d` sorts once; each Lloyd
+iteration is then one ``np.searchsorted`` of the ``k - 1`` midpoints plus prefix-sum
+differences: ``O(k log n)``. It runs to exact convergence and is deterministic.
+:func:`optimal_sse_1d` gives the globally optimal cost (dynamic programming) for comparison.
 
 Examples
 --------
@@ -59,10 +55,8 @@ def init_centroids(x: np.ndarray, k: int, method: str = "linear", seed: int = 0)
 
     Parameters
     ----------
-    x : ndarray
-        The values to cluster (any shape; flattened).
-    k : int
-        Number of clusters (>= 1).
+    x, k : ndarray, int
+        The values to cluster (any shape; flattened) and the number of clusters (>= 1).
     method : {"linear", "density", "random"}
         ``"linear"``: evenly spaced between ``min(x)`` and ``max(x)``. ``"density"``: the CDF is
         split into ``k`` equal slices on the y-axis and each centroid is the x where the CDF
@@ -81,15 +75,13 @@ def init_centroids(x: np.ndarray, k: int, method: str = "linear", seed: int = 0)
     >>> init_centroids(x, 2, "density")
     array([0.75, 4.  ])
     """
-    arr = check_weights(x, "x").ravel().astype(np.float64)
-    k = _check_k(k)
+    arr, k = check_weights(x, "x").ravel(), _check_k(k)
     if method == "linear":
-        return np.linspace(arr.min(), arr.max(), k)
+        return np.linspace(float(arr.min()), float(arr.max()), k)
     if method == "density":
-        return np.quantile(arr, (2.0 * np.arange(k) + 1.0) / (2.0 * k))
+        return np.quantile(arr.astype(np.float64), (2.0 * np.arange(k) + 1.0) / (2.0 * k))
     if method == "random":
-        rng = as_rng(seed)
-        return np.sort(rng.choice(arr, size=k, replace=arr.size < k))
+        return np.sort(as_rng(seed).choice(arr.astype(np.float64), k, replace=arr.size < k))
     raise CompressionError(fail_message("method", method, f"must be one of {INITS}",
                                         "linear is the paper's choice (DC §3.2)"))
 
@@ -132,10 +124,8 @@ def kmeans_1d(x: np.ndarray, k: int, init: str | np.ndarray = "linear", *, max_i
 
     Parameters
     ----------
-    x : ndarray
-        Values to cluster (any shape, finite).
-    k : int
-        Number of clusters (>= 1).
+    x, k : ndarray, int
+        Values to cluster (any shape, finite) and the number of clusters (>= 1).
     init : str or ndarray
         One of :data:`INITS` or an explicit array of ``k`` starting centroids.
     max_iter, seed : int
@@ -194,15 +184,32 @@ def kmeans_1d(x: np.ndarray, k: int, init: str | np.ndarray = "linear", *, max_i
             break
     codebook = c + shift
     mid = (codebook[:-1] + codebook[1:]) / 2.0
-    if arr.dtype == np.float32:  # exact: x > m  <=>  x > (largest float32 <= m)
-        m32 = mid.astype(np.float32)
-        m32 = np.where(m32.astype(np.float64) > mid, np.nextafter(m32, np.float32(-np.inf)), m32)
-        labels = np.searchsorted(m32, arr.ravel(), side="left")
+    if arr.dtype == np.float32 and k <= 255:
+        labels = _labels_float32(np.ascontiguousarray(arr.ravel()), mid)
     else:
         labels = np.searchsorted(mid, arr.ravel().astype(np.float64), side="left")
-    sse = sse_of(b, c)
-    return KMeansResult(codebook, labels.reshape(arr.shape).astype(np.int64), sse, n_iter,
-                        np.array(history), converged)
+    return KMeansResult(codebook, labels.reshape(arr.shape).astype(np.int64), sse_of(b, c),
+                        n_iter, np.array(history), converged)
+
+
+def _labels_float32(x: np.ndarray, mid: np.ndarray) -> np.ndarray:
+    """Labels of float32 data, exactly ``sum(x > mid)``: a table on each float's top 16 bits
+    (as an order-preserving key), and ``searchsorted`` for values in a bucket with a midpoint."""
+    m32 = mid.astype(np.float32)  # x > m (float64)  <=>  x > largest float32 <= m
+    m32 = np.where(m32.astype(np.float64) > mid, np.nextafter(m32, np.float32(-np.inf)), m32)
+    m32 = m32 + np.float32(0.0)  # -0.0 -> +0.0
+
+    def key16(h: np.ndarray) -> np.ndarray:  # top 16 bits of a float32 -> monotone uint16
+        return h ^ ((h >> np.uint16(15)) * np.uint16(0x7FFF)) ^ np.uint16(0x8000)
+
+    hi = slice(1, None, 2) if np.little_endian else slice(0, None, 2)
+    mh = key16(m32.view(np.uint16)[hi])
+    lut = np.searchsorted(mh, np.arange(65536, dtype=np.uint16), side="left").astype(np.uint8)
+    lut[mh] = 255
+    lab = lut[key16(x.view(np.uint16)[hi])]
+    near = np.flatnonzero(lab == 255)
+    lab[near] = np.searchsorted(m32, x[near], side="left")
+    return lab
 
 
 def _relocate(c, empty, b, n, sums, xs):
@@ -229,16 +236,14 @@ def share_weights(w: np.ndarray, bits: int, *, reserve_zero: bool = True, init: 
 
     Parameters
     ----------
-    w : ndarray
-        Weights of one layer (pruned weights are exactly 0.0).
-    bits : int
-        Bits per code (1..16); the codebook has ``2**bits`` entries.
+    w, bits : ndarray, int
+        Weights of one layer (pruned = 0.0); bits per code (1..16, ``2**bits`` entries).
     reserve_zero : bool
         If True (EIE's convention), ``codebook[0] == 0.0`` and code 0 is used for exactly the
         pruned weights; the kept weights are clustered into the other ``2**bits - 1`` entries.
         If False, all weights in ``mask`` are clustered into ``2**bits`` entries.
     init : {"linear", "density", "random"}
-        Centroid initialisation (see :func:`init_centroids`).
+        Centroid initialisation (:func:`init_centroids`).
     mask : ndarray of bool, optional
         Kept weights (``True``). Default: ``w != 0`` when ``reserve_zero``, else all weights.
         Weights outside the mask get code 0 (``reserve_zero``) or the code nearest 0.0.
@@ -247,10 +252,9 @@ def share_weights(w: np.ndarray, bits: int, *, reserve_zero: bool = True, init: 
 
     Returns
     -------
-    codebook : ndarray, float32, shape (2**bits,)
-        Shared values; with ``reserve_zero`` entry 0 is 0.0 and entries 1.. are sorted ascending.
-    codes : ndarray, uint8 (bits <= 8) or uint16, shape of w
-        ``codebook[codes]`` is the quantized layer.
+    codebook, codes : ndarray
+        float32 ``(2**bits,)`` shared values (with ``reserve_zero``: entry 0 is 0.0, entries 1..
+        ascending); uint8 (bits <= 8) or uint16 codes of w's shape: ``codebook[codes]``.
 
     Examples
     --------
@@ -274,10 +278,8 @@ def share_weights(w: np.ndarray, bits: int, *, reserve_zero: bool = True, init: 
                                                 f"must be a bool array of shape {arr.shape}"))
     n_codes = 1 << int(bits)
     k = n_codes - 1 if reserve_zero else n_codes
-    dtype = np.uint8 if bits <= 8 else np.uint16
-    codes = np.zeros(arr.shape, dtype=dtype)
-    codebook = np.zeros(n_codes, dtype=np.float64)
-    values = arr[keep]
+    codes = np.zeros(arr.shape, dtype=np.uint8 if bits <= 8 else np.uint16)
+    codebook, values = np.zeros(n_codes, dtype=np.float64), arr[keep]
     if values.size:
         res = kmeans_1d(values, k, init, max_iter=max_iter, seed=seed)
         offset = 1 if reserve_zero else 0
@@ -297,9 +299,7 @@ def reduce_gradients(codes: np.ndarray, grad: np.ndarray, k: int) -> np.ndarray:
     >>> reduce_gradients(np.array([0, 1, 1]), np.array([0.5, 0.25, 0.25]), 3)
     array([0.5, 0.5, 0. ])
     """
-    c = np.asarray(codes)
-    g = np.asarray(grad, dtype=np.float64)
-    k = _check_k(k)
+    c, g, k = np.asarray(codes), np.asarray(grad, dtype=np.float64), _check_k(k)
     if c.shape != g.shape:
         raise CompressionError(fail_message("grad", f"shape {g.shape}",
                                             f"must match codes' shape {c.shape}"))
@@ -321,7 +321,7 @@ def finetune_centroids(codebook: np.ndarray, codes: np.ndarray, grad: np.ndarray
     Returns
     -------
     ndarray
-        The new codebook (same dtype as ``codebook``); the codes stay fixed.
+        The new codebook (``codebook``'s dtype); the codes stay fixed.
 
     Examples
     --------
