@@ -142,7 +142,11 @@ def time_graph(graph, calls: int, replays: int, torch) -> float:
 
 
 def board_power(graph, seconds: float, torch) -> float:
-    """Median board power (W) from nvidia-smi while replaying ``graph`` for ``seconds``."""
+    """Median board power (W) from nvidia-smi while replaying ``graph`` for ``seconds``.
+
+    The GPU is selected by torch's device index; with ``CUDA_VISIBLE_DEVICES`` set, that index can
+    differ from nvidia-smi's, so run the power measurement with one visible GPU.
+    """
     cmd = ["nvidia-smi", "--query-gpu=power.draw", "--format=csv,noheader,nounits", "-lms", "100",
            "-i", str(torch.cuda.current_device())]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
@@ -177,7 +181,7 @@ def write_json(path: str, data: dict) -> None:
 
 def _fmt(entry: dict) -> str:
     g, s = entry.get("graph_us"), entry.get("stream_us")
-    return f"{g:.1f} / {s:.1f}" if g is not None else f"- / {s:.1f}"
+    return " / ".join("-" if v is None else f"{v:.1f}" for v in (g, s))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -207,13 +211,20 @@ def main(argv: Sequence[str] | None = None) -> int:
                "act_density": spec[4]}
         graphs = {}
         for name, fn in kernels(w, x, torch).items():
-            entry = {"stream_us": time_stream(fn, args.stream_calls, torch), "graph_us": None}
+            entry: dict = {"stream_us": None, "graph_us": None}
+            try:
+                entry["stream_us"] = time_stream(fn, args.stream_calls, torch)
+            except RuntimeError as exc:  # e.g. a dtype this PyTorch build has no kernel for
+                entry["error"] = (str(exc).splitlines() or ["RuntimeError"])[0]
+                row[name] = entry
+                continue
             try:
                 graphs[name] = capture_graph(fn, args.graph_calls, torch)
                 entry["graph_us"] = time_graph(graphs[name], args.graph_calls,
                                                args.graph_replays, torch)
             except RuntimeError as exc:  # some cuSPARSE paths cannot be captured
-                entry["graph_error"] = str(exc).splitlines()[0]
+                entry["graph_error"] = (str(exc).splitlines() or ["RuntimeError"])[0]
+                graphs.pop(name, None)
             row[name] = entry
         row["nnz"] = int((w != 0).sum().item())
         rows.append(row)
@@ -221,7 +232,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.power:
             prow = {"layer": spec[0]}
             for key, variant in (("dense_fp16", "dense_fp16_b1"), ("csr_fp32", "csr_fp32_b1")):
-                if variant in graphs:
+                if variant in graphs and row[variant]["graph_us"] is not None:
                     us = row[variant]["graph_us"]
                     watts = board_power(graphs[variant], args.power_seconds, torch)
                     prow[key] = {"us": us, "watts": watts, "uJ": us * watts}
