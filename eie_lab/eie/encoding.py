@@ -26,131 +26,13 @@ True
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 
 from eie_lab.eie.config import EIEConfig
+from eie_lab.eie.layer import EncodedLayer
 from eie_lab.errors import EncodingError, fail_message
 
 __all__ = ["EncodedLayer", "encode", "encode_coo", "check_matrix", "quantize_to_codebook"]
-
-
-@dataclass(frozen=True, eq=False)
-class EncodedLayer:
-    """One layer stored as interleaved CSC over ``config.n_pe`` PEs.
-
-    Attributes
-    ----------
-    shape : tuple of int
-        (m, n): outputs x inputs.
-    config : EIEConfig
-        The configuration it was encoded for (n_pe, index_bits, weight_bits, ...).
-    codebook : numpy.ndarray
-        (2**weight_bits,) float64 shared weights; ``codebook[0] == 0.0``.
-    v, z : list of numpy.ndarray
-        Per PE, the weight indices and relative row indices (padding included); int16 (int32
-        for more than 14 bits).
-    p : numpy.ndarray
-        (n_pe, n + 1) int64 column pointers.
-    e : numpy.ndarray
-        (n_pe, n) int64 entries per column and PE, padding included.
-    e_real : numpy.ndarray
-        (n_pe, n) int64 non-padding entries per column and PE.
-    """
-
-    shape: tuple[int, int]
-    config: EIEConfig
-    codebook: np.ndarray
-    v: list[np.ndarray]
-    z: list[np.ndarray]
-    p: np.ndarray
-    e: np.ndarray
-    e_real: np.ndarray
-    # CSC of the real entries (column-major order) for the functional model: (n+1,), (nnz,), (nnz,)
-    csc_ptr: np.ndarray = field(repr=False)
-    csc_rows: np.ndarray = field(repr=False)
-    csc_codes: np.ndarray = field(repr=False)
-
-    @property
-    def n_pe(self) -> int:
-        """Number of PEs the layer is spread over."""
-        return self.config.n_pe
-
-    @property
-    def nnz(self) -> int:
-        """Number of real (non-padding) stored entries."""
-        return int(self.csc_rows.size)
-
-    @property
-    def n_entries(self) -> np.ndarray:
-        """(n_pe,) stored entries per PE, padding included."""
-        return self.p[:, -1].copy()
-
-    @property
-    def n_padding(self) -> int:
-        """Total padding entries over all PEs."""
-        return int(self.p[:, -1].sum()) - self.nnz
-
-    @property
-    def spmat_bits(self) -> np.ndarray:
-        """(n_pe,) spmat SRAM bits used per PE: entries x (weight_bits + index_bits)."""
-        return self.n_entries * self.config.entry_bits
-
-    @property
-    def ptr_bits(self) -> np.ndarray:
-        """(n_pe,) pointer SRAM bits used per PE: (n + 1) pointers x pointer_bits."""
-        return np.full(self.n_pe, (self.shape[1] + 1) * self.config.pointer_bits, dtype=np.int64)
-
-    def sram_report(self) -> dict[str, object]:
-        """Per-PE SRAM use against the paper's 128 KB spmat / 32 KB pointer budget ([EIE §VI]).
-
-        Returns
-        -------
-        dict
-            ``spmat_bits_max``, ``ptr_bits_max`` (ints, worst PE), the capacities in bits,
-            ``fits_spmat``, ``fits_ptr``, ``fits`` (bools) and ``pointer_overflow`` (True when a
-            pointer value exceeds what ``pointer_bits`` can address).
-        """
-        cfg = self.config
-        spmat_max = int(self.spmat_bits.max())
-        ptr_max = int(self.ptr_bits.max())
-        spmat_cap = 8 * cfg.spmat_sram_bytes
-        ptr_cap = 8 * cfg.ptr_sram_bytes
-        overflow = int(self.p[:, -1].max()) >= (1 << cfg.pointer_bits)
-        return {
-            "spmat_bits_max": spmat_max,
-            "ptr_bits_max": ptr_max,
-            "spmat_bits_capacity": spmat_cap,
-            "ptr_bits_capacity": ptr_cap,
-            "fits_spmat": spmat_max <= spmat_cap,
-            "fits_ptr": ptr_max <= ptr_cap,
-            "fits": spmat_max <= spmat_cap and ptr_max <= ptr_cap,
-            "pointer_overflow": bool(overflow),
-        }
-
-    def decode(self) -> np.ndarray:
-        """Rebuild the quantised dense matrix from the per-PE v, z, p arrays (exact).
-
-        Returns
-        -------
-        numpy.ndarray
-            (m, n) float64, ``codebook[code]`` where a weight is stored and 0 elsewhere.
-        """
-        m, n = self.shape
-        n_pe = self.n_pe
-        out = np.zeros((m, n), dtype=np.float64)
-        for k in range(n_pe):
-            v, z, p = self.v[k], self.z[k], self.p[k]
-            if v.size == 0:
-                continue
-            cols = np.repeat(np.arange(n), np.diff(p))  # column of each entry
-            steps = np.cumsum(z + 1)  # running sum of (z + 1) over the PE's whole stream
-            starts = np.concatenate(([0], steps))[p[:-1]]  # running sum before each column
-            local = steps - starts[cols] - 1  # local row = sum of (z + 1) within column - 1
-            keep = v != 0
-            out[local[keep] * n_pe + k, cols[keep]] = self.codebook[v[keep]]
-        return out
 
 
 def check_matrix(W: object, name: str = "W") -> np.ndarray:
