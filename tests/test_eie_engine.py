@@ -141,6 +141,15 @@ def test_fixed16_within_documented_bound():
     assert simulate(layer, a, config=layer.config.replace(arithmetic="float")).y_error_bound is None
 
 
+def test_fixed16_reports_saturation():
+    W = np.array([[1.0, 2.0]])
+    layer = encode(W, EIEConfig(n_pe=1, arithmetic="fixed16"), codebook=np.arange(16.0))
+    ok = simulate(layer, np.array([1.0, 2.0]))
+    assert ok.saturations == 0 and ok.y.tolist() == [5.0]
+    big = simulate(layer, np.array([200.0, 0.0]))  # 200 > 127.996, the 8.8 format's maximum
+    assert big.saturations > 0
+
+
 def test_timing_config_may_differ_encoding_config_may_not():
     layer, W, a = fig2()
     deeper = simulate(layer, a, config=layer.config.replace(fifo_depth=1))

@@ -157,6 +157,18 @@ def encode(W: object, config: EIEConfig | None = None, *, codebook: object = Non
     EncodingError
         Non-2-D or non-finite W, a codebook of the wrong size or with ``codebook[0] != 0``,
         codes of the wrong shape or out of range.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> W = np.array([[0.0, 1.0], [2.0, 0.0], [0.0, 0.0], [3.0, 1.0]])
+    >>> layer = encode(W, EIEConfig(n_pe=2), codebook=np.arange(16.0))
+    >>> layer.v[0].tolist(), layer.z[0].tolist(), layer.p[0].tolist()  # rows 0 and 2
+    ([1], [0], [0, 0, 1])
+    >>> layer.v[1].tolist(), layer.z[1].tolist(), layer.p[1].tolist()  # rows 1 and 3
+    ([2, 3, 1], [0, 0, 1], [0, 2, 3])
+    >>> bool(np.array_equal(layer.decode(), W))
+    True
     """
     cfg = EIEConfig() if config is None else config
     if not isinstance(cfg, EIEConfig):

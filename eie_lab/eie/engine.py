@@ -178,6 +178,18 @@ def simulate(layer: EncodedLayer, a: object, config: EIEConfig | None = None,
     Returns
     -------
     SimResult
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from eie_lab.eie import EIEConfig, encode
+    >>> W = np.array([[0.0, 1.0], [2.0, 0.0], [0.0, 0.0], [3.0, 1.0]])
+    >>> layer = encode(W, EIEConfig(n_pe=2), codebook=np.arange(16.0))
+    >>> res = simulate(layer, np.array([0.5, 2.0]))
+    >>> res.y.tolist(), res.cycles, res.busy.tolist()
+    ([2.0, 1.0, 0.0, 3.5], 4, [2, 3])
+    >>> res.counts.macs, res.counts.broadcasts
+    (4, 2)
     """
     if not isinstance(layer, EncodedLayer):
         raise EncodingError(fail_message("layer", type(layer).__name__, "must be an EncodedLayer",
