@@ -70,7 +70,9 @@ def functional_output(layer: EncodedLayer, a: np.ndarray, columns: np.ndarray, *
         return (np.maximum(y, 0.0) if relu else y), None, 0
     item = np.repeat(np.arange(columns.size), lens)
     a_fx, sat_a = _to_fixed(a[columns], act_frac_bits, act_bits)
-    cb_fx, sat_w = _to_fixed(layer.codebook, weight_frac_bits, act_bits)
+    cb_fx, _ = _to_fixed(layer.codebook, weight_frac_bits, act_bits)
+    clipped = cb_fx != np.round(layer.codebook * (1 << weight_frac_bits))  # (codebook,) bool
+    sat_w = int(np.count_nonzero(clipped[codes]))  # entries that used a clipped weight
     prods = cb_fx[codes] * a_fx[item]  # exact int64 products
     # exact integer sums (split high/low halves so float64 bincount stays exact)
     low = np.bincount(rows, weights=(prods & 0xFFFFF).astype(np.float64), minlength=m)

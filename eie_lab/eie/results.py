@@ -137,7 +137,8 @@ class SimResult:
         (m,) bound on ``|y - W_q @ a|`` in fixed16 mode (None in float mode); valid when
         ``saturations == 0``.
     saturations : int
-        Values clipped to the fixed-point range (fixed16 mode).
+        Values clipped to the fixed-point range in fixed16 mode: input activations, stored
+        entries whose codebook weight was clipped, and outputs.
     trace : Trace or None
         Per-cycle record (``engine="cycle"`` only).
     """
