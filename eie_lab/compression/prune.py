@@ -74,7 +74,7 @@ def check_weights(w: object, name: str = "w") -> np.ndarray:
                                             "pass a non-empty weight matrix"))
     if arr.dtype.kind != "f":
         arr = arr.astype(np.float64)
-    if not np.all(np.isfinite(arr)):
+    if not np.isfinite(arr.sum(dtype=np.float64)) and not np.all(np.isfinite(arr)):
         bad = int(np.count_nonzero(~np.isfinite(arr)))
         raise CompressionError(fail_message(
             name, f"array with {bad} non-finite value(s)", "must not contain NaN or inf",

@@ -94,7 +94,7 @@ class KMeansResult:
     ----------
     codebook : ndarray, float64, shape (k,)
         Final centroids, sorted ascending.
-    labels : ndarray, int64, shape of x
+    labels : ndarray of int (uint8 for float32 input with k <= 255), shape of x
         Index of each point's centroid.
     sse : float
         Sum of squared distances of the points to their centroids.
@@ -151,9 +151,9 @@ def kmeans_1d(x: np.ndarray, k: int, init: str | np.ndarray = "linear", *, max_i
         if c.shape != (k,) or not np.all(np.isfinite(c)):
             raise CompressionError(fail_message("init", f"array of shape {c.shape}",
                                                 f"must hold {k} finite centroids"))
-    xs = np.sort(arr.ravel()).astype(np.float64)  # sort in the input dtype (faster), sum in f64
+    xs = np.sort(arr.ravel())  # sort in the input dtype (faster), sum in float64
     shift = float(xs[xs.size // 2])  # centre the data: keeps the prefix sums well conditioned
-    xs -= shift
+    xs = np.subtract(xs, shift, dtype=np.float64)
     c = c - shift
     cs = np.concatenate(([0.0], np.cumsum(xs)))
     total_sq = float(np.dot(xs, xs))
@@ -188,7 +188,7 @@ def kmeans_1d(x: np.ndarray, k: int, init: str | np.ndarray = "linear", *, max_i
         labels = _labels_float32(np.ascontiguousarray(arr.ravel()), mid)
     else:
         labels = np.searchsorted(mid, arr.ravel().astype(np.float64), side="left")
-    return KMeansResult(codebook, labels.reshape(arr.shape).astype(np.int64), sse_of(b, c),
+    return KMeansResult(codebook, labels.reshape(arr.shape), sse_of(b, c),
                         n_iter, np.array(history), converged)
 
 
