@@ -252,7 +252,7 @@ def reproduce(out: str | os.PathLike[str], what: str | Sequence[str] | None = No
             "H100 dense fp16": [r["h100_dense_fp16_uj"] for r in rows],
             "H100 CSR fp32": [r["h100_csr_fp32_uj"] for r in rows],
             "EIE (Table IV x 0.6 W)": [r["eie_uj"] for r in rows]},
-            title=f"Energy per layer evaluation, batch 1 (H100 {MEASURED})")
+            title=f"Energy per layer evaluation, batch 1 ({MEASURED})")
         fig.axes[0].set_yscale("log")
         fig.axes[0].set_ylabel("energy [µJ]")
         emit("h100", f"H100 ({MEASURED}) vs EIE, energy per layer", rows, fig)
