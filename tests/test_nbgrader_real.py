@@ -1,0 +1,114 @@
+"""Real nbgrader (the ``grading`` extra) and eie-lab autograde give the same scores.
+
+A throwaway course directory gets two of the solution notebooks as ``source/``; the real
+``nbgrader generate_assignment`` releases them (the release must equal the committed exercise but
+for nbgrader's checksums), and the real ``nbgrader autograde`` grades three submissions per
+assignment: the solution (full marks), the untouched release (zero) and a partially correct one.
+``eie-lab autograde`` grades the same files; scores must agree cell by cell.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("nbgrader")
+
+from eie_lab.grading.autograde import grade_many  # noqa: E402
+from eie_lab.grading.notebook_io import grade_id, read_notebook, write_notebook  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = [pytest.mark.grading, pytest.mark.nbgrader, pytest.mark.slow]
+
+# Partial submissions: grade_id -> (old, new) text replaced in the solution cell.
+PARTIAL = {
+    "ex01_pruning": {  # floor instead of round: passes the visible examples, fails hidden ones
+        "magnitude_prune": ("int(round(sparsity * w.size))", "int(sparsity * w.size)"),
+        "masked_sgd_step": ("return np.where(mask, w - lr * grad, 0.0)", "raise NotImplementedError()"),
+    },
+    "ex05_eie_encoding_and_cycles": {  # fillers forgotten; busy without the minimum
+        "entries_per_column": (" + int(np.sum(gaps // (zmax + 1)))", ""),
+        "pe_busy": ("np.maximum(np.asarray(e)[:, cols], min_cycles)", "np.asarray(e)[:, cols]"),
+    },
+}
+
+
+def _nbgrader(course: Path, *args: str) -> subprocess.Popen:
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    return subprocess.Popen([sys.executable, "-m", "nbgrader", *args, "--force"], cwd=course,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def _wait(proc: subprocess.Popen) -> None:
+    out, _ = proc.communicate(timeout=300)
+    assert proc.returncode == 0, out[-5000:]
+
+
+def _strip_nbgrader_additions(nb):
+    for cell in nb.cells:
+        cell.get("metadata", {}).get("nbgrader", {}).pop("checksum", None)
+        cell.get("metadata", {}).get("nbgrader", {}).pop("cell_type", None)
+    return [(c.cell_type, c.source, dict(c.metadata)) for c in nb.cells]
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    """Release and autograde with nbgrader while eie-lab grades the same files alongside."""
+    course = tmp_path_factory.mktemp("course")
+    (course / "nbgrader_config.py").write_text(
+        "c = get_config()\n"
+        f"c.CourseDirectory.root = {str(course)!r}\n"
+        "c.CourseDirectory.course_id = 'eie-lab'\n")
+    for name in PARTIAL:
+        (course / "source" / name).mkdir(parents=True)
+        shutil.copy(ROOT / "solutions" / f"{name}.ipynb", course / "source" / name)
+    _wait(_nbgrader(course, "generate_assignment", "*"))
+    tasks = []
+    for name, edits in PARTIAL.items():
+        solution = read_notebook(course / "source" / name / f"{name}.ipynb")
+        partial = read_notebook(course / "source" / name / f"{name}.ipynb")
+        for cell in partial.cells:
+            if grade_id(cell) in edits:
+                old, new = edits[grade_id(cell)]
+                assert old in cell.source
+                cell.source = cell.source.replace(old, new)
+        release = read_notebook(course / "release" / name / f"{name}.ipynb")
+        for student, nb in (("full", solution), ("zero", release), ("partial", partial)):
+            path = write_notebook(nb, course / "submitted" / student / name / f"{name}.ipynb")
+            tasks.append((str(path), str(ROOT / "solutions" / f"{name}.ipynb"), student))
+    proc = _nbgrader(course, "autograde", "*")  # one core for nbgrader, one for eie-lab
+    ours = grade_many(tasks, jobs=1)
+    _wait(proc)
+    return course, {(Path(r.path).stem, r.student): r for r in ours}
+
+
+@pytest.mark.parametrize("name", list(PARTIAL))
+def test_nbgrader_release_equals_committed_exercise(course, name):
+    ours = read_notebook(ROOT / "exercises" / f"{name}.ipynb")
+    theirs = read_notebook(course[0] / "release" / name / f"{name}.ipynb")
+    assert _strip_nbgrader_additions(theirs) == _strip_nbgrader_additions(ours)
+
+
+@pytest.mark.parametrize("name", list(PARTIAL))
+def test_scores_agree_with_nbgrader(course, name):
+    from nbgrader.api import Gradebook
+
+    root, ours = course
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        theirs = {}
+        for student in ("full", "zero", "partial"):
+            nb = gb.find_submission_notebook(name, name, student)
+            theirs[student] = (nb.score, {g.name: g.score for g in nb.grades})
+    for student, (total, cells) in theirs.items():
+        r = ours[(name, student)]
+        assert r.error == ""
+        assert {c.grade_id: c.points for c in r.cells} == cells, student
+        assert r.score == total, student
+    assert theirs["full"][0] == ours[(name, "full")].max_score == 10
+    assert theirs["zero"][0] == 0
+    assert 0 < theirs["partial"][0] < 10
