@@ -55,7 +55,20 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def jupyter_lab(tmp_path):
+def sync_playwright():
+    """Playwright's sync API, after checking that Playwright and Chromium are there."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("Playwright for Python is not installed (pip install playwright; the "
+                     "browser itself comes from `apt-get install -y chromium`)")
+    if not CHROMIUM.exists():
+        _unavailable(f"no Chromium at {CHROMIUM} (apt-get install -y chromium)")
+    return sync_playwright
+
+
+@pytest.fixture
+def jupyter_lab(sync_playwright, tmp_path):
     """A JupyterLab server on a copy of notebook 07; yields its base URL and token."""
     root = tmp_path / "root"
     root.mkdir()
@@ -80,7 +93,7 @@ def jupyter_lab(tmp_path):
                EIE_LAB_CACHE=str(tmp_path / "cache"), EIE_LAB_PROGRESS="0")
     port, token = _free_port(), secrets.token_hex(16)
     cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1",
-           f"--port={port}", f"--ServerApp.token={token}", f"--ServerApp.root_dir={root}",
+           f"--port={port}", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
            "--ServerApp.port_retries=0", "--LabApp.news_url=None",
            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
@@ -131,14 +144,7 @@ def _cycle_and_svg(animator) -> tuple[int, str]:
     return int(counter.get_attribute("data-cycle")), frame.inner_html()
 
 
-def test_notebook_07_plays_in_jupyterlab(jupyter_lab):
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("Playwright for Python is not installed (pip install playwright; the "
-                     "browser itself comes from `apt-get install -y chromium`)")
-    if not CHROMIUM.exists():
-        _unavailable(f"no Chromium at {CHROMIUM} (apt-get install -y chromium)")
+def test_notebook_07_plays_in_jupyterlab(sync_playwright, jupyter_lab):
     base, token = jupyter_lab
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / "browser_07_cycle_animation.png"

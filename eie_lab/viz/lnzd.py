@@ -211,7 +211,7 @@ def lnzd_svg(n_pe: int, *, x: float, y: float, width: float, height: float,
         out.append(f'<circle class="{cls}" cx="{cx:.1f}" cy="{cy:.1f}" r="{r_unit:.1f}" '
                    f'fill="{fill}" stroke="#333" stroke-width="1.5"/>')
         if root:
-            out.append(f'<text x="{cx + r_unit + 6:.1f}" y="{cy + 5:.1f}" font-size="15">'
-                       f'LNZD root = CCU</text>')
+            out.append(f'<text x="{cx + r_unit + 6:.1f}" y="{cy + 5:.1f}" font-size="15" '
+                       f'stroke="#FFF" stroke-width="5" paint-order="stroke">LNZD root = CCU</text>')
     out.append("</g>")
     return "".join(out)

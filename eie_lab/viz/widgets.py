@@ -7,8 +7,9 @@ Live widgets or a static picture? :func:`has_live_frontend` decides, in this ord
    harness sets it) -> static;
 3. not inside an IPython kernel (plain ``python``, a terminal IPython) -> static;
 4. ``PYTEST_CURRENT_TEST`` set (the notebook test harness, nbclient under pytest) -> static;
-5. the kernel was started by a Jupyter server (JupyterLab, Notebook 7, Voilà set
-   ``JPY_SESSION_NAME`` in the kernel's environment) or by VS Code -> live;
+5. the kernel was started for a notebook by a Jupyter server (JupyterLab and Notebook 7 set
+   ``JPY_SESSION_NAME`` in the kernel's environment) or by VS Code (which defines
+   ``__vsc_ipynb_file__`` in the user namespace) -> live;
 6. anything else (nbclient / nbconvert / papermill execution) -> static.
 
 A static view never blocks: it displays one frame and says how to get the live one.
