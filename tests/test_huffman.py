@@ -166,3 +166,23 @@ def test_fixed_length_codes_stay_aligned_and_fallback_decoder():
     lens = code.lengths
     starts = huffman._decode_starts_slow(lambda p: p + lens[0], n_bits, x.size)
     np.testing.assert_array_equal(starts, np.arange(x.size) * 3)
+
+
+def test_tree_drawing_and_plots_smoke():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from eie_lab.viz.compression import plot_code_lengths
+    from eie_lab.viz.trees import draw_huffman_tree, tree_layout
+
+    code = HuffmanCode.from_counts({"A": 7, "D": 3, "B": 1, "C": 1})
+    g = code.to_networkx()
+    pos = tree_layout(g)
+    assert pos[""][1] == 0.0 and pos["111"] == (3.0, -3.0)
+    for parent, child in g.edges:
+        assert pos[child][1] == pos[parent][1] - 1
+    fig = draw_huffman_tree(code)
+    assert fig.axes and fig.axes[0].get_title().startswith("Huffman tree")
+    assert plot_code_lengths(code).axes
+    deep = HuffmanCode.from_counts([2**i for i in range(40)])
+    assert len(tree_layout(deep.to_networkx())) == 79

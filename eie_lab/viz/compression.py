@@ -1,0 +1,141 @@
+"""Figures for the compression notebooks: weight histograms, CDF with the three inits, codebooks.
+
+- :func:`plot_weight_histogram`: weights before and after pruning (the bimodal shape).
+- :func:`plot_inits`: histogram and CDF of a layer with the linear, density and random
+  (Forgy) initial centroids marked, as in [DC Fig. 4] (papers.md §2.6).
+- :func:`plot_codebook`: the shared values drawn on the histogram of the weights they replace.
+- :func:`plot_bits_vs_error`: any metric against bits per weight, one line per series.
+- :func:`plot_code_lengths`: symbol frequencies with their Huffman code lengths.
+
+Every function returns a :class:`matplotlib.figure.Figure` and never calls ``plt.show()``.
+
+Examples
+--------
+>>> import numpy as np
+>>> from eie_lab.viz.compression import plot_inits
+>>> w = np.random.default_rng(0).normal(size=1000)
+>>> fig = plot_inits(w[np.abs(w) > 1], k=8)
+>>> len(fig.axes)
+2
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
+
+from eie_lab.compression.quantize import INITS, init_centroids
+
+__all__ = ["plot_weight_histogram", "plot_inits", "plot_codebook", "plot_bits_vs_error",
+           "plot_code_lengths", "INIT_STYLES"]
+
+#: Colour and marker of each initialisation in every figure.
+INIT_STYLES = {"linear": ("tab:green", "o"), "density": ("tab:orange", "s"),
+               "random": ("tab:purple", "^")}
+
+
+def _ax(ax: plt.Axes | None, figsize: tuple[float, float] = (6.5, 3.5)) -> tuple[Figure, plt.Axes]:
+    if ax is None:
+        fig, ax = plt.subplots(figsize=figsize)
+        return fig, ax
+    return ax.figure, ax
+
+
+def plot_weight_histogram(w: np.ndarray, pruned: np.ndarray | None = None, ax=None, *,
+                          bins: int = 121, title: str = "Weight distribution",
+                          log: bool = False) -> Figure:
+    """Histogram of ``w`` and, if given, of the non-zero weights of the pruned ``pruned``."""
+    fig, ax = _ax(ax)
+    w = np.asarray(w).ravel()
+    edges = np.linspace(float(w.min()), float(w.max()), bins + 1)
+    ax.hist(w, bins=edges, color="0.6", alpha=0.7, label=f"before pruning ({w.size:,})", log=log)
+    if pruned is not None:
+        kept = np.asarray(pruned).ravel()
+        kept = kept[kept != 0]
+        ax.hist(kept, bins=edges, color="tab:blue", alpha=0.8, log=log,
+                label=f"after pruning ({kept.size:,} kept)")
+    ax.set_xlabel("weight value")
+    ax.set_ylabel("count")
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    return fig
+
+
+def plot_inits(w: np.ndarray, k: int, *, seed: int = 0, methods: Sequence[str] = INITS,
+               bins: int = 100, title: str | None = None) -> Figure:
+    """Two panels: histogram and CDF of ``w`` with each method's ``k`` initial centroids."""
+    x = np.sort(np.asarray(w, dtype=np.float64).ravel())
+    fig, (ax_h, ax_c) = plt.subplots(1, 2, figsize=(11, 3.6))
+    ax_h.hist(x, bins=bins, color="0.7")
+    cdf = np.arange(1, x.size + 1) / x.size
+    ax_c.plot(x, cdf, color="0.3", lw=1.2, label="CDF")
+    top = ax_h.get_ylim()[1]
+    for i, method in enumerate(methods):
+        c = init_centroids(x, k, method, seed=seed)
+        color, marker = INIT_STYLES.get(method, ("k", "x"))
+        ax_h.scatter(c, np.full(k, top * (0.95 - 0.08 * i)), color=color, marker=marker,
+                     label=method, zorder=3)
+        ax_c.scatter(c, np.searchsorted(x, c, side="right") / x.size, color=color, marker=marker,
+                     label=method, zorder=3)
+    ax_h.set_xlabel("weight value")
+    ax_h.set_ylabel("count")
+    ax_c.set_xlabel("weight value")
+    ax_c.set_ylabel("cumulative fraction")
+    ax_h.legend(fontsize=8)
+    ax_c.legend(fontsize=8, loc="lower right")
+    fig.suptitle(title or f"Centroid initialisation, k = {k}")
+    fig.tight_layout()
+    return fig
+
+
+def plot_codebook(w: np.ndarray, codebook: np.ndarray, ax=None, *, bins: int = 100,
+                  skip_zero: bool = True, title: str = "Shared weights on the histogram") -> Figure:
+    """Histogram of the non-zero weights with a vertical line at every shared value."""
+    fig, ax = _ax(ax)
+    x = np.asarray(w).ravel()
+    x = x[x != 0] if skip_zero else x
+    ax.hist(x, bins=bins, color="0.7")
+    cb = np.asarray(codebook, dtype=np.float64)
+    for c in (cb[cb != 0] if skip_zero else cb):
+        ax.axvline(c, color="tab:red", lw=1, alpha=0.8)
+    ax.set_xlabel("weight value")
+    ax.set_ylabel("count")
+    ax.set_title(f"{title} ({np.count_nonzero(cb) if skip_zero else cb.size} centroids)")
+    return fig
+
+
+def plot_bits_vs_error(bits: Sequence[int], series: Mapping[str, Sequence[float]], ax=None, *,
+                       ylabel: str = "error", title: str = "Bits per weight vs error",
+                       logy: bool = False) -> Figure:
+    """One line per series of a metric against bits per weight."""
+    fig, ax = _ax(ax)
+    for name, values in series.items():
+        color, marker = INIT_STYLES.get(name, (None, "o"))
+        ax.plot(bits, values, marker=marker, color=color, label=name)
+    ax.set_xlabel("bits per weight")
+    ax.set_ylabel(ylabel)
+    if logy:
+        ax.set_yscale("log")
+    ax.set_xticks(list(bits))
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    return fig
+
+
+def plot_code_lengths(code, ax=None, *, title: str = "Symbol frequency and code length") -> Figure:
+    """Bars of each symbol's frequency (from the code's counts) with its code length on top."""
+    fig, ax = _ax(ax, (7, 3.2))
+    order = np.argsort(np.array(code.symbols), kind="stable")
+    symbols = [code.symbols[i] for i in order]
+    freq = code.counts[order] / code.counts.sum()
+    bars = ax.bar([str(s) for s in symbols], freq, color="tab:blue")
+    for bar, n in zip(bars, code.lengths[order]):
+        ax.annotate(f"{n}", (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+                    ha="center", va="bottom", fontsize=8)
+    ax.set_xlabel("symbol (number above the bar: code length in bits)")
+    ax.set_ylabel("frequency")
+    ax.set_title(title)
+    return fig

@@ -1,0 +1,102 @@
+"""Huffman code trees drawn with networkx + matplotlib, laid out without graphviz.
+
+:func:`tree_layout` is a tidy layered layout for binary code trees: leaves are placed left to
+right in code order (the ``0`` branch first), one unit apart; every internal node sits above the
+middle of its children; depth grows downwards. :func:`draw_huffman_tree` draws the tree of a
+:class:`~eie_lab.compression.huffman.HuffmanCode` (or its ``to_networkx()`` graph) with bits on
+the edges, counts in the internal nodes and ``symbol / code word`` under each leaf.
+
+Examples
+--------
+>>> from eie_lab.compression.huffman import HuffmanCode
+>>> from eie_lab.viz.trees import tree_layout
+>>> g = HuffmanCode.from_counts({"A": 7, "D": 3, "B": 1, "C": 1}).to_networkx()
+>>> pos = tree_layout(g)
+>>> pos["0"], pos["10"], pos["110"], pos["111"]
+((0.0, -1.0), (1.0, -2.0), (2.0, -3.0), (3.0, -3.0))
+>>> pos[""]
+(0.875, 0.0)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import matplotlib.pyplot as plt
+import networkx as nx
+from matplotlib.figure import Figure
+
+__all__ = ["tree_layout", "draw_huffman_tree"]
+
+
+def _root(graph: nx.DiGraph) -> Any:
+    roots = [n for n in graph if graph.in_degree(n) == 0]
+    if len(roots) != 1:
+        raise ValueError(f"a tree needs exactly one root, this graph has {len(roots)}")
+    return roots[0]
+
+
+def _children(graph: nx.DiGraph, node: Any) -> list:
+    return sorted(graph.successors(node), key=lambda c: str(graph.edges[node, c].get("bit", c)))
+
+
+def tree_layout(graph: nx.DiGraph, root: Any = None) -> dict[Any, tuple[float, float]]:
+    """Positions ``{node: (x, y)}`` of a tree: leaves one unit apart, parents centred, y = -depth.
+
+    Children are ordered by their edge's ``bit`` attribute (else by node name).
+    """
+    root = _root(graph) if root is None else root
+    pos: dict[Any, tuple[float, float]] = {}
+    next_x = 0.0
+    stack: list[tuple[Any, int, bool]] = [(root, 0, False)]
+    while stack:  # iterative post-order walk (deep trees must not hit the recursion limit)
+        node, depth, done = stack.pop()
+        kids = _children(graph, node)
+        if not kids:
+            pos[node] = (next_x, 0.0 - depth)
+            next_x += 1.0
+        elif done:
+            xs = [pos[k][0] for k in kids]
+            pos[node] = ((min(xs) + max(xs)) / 2.0, 0.0 - depth)
+        else:
+            stack.append((node, depth, True))
+            stack.extend((k, depth + 1, False) for k in reversed(kids))
+    return pos
+
+
+def draw_huffman_tree(code_or_graph: Any, ax: plt.Axes | None = None, *,
+                      show_counts: bool = True, title: str | None = None) -> Figure:
+    """Draw a Huffman code tree (a ``HuffmanCode`` or its ``to_networkx()`` DiGraph).
+
+    Returns the matplotlib Figure (never calls ``plt.show()``).
+    """
+    graph = code_or_graph.to_networkx() if hasattr(code_or_graph, "to_networkx") else code_or_graph
+    pos = tree_layout(graph)
+    leaves = [n for n in graph if graph.out_degree(n) == 0]
+    inner = [n for n in graph if graph.out_degree(n) > 0]
+    width = max(4.0, 0.9 * len(leaves) + 1)
+    height = max(2.5, 0.9 * (1 - min(y for _, y in pos.values())) + 0.8)
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(min(width, 16), min(height, 10)))
+    else:
+        fig = ax.figure
+    nx.draw_networkx_edges(graph, pos, ax=ax, arrows=False, edge_color="0.5")
+    nx.draw_networkx_edge_labels(graph, pos, ax=ax, font_size=9, rotate=False,
+                                 edge_labels={e: graph.edges[e].get("bit", "") for e in graph.edges},
+                                 bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none"})
+    nx.draw_networkx_nodes(graph, pos, nodelist=inner, ax=ax, node_color="#d9e6f2",
+                           node_size=420, edgecolors="#4a6f8a")
+    nx.draw_networkx_nodes(graph, pos, nodelist=leaves, ax=ax, node_color="#f6d7a7",
+                           node_shape="s", node_size=480, edgecolors="#a06a1c")
+    if show_counts:
+        nx.draw_networkx_labels(graph, pos, ax=ax, font_size=8,
+                                labels={n: graph.nodes[n].get("count", "") for n in graph})
+    for leaf in leaves:
+        x, y = pos[leaf]
+        sym = graph.nodes[leaf].get("symbol", leaf)
+        ax.annotate(f"{sym}\n{leaf}", (x, y), xytext=(0, -16), textcoords="offset points",
+                    ha="center", va="top", fontsize=9)
+    ax.set_title(title or f"Huffman tree ({len(leaves)} symbols)")
+    ax.margins(x=0.08, y=0.25)
+    ax.set_axis_off()
+    return fig
