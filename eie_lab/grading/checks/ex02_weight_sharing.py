@@ -35,11 +35,13 @@ FIG3_CODEBOOK = np.array([-1.0, 0.0, 1.5, 2.0])
 def lloyd_step(x: np.ndarray, centroids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """One Lloyd step for 1-D data: nearest centroid (ties to the lower index), then means.
 
+    1.0 lies halfway between centroids 0 and 2, so it joins the lower one; 9 keeps its place.
+
     Examples
     --------
     >>> c, labels = lloyd_step(np.array([0.0, 1.0, 4.0, 5.0]), np.array([0.0, 2.0, 9.0]))
     >>> c.tolist(), labels.tolist()
-    ([0.0, 3.3333333333333335, 9.0], [0, 1, 1, 1])
+    ([0.5, 4.5, 9.0], [0, 0, 1, 1])
     """
     x = np.asarray(x, dtype=np.float64).ravel()
     c = np.asarray(centroids, dtype=np.float64)
