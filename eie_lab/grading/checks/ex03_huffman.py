@@ -3,9 +3,9 @@ expected length and entropy.
 
 Huffman code lengths are not unique when counts tie, so :func:`check_code_lengths` accepts any
 optimal prefix code: the lengths must satisfy Kraft's equality and give the optimal total
-length, which is unique. The references here (:func:`huffman_lengths`, :func:`canonical_code`)
-are the student-facing algorithms written out in a few lines; the test-suite cross-checks them
-against :mod:`eie_lab.compression.huffman`.
+length, which is unique. References: :mod:`eie_lab.compression.huffman` (``HuffmanCode``
+lengths, canonical code table, bit-exact ``encode``, ``expected_length``, ``entropy``); a decoded
+stream must equal the stream that was encoded.
 
 Examples
 --------
@@ -20,11 +20,10 @@ Examples
 
 from __future__ import annotations
 
-import heapq
-from itertools import count
-
 import numpy as np
 
+from eie_lab.compression import huffman
+from eie_lab.compression.huffman import HuffmanCode
 from eie_lab.grading.checks._core import (
     CheckFailed,
     call,
@@ -42,48 +41,33 @@ SEED_COUNTS = {"A": 7, "D": 3, "B": 1, "C": 1}
 
 
 def huffman_lengths(counts: dict) -> dict:
-    """Huffman code length of each symbol (one symbol alone gets length 1)."""
-    if len(counts) == 1:
-        return {next(iter(counts)): 1}
-    tick = count()
-    heap = [(c, next(tick), [s]) for s, c in counts.items()]
-    heapq.heapify(heap)
-    depth = dict.fromkeys(counts, 0)
-    while len(heap) > 1:
-        c1, _, s1 = heapq.heappop(heap)
-        c2, _, s2 = heapq.heappop(heap)
-        for s in s1 + s2:
-            depth[s] += 1
-        heapq.heappush(heap, (c1 + c2, next(tick), s1 + s2))
-    return depth
+    """Huffman code length of each symbol, from :class:`eie_lab.compression.huffman.HuffmanCode`."""
+    return HuffmanCode.from_counts(counts).code_lengths()
 
 
 def canonical_code(lengths: dict) -> dict:
-    """Canonical code: symbols sorted by (length, symbol) get consecutive codes."""
-    code, prev, out = 0, None, {}
-    for sym in sorted(lengths, key=lambda s: (lengths[s], s)):
-        n = lengths[sym]
-        if prev is not None:
-            code = (code + 1) << (n - prev)
-        out[sym] = format(code, f"0{n}b")
-        prev = n
-    return out
+    """Canonical code words (symbols sorted by (length, symbol)), from ``HuffmanCode``."""
+    return HuffmanCode(lengths).code_table()
 
 
 def entropy(counts: dict) -> float:
-    """Shannon entropy of the symbol distribution, in bits per symbol."""
-    c = np.array(list(counts.values()), dtype=np.float64)
-    p = c[c > 0] / c.sum()
-    return float(-(p * np.log2(p)).sum()) + 0.0
+    """Shannon entropy in bits per symbol, from :func:`eie_lab.compression.huffman.entropy`."""
+    return huffman.entropy(counts)
+
+
+def _encode(symbols: list, code: dict) -> str:
+    """The package encoder's bytes, read back as a '0'/'1' string (MSB first)."""
+    coder = HuffmanCode({s: len(w) for s, w in code.items()})
+    data, n_bits = coder.encode(symbols)
+    return "".join(f"{byte:08b}" for byte in data)[:n_bits]
 
 
 REFERENCE = {
     "code_lengths": huffman_lengths,
     "canonical_code": canonical_code,
-    "encode": lambda symbols, code: "".join(code[s] for s in symbols),
+    "encode": lambda symbols, code: _encode(symbols, code),
     "decode": lambda bits, code: _decode(bits, code),
-    "expected_length": lambda counts, lengths: (
-        sum(counts[s] * lengths[s] for s in counts) / sum(counts.values())),
+    "expected_length": lambda counts, lengths: HuffmanCode(lengths).expected_length(counts),
     "entropy": entropy,
 }
 
@@ -163,7 +147,7 @@ def check_encode(fn, hidden: bool = False) -> None:
     """``fn(symbols, code)`` -> the concatenated bit string."""
     for i, (stream, code) in enumerate(_streams(hidden, 303)):
         case = f"{_label(hidden, i)}: encode({describe(stream)}, code)"
-        expect_equal(call(fn, stream, code), "".join(code[s] for s in stream), "the bits", case)
+        expect_equal(call(fn, stream, code), _encode(stream, code), "the bits", case)
 
 
 def check_decode(fn, hidden: bool = False) -> None:
