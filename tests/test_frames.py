@@ -102,7 +102,11 @@ def test_hand_worked_cycles(trace):
         assert [g.get("data-queue") for g in pes(root)] == [" ".join(map(str, q)) for q in queues]
         assert [g.get("data-state") for g in pes(root)] == states
         assert texts(root, "bus-label") == [bus]
-    # cycle 1: the held pick is a_4, PE 0 (the blocking queue) is outlined, entries left shown
+    # full queues that hold the broadcast back are outlined: all four in cycle 1, PE 0 and 2 in 2
+    blocking = {c: [g.get("data-blocking") for g in pes(parse(render_frame(trace, c)))]
+                for c in (1, 2, 3)}
+    assert blocking == {1: ["1"] * 4, 2: ["1", "0", "1", "0"], 3: ["0"] * 4}
+    # cycle 1: the held pick is a_4, entries left are shown
     root = parse(render_frame(trace, 1))
     assert root.find(".//s:g[@class='activations']", NS).get("data-pick") == "4"
     assert texts(pes(root)[0], "pe-now") == ["col 2: 2 left"]

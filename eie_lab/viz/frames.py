@@ -13,13 +13,7 @@ a frame back.
 
 Examples
 --------
->>> import numpy as np
->>> from eie_lab.eie import encode, simulate, EIEConfig
->>> from eie_lab.data.layers import fig2_example
->>> W, a = fig2_example()
->>> cfg = EIEConfig(n_pe=4, fifo_depth=2)
->>> layer = encode(W, cfg, codebook=np.arange(16.0), codes=W.astype(int))
->>> trace = simulate(layer, a, cfg, engine="cycle").trace
+>>> trace = fig2_trace(fifo_depth=2)  # EIE Fig. 2/3 on 4 PEs, queues of depth 2
 >>> svg = render_frame(trace, 1)
 >>> svg.startswith("<svg") and svg.count('class="pe"') == 4
 True
@@ -34,7 +28,8 @@ import numpy as np
 from eie_lab.errors import ConfigError, fail_message
 from eie_lab.viz.lnzd import lnzd_svg
 
-__all__ = ["render_frame", "frame_counters", "describe_cycle", "STATE_NAMES", "STATE_COLORS"]
+__all__ = ["render_frame", "frame_counters", "describe_cycle", "fig2_trace", "STATE_NAMES",
+           "STATE_COLORS"]
 
 IDLE, BUSY, STARVED = 0, 1, 2
 STATE_NAMES = {IDLE: "idle", BUSY: "busy", STARVED: "starved"}
@@ -43,6 +38,26 @@ STATE_COLORS = {IDLE: "#D9D9D9", BUSY: "#009E73", STARVED: "#E69F00"}
 BLUE, RED, PICK = "#0072B2", "#D55E00", "#F0E442"
 FONT = "DejaVu Sans, Arial, Helvetica, sans-serif"
 DETAILED_MAX_PE = 16
+SLOT = 27  # height of one queue slot in the detailed view
+
+
+def fig2_trace(fifo_depth: int = 1):
+    """Cycle-engine trace of the 4-PE example of EIE Fig. 2/3 (``data.layers.fig2_example``).
+
+    The example's weights are small integers, used directly as codebook indices.
+
+    Examples
+    --------
+    >>> fig2_trace().n_cycles, [int(j) for j in fig2_trace().columns]
+    (12, [2, 4, 5, 7])
+    """
+    from eie_lab.data.layers import fig2_example
+    from eie_lab.eie import EIEConfig, encode, simulate
+
+    W, a = fig2_example()
+    cfg = EIEConfig(n_pe=4, fifo_depth=fifo_depth)
+    layer = encode(W, cfg, codebook=np.arange(16.0), codes=W.astype(int))
+    return simulate(layer, a, cfg, engine="cycle").trace
 
 
 def _check_cycle(trace, cycle: int) -> int:
@@ -66,13 +81,7 @@ def frame_counters(trace, cycle: int) -> dict:
 
     Examples
     --------
-    >>> import numpy as np
-    >>> from eie_lab.eie import EIEConfig, encode, simulate
-    >>> from eie_lab.data.layers import fig2_example
-    >>> W, a = fig2_example()
-    >>> cfg = EIEConfig(n_pe=4)
-    >>> layer = encode(W, cfg, codebook=np.arange(16.0), codes=W.astype(int))
-    >>> tr = simulate(layer, a, cfg, engine="cycle").trace
+    >>> tr = fig2_trace(fifo_depth=8)
     >>> c = frame_counters(tr, tr.n_cycles - 1)
     >>> c["broadcasts"] == len(tr.columns), c["mode"]
     (True, 'done')
@@ -101,13 +110,7 @@ def describe_cycle(trace, cycle: int) -> str:
 
     Examples
     --------
-    >>> import numpy as np
-    >>> from eie_lab.eie import EIEConfig, encode, simulate
-    >>> from eie_lab.data.layers import fig2_example
-    >>> W, a = fig2_example()
-    >>> cfg = EIEConfig(n_pe=4)
-    >>> layer = encode(W, cfg, codebook=np.arange(16.0), codes=W.astype(int))
-    >>> tr = simulate(layer, a, cfg, engine="cycle").trace
+    >>> tr = fig2_trace(fifo_depth=8)
     >>> describe_cycle(tr, 0).startswith("Cycle 0: the LNZD picks a_2")
     True
     """
@@ -218,26 +221,32 @@ def _bus(trace, c: dict, y: float, width: float, n_pe: int) -> list[str]:
     return out
 
 
+def _blocks(trace, cycle: int, k: int) -> bool:
+    """PE k's full queue holds back this cycle's broadcast (the stall names the lowest such PE)."""
+    return (int(trace.stall_pe[cycle]) >= 0
+            and int(trace.queue_len[cycle, k]) >= int(trace.fifo_depth))
+
+
 def _pe_detailed(trace, cycle: int, k: int, x: float, y: float, w: float, max_slots: int) -> str:
     state = int(trace.state[cycle, k])
     items = [int(i) for i in trace.queue_items(cycle, k)]
     depth = int(trace.fifo_depth)
-    stall = int(trace.stall_pe[cycle]) == k
+    stall = _blocks(trace, cycle, k)
     col, left = int(trace.column[cycle, k]), int(trace.entries_left[cycle, k])
     shown = min(depth, max_slots)
-    h = 62 + 24 * shown + 34
+    h = 64 + SLOT * shown + 36
     out = [f'<g class="pe" data-pe="{k}" data-state="{STATE_NAMES[state]}" '
-           f'data-queue="{" ".join(map(str, items))}">',
+           f'data-queue="{" ".join(map(str, items))}" data-blocking="{int(stall)}">',
            f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{h}" rx="8" fill="#FFF" '
            f'stroke="{RED if stall else "#333"}" stroke-width="{5 if stall else 2}"/>',
            f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="30" rx="8" '
            f'fill="{STATE_COLORS[state]}"/>',
-           _text(x + 10, y + 22, f"PE {k}", 18, weight="bold"),
+           _text(x + 10, y + 22, f"PE {k}", 19, weight="bold"),
            _text(x + w - 10, y + 22, STATE_NAMES[state], 17, anchor="end", weight="bold",
                  cls="pe-state"),
-           _text(x + 10, y + 52, f"queue {len(items)}/{depth}", 15, fill="#333")]
+           _text(x + 10, y + 53, f"queue {len(items)}/{depth}", 16, fill="#333")]
     for s in range(shown):
-        sy = y + 60 + 24 * s
+        sy = y + 61 + SLOT * s
         last_hidden = s == shown - 1 and len(items) > shown
         filled = s < len(items)
         head = s == 0 and filled and state == BUSY
@@ -245,16 +254,16 @@ def _pe_detailed(trace, cycle: int, k: int, x: float, y: float, w: float, max_sl
         if head:
             fill = "#74C476"
         out.append(f'<rect class="slot" x="{x + 10:.1f}" y="{sy:.1f}" width="{w - 20:.1f}" '
-                   f'height="21" fill="{fill}" stroke="#666"/>')
+                   f'height="{SLOT - 3}" fill="{fill}" stroke="#666"/>')
         if last_hidden:
-            out.append(_text(x + w / 2, sy + 16, f"+{len(items) - shown + 1} more", 14,
+            out.append(_text(x + w / 2, sy + 19, f"+{len(items) - shown + 1} more", 16,
                              anchor="middle", cls="slot-more"))
         elif filled:
             label = f"j={items[s]}" + ("  (working)" if head and w > 150 else "")
-            out.append(_text(x + w / 2, sy + 16, label, 15, anchor="middle", cls="slot-item",
+            out.append(_text(x + w / 2, sy + 19, label, 17, anchor="middle", cls="slot-item",
                              extra=f' data-j="{items[s]}"'))
     now = "no column" if col < 0 else (f"col {col}: {left} left" if left else f"col {col}: empty")
-    out.append(_text(x + w / 2, y + h - 10, now, 16, anchor="middle", weight="bold",
+    out.append(_text(x + w / 2, y + h - 11, now, 17, anchor="middle", weight="bold",
                      cls="pe-now"))
     out.append("</g>")
     return "".join(out)
@@ -263,11 +272,12 @@ def _pe_detailed(trace, cycle: int, k: int, x: float, y: float, w: float, max_sl
 def _pe_compact(trace, cycle: int, k: int, x: float, y: float, w: float, h: float) -> str:
     state = int(trace.state[cycle, k])
     qlen, depth = int(trace.queue_len[cycle, k]), int(trace.fifo_depth)
-    stall = int(trace.stall_pe[cycle]) == k
+    stall = _blocks(trace, cycle, k)
     col, left = int(trace.column[cycle, k]), int(trace.entries_left[cycle, k])
     bar_w = max(8.0, w * 0.16)
     bar_h = (h - 8) * min(qlen, depth) / depth
-    out = [f'<g class="pe" data-pe="{k}" data-state="{STATE_NAMES[state]}" data-qlen="{qlen}">',
+    out = [f'<g class="pe" data-pe="{k}" data-state="{STATE_NAMES[state]}" data-qlen="{qlen}" '
+           f'data-blocking="{int(stall)}">',
            f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{h:.1f}" rx="4" '
            f'fill="{STATE_COLORS[state]}" stroke="{RED if stall else "#555"}" '
            f'stroke-width="{5 if stall else 1}"/>',
@@ -331,13 +341,7 @@ def render_frame(trace, cycle: int, *, view: str = "auto", width: int = 1200,
 
     Examples
     --------
-    >>> import numpy as np
-    >>> from eie_lab.eie import EIEConfig, encode, simulate
-    >>> from eie_lab.data.layers import fig2_example
-    >>> W, a = fig2_example()
-    >>> cfg = EIEConfig(n_pe=4)
-    >>> layer = encode(W, cfg, codebook=np.arange(16.0), codes=W.astype(int))
-    >>> tr = simulate(layer, a, cfg, engine="cycle").trace
+    >>> tr = fig2_trace(fifo_depth=8)
     >>> render_frame(tr, 0) == render_frame(tr, 0)
     True
     >>> 'class="pe"' in render_frame(tr, 0, view="compact")
@@ -359,7 +363,7 @@ def render_frame(trace, cycle: int, *, view: str = "auto", width: int = 1200,
                          owner_pe=None if pick is None else pick % n_pe,
                          waiting=c["mode"] in ("stall", "wait")))
     bus_y = 160 + tree_h + 55
-    body += _bus(trace, c, bus_y, w, n_pe)
+    bus = _bus(trace, c, bus_y, w, n_pe)  # drawn after the PE drop lines, so on top of them
     top = bus_y + 40
     if compact:
         cols = int(np.ceil(np.sqrt(n_pe)))
@@ -373,15 +377,16 @@ def render_frame(trace, cycle: int, *, view: str = "auto", width: int = 1200,
     else:
         per_row = min(n_pe, 8)
         pw = (w - 32) / per_row
-        ph = 62 + 24 * min(int(trace.fifo_depth), max_slots) + 34 + 16
+        ph = 64 + SLOT * min(int(trace.fifo_depth), max_slots) + 36 + 16
+        for k in range(per_row):
+            x = 16 + (k + 0.5) * pw
+            body.append(f'<line x1="{x:.1f}" y1="{bus_y:.1f}" x2="{x:.1f}" y2="{top:.1f}" '
+                        f'stroke="#AAA" stroke-width="2"/>')
         for k in range(n_pe):
-            px = 16 + (k % per_row) * pw
-            py = top + (k // per_row) * ph
-            body.append(f'<line x1="{px + pw / 2:.1f}" y1="{bus_y:.1f}" x2="{px + pw / 2:.1f}" '
-                        f'y2="{py:.1f}" stroke="#AAA" stroke-width="2"/>' if k < per_row else "")
+            px, py = 16 + (k % per_row) * pw, top + (k // per_row) * ph
             body.append(_pe_detailed(trace, cycle, k, px + 4, py, pw - 8, max_slots))
         bottom = top + (-(-n_pe // per_row)) * ph
-    body += _legend(bottom + 26, w, compact)
+    body += bus + _legend(bottom + 26, w, compact)
     h = bottom + 40
     return (f'<svg xmlns="http://www.w3.org/2000/svg" class="eie-frame" data-cycle="{cycle}" '
             f'data-n-pe="{n_pe}" viewBox="0 0 {w:.0f} {h:.0f}" width="{w:.0f}" '

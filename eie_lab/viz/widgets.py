@@ -105,13 +105,8 @@ class CycleAnimator:
 
     Examples
     --------
-    >>> import numpy as np
-    >>> from eie_lab.eie import EIEConfig, encode, simulate
-    >>> from eie_lab.data.layers import fig2_example
-    >>> W, a = fig2_example()
-    >>> cfg = EIEConfig(n_pe=4)
-    >>> layer = encode(W, cfg, codebook=np.arange(16.0), codes=W.astype(int))
-    >>> anim = CycleAnimator(simulate(layer, a, cfg, engine="cycle"))
+    >>> from eie_lab.viz.frames import fig2_trace
+    >>> anim = CycleAnimator(fig2_trace())  # EIE Fig. 2/3, 4 PEs, queue depth 1
     >>> anim.slider.value = 3
     >>> 'data-cycle="3"' in anim.current_html
     True
