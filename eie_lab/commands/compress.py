@@ -28,10 +28,13 @@ def register(subparsers) -> None:
                     "file (give its path instead of 'lenet300').")
     p.add_argument("target", metavar="MODEL", help="'lenet300', or the path of a saved .npz file")
     p.add_argument("--out", help="where to write the compressed model (.npz)")
+    p.add_argument("--preset", choices=("best", "paper"), default="best",
+                   help="'best' (6/7/20%% kept, 5-bit codes: >= 40x) or 'paper' (DC Table 2: "
+                        "8/9/26%% kept, 6-bit codes); default best")
     p.add_argument("--seed", type=int, default=0, help="seed of training and k-means (default 0)")
     p.add_argument("--epochs", type=int, default=None,
                    help="baseline training epochs (default: the zoo's recipe)")
-    p.add_argument("--weight-bits", type=int, default=None, help="bits per weight code (default 6)")
+    p.add_argument("--weight-bits", type=int, default=None, help="bits per weight code (preset: 5 best, 6 paper)")
     p.add_argument("--index-bits", type=int, default=None,
                    help="bits per relative index (default 5)")
     p.add_argument("--keep", default=None, help=_HELP_KEEP)
@@ -64,10 +67,10 @@ def parse_keep(text: str) -> dict[str, float]:
 
 
 def _config(args: argparse.Namespace):
-    from eie_lab.compression.pipeline import PipelineConfig
+    from eie_lab.compression.pipeline import preset
 
     kw: dict = {"seed": args.seed, "baseline_epochs": args.epochs, "n_train": args.n_train}
-    cfg = PipelineConfig()
+    cfg = preset(args.preset)
     if args.keep:
         kw["keep"] = {**cfg.keep, **parse_keep(args.keep)}
     for opt, name in (("weight_bits", "weight_bits"), ("index_bits", "index_bits"),
@@ -75,7 +78,7 @@ def _config(args: argparse.Namespace):
                       ("finetune_epochs", "finetune_epochs")):
         if getattr(args, opt) is not None:
             kw[name] = getattr(args, opt)
-    return PipelineConfig(**kw)
+    return preset(args.preset, **kw)
 
 
 def _print(report, as_json: bool) -> None:

@@ -1,0 +1,143 @@
+"""Tests of the compressed model file format (eie_lab.compression.model_file)."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from eie_lab.compression import model_file as mf
+from eie_lab.compression.report import compression_report
+from eie_lab.errors import ModelFormatError
+
+
+def _model(seed=0, sizes=(20, 12, 5), bits=(4, 3), density=0.2):
+    rng = np.random.default_rng(seed)
+    layers = []
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        k = 1 << bits[0]
+        codes = np.where(rng.random((n_out, n_in)) < density, rng.integers(1, k, (n_out, n_in)), 0)
+        cb = np.concatenate([[0.0], np.sort(rng.standard_normal(k - 1))])
+        layers.append(mf.encode_layer(f"ip{i + 1}", cb, codes, rng.standard_normal(n_out),
+                                      bits[0], bits[1]))
+    return mf.CompressedModel(layers, {"note": "test"})
+
+
+def test_paper_filler_fixture():
+    # EIE convention: z counts zeros; a gap over zmax=15 (4 bits) needs a filler (0, 15).
+    stream = np.zeros(23, int)
+    stream[[2, 3, 22]] = [1, 2, 3]
+    v, z = mf.relative_encode(stream, index_bits=4)
+    assert v.tolist() == [1, 2, 0, 3] and z.tolist() == [2, 0, 15, 2]
+    assert mf.relative_decode(v, z, 23).tolist() == stream.tolist()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 7), max_size=300), st.integers(1, 6), st.integers(0, 40))
+def test_relative_round_trip(values, index_bits, pad):
+    stream = np.array(values + [0] * pad, dtype=int)
+    v, z = mf.relative_encode(stream, index_bits)
+    assert z.max(initial=0) < (1 << index_bits)
+    assert np.count_nonzero(v) == np.count_nonzero(stream)
+    assert mf.relative_decode(v, z, stream.size).tolist() == stream.tolist()
+
+
+def test_round_trip_and_predictions(tmp_path):
+    model = _model()
+    path = model.save(tmp_path / "m.npz")
+    loaded = mf.load(path)
+    assert loaded.meta == {"note": "test"}
+    for a, b in zip(model.layers, loaded.layers):
+        assert a.shape == b.shape and a.w_stream == b.w_stream and a.z_stream == b.z_stream
+        assert np.array_equal(a.dense(), b.dense()) and np.array_equal(a.bias, b.bias)
+    x = np.random.default_rng(1).random((50, 20), dtype=np.float32)
+    assert np.array_equal(model.predict(x), loaded.predict(x))
+    rep = compression_report(loaded, file_size=path.stat().st_size)
+    assert rep.total["bits_pqh"] == loaded.total_bits()
+    assert rep.rows[0]["w_bits_pq"] == 4 and rep.rows[0]["idx_bits_pq"] == 3
+    assert isinstance(rep.total["ratio_pqh"], float) and "Total" in rep.to_text()
+
+
+def test_empty_layer_round_trip(tmp_path):
+    model = _model(density=0.0)
+    loaded = mf.load(model.save(tmp_path / "e.npz"))
+    assert all(layer.n_entries == 0 and not layer.dense().any() for layer in loaded.layers)
+
+
+def _rewrite(path, out, change):
+    with np.load(path, allow_pickle=False) as f:
+        arrays = {k: f[k] for k in f.files}
+    change(arrays)
+    np.savez(out, **arrays)
+    return out
+
+
+def _set(key, fn):
+    def change(arrays):
+        if fn is None:
+            del arrays[key]
+        else:
+            arrays[key] = fn(arrays[key])
+    return change
+
+
+def _bump_header(i, delta):
+    def fn(h):
+        h = h.copy()
+        h[i] += delta
+        return h
+    return fn
+
+
+@pytest.mark.parametrize("change", [
+    _set("version", lambda v: np.array(2)),
+    _set("format", lambda v: np.array("something else")),
+    _set("ip1.header", _bump_header(4, 1)),        # n_entries
+    _set("ip1.header", _bump_header(5, -1)),       # n_nonzero
+    _set("ip1.header", _bump_header(6, 3)),        # w_nbits
+    _set("ip2.header", _bump_header(0, 1)),        # rows (bias/next layer mismatch)
+    _set("ip1.header", lambda h: h[:5]),
+    _set("ip1.streams", lambda s: s[:-2]),
+    _set("ip1.streams", lambda s: np.zeros_like(s)),
+    _set("ip1.tables", lambda t: t[:-1]),
+    _set("ip1.tables", lambda t: np.zeros_like(t)),
+    _set("ip1.codebook", lambda c: c + 1),
+    _set("ip1.bias", lambda b: b.astype(np.int64)),
+    _set("ip2.codebook", None),
+    _set("layers", None),
+    _set("meta", None),
+], ids=lambda c: "")
+def test_damaged_files_raise_model_format_error(tmp_path, change):
+    path = _model().save(tmp_path / "m.npz")
+    bad = _rewrite(path, tmp_path / "bad.npz", change)
+    with pytest.raises(ModelFormatError):
+        mf.load(bad)
+
+
+def test_truncated_and_garbage_files(tmp_path):
+    path = _model().save(tmp_path / "m.npz")
+    data = path.read_bytes()
+    for n in (0, 10, len(data) // 2, len(data) - 5):
+        (tmp_path / "t.npz").write_bytes(data[:n])
+        with pytest.raises(ModelFormatError):
+            mf.load(tmp_path / "t.npz")
+    with pytest.raises(ModelFormatError):
+        mf.load(tmp_path / "missing.npz")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("meta.npy", json.dumps({}))
+    (tmp_path / "z.npz").write_bytes(buf.getvalue())
+    with pytest.raises(ModelFormatError):
+        mf.load(tmp_path / "z.npz")
+
+
+def test_wrong_version_message_says_what_to_do(tmp_path):
+    path = _model().save(tmp_path / "m.npz")
+    bad = _rewrite(path, tmp_path / "v.npz", _set("version", lambda v: np.array(99)))
+    with pytest.raises(ModelFormatError, match="version=99.*\n.*recompress"):
+        mf.load(bad)
