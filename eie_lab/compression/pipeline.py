@@ -38,7 +38,7 @@ from eie_lab.nn.train import evaluate, train
 from eie_lab.nn.zoo import mnist_arrays, pretrained_lenet300
 
 __all__ = ["PipelineConfig", "PipelineResult", "deep_compress", "prune_and_retrain",
-           "quantize_and_finetune", "cached_deep_compress", "preset", "PRESETS",
+           "quantize_and_finetune", "cached_deep_compress", "pruning_tradeoff", "preset", "PRESETS",
            "PIPELINE_VERSION"]
 
 #: Bump when the pipeline's behaviour changes (part of the cache key).
@@ -292,3 +292,27 @@ def cached_deep_compress(config: PipelineConfig | None = None, *, cache: bool = 
         with atomic_write(pruned_path) as fh:
             np.savez(fh, **result.pruned.to_arrays())
     return result
+
+
+def pruning_tradeoff(model: MLP, data, sparsities, *, retrain_epochs: int = 1, lr: float = 0.02,
+                     n_retrain: int | None = 10000, seed: int = 0,
+                     progress: bool | None = None) -> dict:
+    """Test error after pruning every layer to each sparsity, without and with retraining.
+
+    One-shot magnitude pruning per layer (no iterative schedule), then ``retrain_epochs`` of
+    masked SGD on the first ``n_retrain`` training images: the experiment of LWC Fig. 5 in
+    miniature. Returns ``{"sparsity": [...], "no_retrain": [...], "retrain": [...]}`` (rates).
+    """
+    x, y, xt, yt = data
+    if n_retrain is not None:
+        x, y = x[:n_retrain], y[:n_retrain]
+    out: dict = {"sparsity": [], "no_retrain": [], "retrain": []}
+    for i, s in enumerate(sparsities):
+        net = model.copy()
+        net.set_masks({layer.name: magnitude_prune(layer.W, float(s)) for layer in net.layers})
+        out["sparsity"].append(float(s))
+        out["no_retrain"].append(evaluate(net, xt, yt))
+        train(net, x, y, epochs=retrain_epochs, lr=lr, batch_size=128, seed=seed + i,
+              desc=f"retrain at {s:.0%}", disable_progress=None if progress is None else not progress)
+        out["retrain"].append(evaluate(net, xt, yt))
+    return out

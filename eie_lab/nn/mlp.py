@@ -128,6 +128,22 @@ class MLP:
         new.meta = dict(self.meta)
         return new
 
+    def weights(self) -> dict[str, np.ndarray]:
+        """``{layer name: W}`` (the arrays themselves, not copies)."""
+        return {layer.name: layer.W for layer in self.layers}
+
+    def with_weights(self, weights: dict[str, np.ndarray]) -> MLP:
+        """A copy whose layers named in ``weights`` get those weight matrices (biases kept)."""
+        new = self.copy()
+        for layer in new.layers:
+            if layer.name in weights:
+                w = np.asarray(weights[layer.name], dtype=np.float32)
+                if w.shape != layer.W.shape:
+                    raise ConfigError(fail_message(f"weights[{layer.name!r}].shape", w.shape,
+                                                   f"must be {layer.W.shape}", "keep the shape"))
+                layer.W, layer.mask, layer.codebook, layer.codes = w.copy(), None, None, None
+        return new
+
     def set_masks(self, masks: dict[str, np.ndarray] | None) -> None:
         """Attach boolean masks (``None`` removes them) and zero the pruned weights exactly."""
         for layer in self.layers:
