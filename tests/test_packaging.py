@@ -83,3 +83,12 @@ def test_readme_figure_exists_and_is_made_by_a_script():
     for image in images:
         assert (ROOT / image).is_file(), image
     assert (ROOT / "scripts" / "readme_figure.py").is_file()
+
+
+def test_readme_figure_script_runs(tmp_path):
+    import runpy
+
+    module = runpy.run_path(str(ROOT / "scripts" / "readme_figure.py"))
+    out = tmp_path / "figure.png"
+    assert module["main"]([str(out)]) == 0
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
