@@ -57,5 +57,10 @@ def run(args: argparse.Namespace) -> int:
     for r in results:
         reason = r.error or "; ".join(r.notes)
         print(f"{r.student:24s} {r.score:6g} / {r.max_score:g}  {reason}")
+        if len(results) == 1:  # self-study: show each part and why it lost points
+            for c in r.cells:
+                print(f"  {c.grade_id:32s} {c.points:g} / {c.max_points:g}  {c.status}")
+                for line in c.message.splitlines()[:6]:
+                    print(f"      {line}")
     print(f"gradebook: {args.out}" + (f"; feedback: {args.feedback}" if args.feedback else ""))
     return 0

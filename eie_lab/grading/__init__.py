@@ -6,6 +6,9 @@ submissions the way ``nbgrader autograde`` does, :mod:`.validate` proves every s
 marks and every stub earns none, :mod:`.feedback` writes per-student pages, and
 :mod:`eie_lab.grading.checks` holds the student-facing checks the test cells call.
 
+The grading entry point is :func:`eie_lab.grading.autograde.autograde` (the function lives in
+the module of the same name; import it from there).
+
 Examples
 --------
 >>> from eie_lab.grading import clear_solutions
@@ -19,7 +22,7 @@ _EXPORTS = {
     "assign_all": "assign", "clear_solutions": "assign", "find_source": "assign",
     "generate_assignment": "assign", "release_notebook": "assign", "stale_exercises": "assign",
     "strip_hidden_tests": "assign", "CellGrade": "autograde", "SubmissionResult": "autograde",
-    "autograde": "autograde", "grade_submission": "autograde", "write_gradebook": "autograde",
+    "grade_many": "autograde", "grade_submission": "autograde", "write_gradebook": "autograde",
     "render_html": "feedback", "render_markdown": "feedback", "write_feedback": "feedback",
     "ValidationReport": "validate", "validate_assignment": "validate",
 }
@@ -45,7 +48,7 @@ __all__ = [
     "strip_hidden_tests",
     "CellGrade",
     "SubmissionResult",
-    "autograde",
+    "grade_many",
     "grade_submission",
     "write_gradebook",
     "render_html",

@@ -14,6 +14,7 @@ notebook cells can skip widgets during grading.
 from __future__ import annotations
 
 import os
+import subprocess
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -108,7 +109,7 @@ def execute_notebook(nb: nbformat.NotebookNode, *, timeout: float = 30.0,
         replies: list[dict] = []
         client.on_cell_executed = lambda **kw: replies.append(kw.get("execute_reply") or {})
         try:
-            with client.setup_kernel(env=env):
+            with client.setup_kernel(env=env, stderr=subprocess.DEVNULL):
                 for index, cell in enumerate(nb.cells):
                     if cell.cell_type != "code":
                         continue
