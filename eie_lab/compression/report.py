@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from eie_lab.compression.model_file import CompressedModel
 
-__all__ = ["CompressionReport", "compression_report", "PAPER_TABLE2"]
+__all__ = ["CompressionReport", "compression_report", "compare_with_paper", "PAPER_TABLE2"]
 
 #: DC Table 2 (LeNet-300-100), as cited in papers.md §2.3: kept %, weight bits P+Q / P+Q+H,
 #: index bits P+Q / P+Q+H, compress rate % P+Q / P+Q+H.
@@ -130,3 +130,33 @@ def compression_report(model: CompressedModel, *, error_before: float | None = N
         "ratio_pq": orig / pq, "ratio_pqh": orig / pqh, "breakdown_bytes": breakdown,
     }
     return CompressionReport(rows, total, error_before, error_after, file_size)
+
+
+def compare_with_paper(report: CompressionReport, paper: dict | None = None) -> str:
+    """Markdown table: each layer's numbers next to DC Table 2's (``paper`` = :data:`PAPER_TABLE2`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from eie_lab.compression.model_file import CompressedModel, encode_layer
+    >>> codes = np.zeros((4, 8), np.uint8); codes[0, 0] = 1
+    >>> rep = compression_report(CompressedModel([encode_layer("ip3", np.array([0, 1.0]), codes,
+    ...                                                        np.zeros(4), 1, 3)]))
+    >>> compare_with_paper(rep).splitlines()[2].startswith("| ip3 | ours")
+    True
+    """
+    paper = PAPER_TABLE2 if paper is None else paper
+    keys = [("kept_pct", "Weights%", "{:.1f}%"), ("w_bits_pq", "W bits P+Q", "{}"),
+            ("w_bits_pqh", "W bits P+Q+H", "{:.2f}"), ("idx_bits_pq", "Idx bits P+Q", "{}"),
+            ("idx_bits_pqh", "Idx bits P+Q+H", "{:.2f}"), ("rate_pq_pct", "Rate P+Q", "{:.2f}%"),
+            ("rate_pqh_pct", "Rate P+Q+H", "{:.2f}%")]
+    lines = ["| Layer | | " + " | ".join(h for _, h, _ in keys) + " |",
+             "|---|---|" + "---|" * len(keys)]
+    for row in [*report.rows, report.total]:
+        lines.append(f"| {row['layer']} | ours | " + " | ".join(f.format(row[k]) for k, _, f in keys)
+                     + " |")
+        ref = paper.get(str(row["layer"]).lower())
+        if ref:
+            lines.append("| | paper | " + " | ".join(
+                (f.format(ref[k]) if k in ref else "–") for k, _, f in keys) + " |")
+    return "\n".join(lines)
