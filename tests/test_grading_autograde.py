@@ -56,7 +56,7 @@ def _variant(nb, **sources):
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    """Grade nine submissions in one parallel CLI run; return CSV rows by student and the dir."""
+    """Grade ten submissions in one parallel CLI run; return CSV rows by student and the dir."""
     tmp = tmp_path_factory.mktemp("autograde")
     src = write_notebook(toy_source(), tmp / "source" / "toy.ipynb")
     sol = read_notebook(src)
@@ -69,6 +69,10 @@ def graded(tmp_path_factory):
     write_notebook(_variant(sol, square="def square(x):\n    while True:\n        pass"),
                    subs / "loop.ipynb")
     write_notebook(_variant(sol, square="import os\nos._exit(1)"), subs / "crash.ipynb")
+    write_notebook(_variant(sol, square="def square(x):\n    while True:\n        try:\n"
+                            "            while True:\n                pass\n"
+                            "        except KeyboardInterrupt:\n            pass"),
+                   subs / "stubborn.ipynb")  # swallows the interrupt: the kernel stops answering
     edited = _variant(sol, test_double="pass  # the student 'fixed' the test")
     edited.cells = [c for c in edited.cells if c.metadata.get("nbgrader", {}).get("grade_id")
                     != "test_square"]
@@ -82,7 +86,7 @@ def graded(tmp_path_factory):
     out, feedback = tmp / "grades" / "gradebook.csv", tmp / "feedback"
     code = main(["autograde", str(subs), "--assignment", "toy", "--source", str(src.parent),
                  "--out", str(out), "--feedback", str(feedback), "--feedback-format", "md",
-                 "--timeout", "3", "--jobs", "2"])
+                 "--timeout", "2", "--jobs", "2"])
     assert code == 0
     with out.open() as fh:
         rows = {r["student"]: r for r in csv.DictReader(fh)}
@@ -92,7 +96,7 @@ def graded(tmp_path_factory):
 def test_every_submission_has_a_row(graded):
     rows, tmp = graded
     assert sorted(rows) == ["crash", "edited", "hardcoded", "loop", "malformed", "solution",
-                            "stderr", "stub", "wrong"]
+                            "stderr", "stub", "stubborn", "wrong"]
     assert [p.name for p in (tmp / "grades").iterdir()] == ["gradebook.csv"]  # atomic, no temp
 
 
@@ -102,6 +106,7 @@ def test_every_submission_has_a_row(graded):
     ("hardcoded", 3, 0, 3, "ok", ""),  # passes the visible test, fails the hidden one
     ("loop", 2, 2, 0, "ok", ""),
     ("crash", 2, 2, 0, "ok", "kernel died"),
+    ("stubborn", 2, 2, 0, "ok", "stopped answering"),
     ("edited", 2, 2, 0, "ok", "was deleted"),
     ("malformed", 0, 0, 0, "error", "not a valid notebook"),
     ("wrong", 0, 0, 0, "error", "not the toy notebook"),
@@ -118,7 +123,7 @@ def test_scores_and_reasons(graded, student, score, double, square, status, reas
 def test_feedback_explains_without_revealing_hidden_tests(graded):
     _, tmp = graded
     pages = {p.stem: p.read_text() for p in (tmp / "feedback").glob("*.md")}
-    assert len(pages) == 9
+    assert len(pages) == 10
     for text in pages.values():
         assert "HIDDEN" not in text and HIDDEN_CODE not in text and "square(5)" not in text
     assert "double(7) should be 14" in pages["hardcoded"]  # the check's message is shown

@@ -145,10 +145,11 @@ def execute_notebook(nb: nbformat.NotebookNode, *, timeout: float = 30.0,
                                                              content.get("evalue", "")))
                         if content.get("ename") == "CellTimeoutError":
                             report.timed_out.append(index)
-                            if not _kernel_answers(client, 10):
+                            if not _kernel_answers(client, min(5, max(2, limit))):
                                 report.aborted_at = index
                                 report.reason = (f"the kernel stopped answering after cell "
                                                  f"{index} was interrupted at {limit} s")
+                                client.shutdown_kernel = "immediate"
         except Exception as exc:  # kernel failed to start, or died during shutdown
             if report.aborted_at is None:
                 report.aborted_at = -1
