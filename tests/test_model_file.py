@@ -141,3 +141,13 @@ def test_wrong_version_message_says_what_to_do(tmp_path):
     bad = _rewrite(path, tmp_path / "v.npz", _set("version", lambda v: np.array(99)))
     with pytest.raises(ModelFormatError, match="version=99.*\n.*recompress"):
         mf.load(bad)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.integers(0, 5), min_size=1, max_size=200), st.integers(1, 5))
+def test_same_convention_as_storage_module(values, index_bits):
+    storage = pytest.importorskip("eie_lab.compression.storage")
+    stream = np.array(values)
+    v, z = mf.relative_encode(stream, index_bits)
+    ref = storage.encode_relative(stream[:, None], index_bits, "csc")
+    assert v.tolist() == ref.v.tolist() and z.tolist() == ref.z.tolist()

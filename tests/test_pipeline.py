@@ -86,3 +86,17 @@ def test_cli_rejects_bad_arguments(capsys):
         PipelineConfig(keep={"ip1": 0.0})
     with pytest.raises(ConfigError):
         PipelineConfig(weight_bits=0)
+
+
+def test_cli_compresses_lenet300_end_to_end(mnist_dir, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("EIE_LAB_CACHE", str(tmp_path / "cache"))
+    out = tmp_path / "m.npz"
+    args = ["compress", "lenet300", "--out", str(out), "--epochs", "1", "--n-train", "3000",
+            "--prune-steps", "1", "--retrain-epochs", "1", "--finetune-epochs", "1",
+            "--weight-bits", "4", "--index-bits", "4", "--keep", "ip1=0.1"]
+    assert cli_main(args) == 0
+    text = capsys.readouterr().out
+    assert "Huffman coded (P+Q+H)" in text and f"wrote {out}" in text
+    model = load(out)
+    assert [layer.weight_bits for layer in model.layers] == [4, 4, 4]
+    assert model.meta["config"]["keep"] == {"ip1": 0.1, "ip2": 0.07, "ip3": 0.2}

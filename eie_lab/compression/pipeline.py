@@ -54,9 +54,9 @@ class PipelineConfig:
     """
 
     keep: dict = field(default_factory=lambda: {"ip1": 0.08, "ip2": 0.09, "ip3": 0.26})
-    prune_steps: int = 3
+    prune_steps: int = 4
     retrain_epochs: int = 4
-    retrain_lr: float = 0.05
+    retrain_lr: float = 0.1
     weight_decay: float = 1e-4
     weight_bits: int | dict = 6
     index_bits: int = 5
