@@ -294,7 +294,7 @@ def cached_deep_compress(config: PipelineConfig | None = None, *, cache: bool = 
     return result
 
 
-def pruning_tradeoff(model: MLP, data, sparsities, *, retrain_epochs: int = 1, lr: float = 0.02,
+def pruning_tradeoff(model: MLP, data, sparsities, *, retrain_epochs: int = 1, lr: float = 0.1,
                      n_retrain: int | None = 10000, seed: int = 0,
                      progress: bool | None = None) -> dict:
     """Test error after pruning every layer to each sparsity, without and with retraining.

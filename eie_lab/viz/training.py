@@ -23,6 +23,15 @@ __all__ = ["plot_stage_errors", "plot_weight_histograms", "plot_storage_breakdow
            "plot_error_vs_sparsity", "plot_sensitivity", "plot_training"]
 
 
+def _log_y(ax) -> None:
+    from matplotlib.ticker import FormatStrFormatter
+
+    ax.set_yscale("log")
+    ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))
+    ax.yaxis.set_minor_formatter(FormatStrFormatter("%g"))
+    ax.tick_params(axis="y", which="minor", labelsize=7)
+
+
 def _ax(ax, figsize=(6, 3.5)):
     if ax is None:
         import matplotlib.pyplot as plt
@@ -105,7 +114,7 @@ def plot_error_vs_sparsity(sparsity: Sequence[float], curves: Mapping[str, Seque
         ax.axhline(100 * baseline, color="gray", ls="--", lw=1, label="unpruned")
     ax.set_xlabel("weights pruned (%)")
     ax.set_ylabel("test error (%)")
-    ax.set_yscale("log")
+    _log_y(ax)
     ax.legend(fontsize=8)
     return ax
 
@@ -119,7 +128,7 @@ def plot_sensitivity(result, ax=None, as_error: bool = True):
         ax.plot(x, 100 * (1 - y) if as_error else y, "o-", label=name)
     ax.set_xlabel("weights of this layer pruned (%), no retraining")
     ax.set_ylabel("test error (%)" if as_error else "metric")
-    ax.set_yscale("log")
+    _log_y(ax)
     ax.legend(fontsize=8)
     ax.set_title("Sensitivity of each layer to pruning")
     return ax
