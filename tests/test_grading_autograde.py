@@ -10,6 +10,7 @@ import nbformat
 import pytest
 
 from eie_lab.cli import main
+from eie_lab.errors import GradingError
 from eie_lab.grading.assign import release_notebook
 from eie_lab.grading.autograde import (
     CellGrade,
@@ -156,6 +157,21 @@ def test_student_ids():
     assert student_id("bob.ipynb", "ex01_pruning") == "bob"
     assert _unique_ids([__import__("pathlib").Path(p) for p in ("a/x.ipynb", "b/x.ipynb")],
                        "ex") == ["x", "x-2"]
+
+
+def test_folders_are_searched_for_the_assignment(tmp_path):
+    from eie_lab.commands.autograde import _collect
+
+    for rel in ("ann/ex01_pruning/ex01_pruning.ipynb", "ann/ex02_x/ex02_x.ipynb",
+                "bob/ex01_pruning/ex01_pruning.ipynb", "bob/.ipynb_checkpoints/ex01_pruning.ipynb"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("{}")
+    found = _collect([tmp_path], "ex01_pruning")
+    assert [p.relative_to(tmp_path).parts[0] for p in found] == ["ann", "bob"]
+    assert len(_collect([tmp_path / "ann" / "ex02_x"], "ex01_pruning")) == 1  # any notebook
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(GradingError, match="no .ipynb"):
+        _collect([tmp_path / "empty"], "ex01_pruning")
 
 
 def test_html_feedback_escapes(tmp_path):

@@ -19,7 +19,8 @@ def register(subparsers) -> None:
                     "submission in a fresh kernel with a per-cell time limit (in parallel), and "
                     "score each graded cell as nbgrader does.")
     p.add_argument("submissions", nargs="+", type=Path,
-                   help="submitted .ipynb files, or folders searched for them")
+                   help="submitted .ipynb files, or folders searched for <assignment>.ipynb "
+                        "(nbgrader's submitted/<student>/<assignment>/ layout) or any .ipynb")
     p.add_argument("--assignment", required=True, help="e.g. ex01 or ex01_pruning")
     p.add_argument("--source", type=Path, default=None,
                    help="folder of solution notebooks (default: ./solutions)")
@@ -33,11 +34,15 @@ def register(subparsers) -> None:
     p.set_defaults(func=run)
 
 
-def _collect(items: list[Path]) -> list[Path]:
+def _collect(items: list[Path], assignment: str) -> list[Path]:
+    """Files as given; folders searched for ``<assignment>.ipynb`` (nbgrader's
+    ``submitted/<student>/<assignment>/`` layout), or for every notebook if none has that name."""
     found: list[Path] = []
     for item in items:
         if item.is_dir():
-            found += sorted(p for p in item.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+            nbs = sorted(p for p in item.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+            named = [p for p in nbs if p.name == f"{assignment}.ipynb"]
+            found += named or nbs
         else:
             found.append(item)  # a missing or broken file is graded as unreadable, not skipped
     if not found:
@@ -49,7 +54,7 @@ def _collect(items: list[Path]) -> list[Path]:
 def run(args: argparse.Namespace) -> int:
     """Grade, write the gradebook (and feedback), print a summary table."""
     source = find_source(args.assignment, args.source)
-    results = autograde(_collect(args.submissions), source, jobs=args.jobs,
+    results = autograde(_collect(args.submissions, source.stem), source, jobs=args.jobs,
                         timeout=args.timeout)
     write_gradebook(results, args.out)
     if args.feedback:
