@@ -77,6 +77,10 @@ def graded(tmp_path_factory):
     edited = _variant(sol, test_double="pass  # the student 'fixed' the test")
     edited.cells = [c for c in edited.cells if c.metadata.get("nbgrader", {}).get("grade_id")
                     != "test_square"]
+    for cell in edited.cells:  # an answer cell turned into markdown is turned back (nbgrader)
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "double":
+            cell.cell_type = "markdown"
+            del cell["outputs"], cell["execution_count"]
     write_notebook(edited, subs / "edited.ipynb")
     (subs / "malformed.ipynb").write_text('{"cells": [')
     other = nbformat.v4.new_notebook()
@@ -131,6 +135,7 @@ def test_feedback_explains_without_revealing_hidden_tests(graded):
     assert "assert double(2) == 4" in pages["hardcoded"]  # the visible test is shown
     assert "CellTimeoutError" in pages["loop"]
     assert "restored" in pages["edited"] and "deleted" in pages["edited"]
+    assert "turned back into a code cell" in pages["edited"]
     assert "Score: 5 / 5" in pages["solution"]
 
 

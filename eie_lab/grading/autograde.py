@@ -125,18 +125,21 @@ def prepare_submission(source, submission) -> tuple[object, list[str], set[str]]
             continue
         seen.add(gid)
         src = by_id[gid]
+        changed_type = cell.cell_type != src.cell_type
         if is_locked(src):
-            if cell.cell_type != src.cell_type or cell.source not in (release[gid].source,
-                                                                      src.source):
+            if changed_type or cell.source not in (release[gid].source, src.source):
                 notes.append(f"locked cell '{gid}' was edited; the original was restored")
-            cell.cell_type = src.cell_type
             cell.source = src.source
-            if src.cell_type == "code":
-                cell.setdefault("outputs", [])
-                cell.setdefault("execution_count", None)
-            else:
-                cell.pop("outputs", None)
-                cell.pop("execution_count", None)
+        elif changed_type:  # nbgrader turns an answer cell back into its original type
+            notes.append(f"cell '{gid}' was changed to {cell.cell_type}; it was turned back "
+                         f"into a {src.cell_type} cell")
+        cell.cell_type = src.cell_type
+        if src.cell_type == "code":
+            cell.setdefault("outputs", [])
+            cell.setdefault("execution_count", None)
+        else:
+            cell.pop("outputs", None)
+            cell.pop("execution_count", None)
         cell.metadata["nbgrader"] = dict(nbgrader_meta(src))
     missing = [g for g, c in by_id.items() if is_grade(c) and g not in seen]
     for gid in missing:
