@@ -4,7 +4,9 @@ A throwaway course directory gets two of the solution notebooks as ``source/``; 
 ``nbgrader generate_assignment`` releases them (the release must equal the committed exercise but
 for nbgrader's checksums), and the real ``nbgrader autograde`` grades three submissions per
 assignment: the solution (full marks), the untouched release (zero) and a partially correct one.
-``eie-lab autograde`` grades the same files; scores must agree cell by cell.
+A fourth ex01 submission edits one test cell (over a wrong answer) and deletes another: both
+tools restore the edited test and score the deleted one zero. ``eie-lab autograde`` grades the
+same files; scores must agree cell by cell.
 """
 
 from __future__ import annotations
@@ -78,7 +80,17 @@ def course(tmp_path_factory):
                 assert old in cell.source
                 cell.source = cell.source.replace(old, new)
         release = read_notebook(course / "release" / name / f"{name}.ipynb")
-        for student, nb in (("full", solution), ("zero", release), ("partial", partial)):
+        subs = [("full", solution), ("zero", release), ("partial", partial)]
+        if name == "ex01_pruning":  # a wrong answer whose test was edited, a deleted test
+            tampered = read_notebook(course / "source" / name / f"{name}.ipynb")
+            for cell in tampered.cells:
+                if grade_id(cell) == "prune_by_std":
+                    cell.source = "def prune_by_std(w, quality):\n    return w != 0"
+                if grade_id(cell) == "test_prune_by_std":
+                    cell.source = "pass"
+            tampered.cells = [c for c in tampered.cells if grade_id(c) != "test_masked_sgd_step"]
+            subs.append(("tampered", tampered))
+        for student, nb in subs:
             path = write_notebook(nb, course / "submitted" / student / name / f"{name}.ipynb")
             tasks.append((str(path), str(ROOT / "solutions" / f"{name}.ipynb"), student))
     proc = _nbgrader(course, "autograde", "*")  # one core for nbgrader, one for eie-lab
@@ -101,7 +113,7 @@ def test_scores_agree_with_nbgrader(course, name):
     root, ours = course
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
         theirs = {}
-        for student in ("full", "zero", "partial"):
+        for student in ("full", "zero", "partial", "tampered")[:4 if name == "ex01_pruning" else 3]:
             nb = gb.find_submission_notebook(name, name, student)
             theirs[student] = (nb.score, {g.name: g.score for g in nb.grades})
     for student, (total, cells) in theirs.items():
@@ -112,3 +124,5 @@ def test_scores_agree_with_nbgrader(course, name):
     assert theirs["full"][0] == ours[(name, "full")].max_score == 10
     assert theirs["zero"][0] == 0
     assert 0 < theirs["partial"][0] < 10
+    if name == "ex01_pruning":
+        assert theirs["tampered"][0] == 6  # edited test restored (fails), deleted test scores 0
