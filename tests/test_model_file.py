@@ -151,3 +151,14 @@ def test_same_convention_as_storage_module(values, index_bits):
     v, z = mf.relative_encode(stream, index_bits)
     ref = storage.encode_relative(stream[:, None], index_bits, "csc")
     assert v.tolist() == ref.v.tolist() and z.tolist() == ref.z.tolist()
+
+
+def test_encode_layer_rejects_inconsistent_input():
+    from eie_lab.errors import CompressionError
+
+    with pytest.raises(CompressionError):
+        mf.encode_layer("ip1", np.array([0.0, 1.0]), np.array([[0, 4]]), np.zeros(1), 2, 3)
+    with pytest.raises(CompressionError):
+        mf.encode_layer("ip1", np.array([0.5, 1.0]), np.array([[0, 1]]), np.zeros(1), 2, 3)
+    with pytest.raises(CompressionError):
+        mf.encode_layer("ip1", np.zeros(8), np.array([[0, 1]]), np.zeros(1), 2, 3)

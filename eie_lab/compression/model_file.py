@@ -41,7 +41,7 @@ import numpy as np
 
 from eie_lab.cache import atomic_write
 from eie_lab.compression.huffman import HuffmanCode
-from eie_lab.errors import EieLabError, ModelFormatError, fail_message
+from eie_lab.errors import CompressionError, EieLabError, ModelFormatError, fail_message
 from eie_lab.nn.mlp import MLP, Dense
 
 __all__ = ["CompressedLayer", "CompressedModel", "encode_layer", "relative_encode",
@@ -142,6 +142,14 @@ def encode_layer(name: str, codebook: np.ndarray, codes: np.ndarray, bias: np.nd
                  weight_bits: int, index_bits: int) -> CompressedLayer:
     """Build a :class:`CompressedLayer` from a shared-weight layer (``codes`` is ``(rows, cols)``)."""
     codes = np.asarray(codes)
+    n_codes = 1 << int(weight_bits)
+    if codes.ndim != 2 or len(codebook) > n_codes or (codes.size and (
+            codes.min() < 0 or codes.max() >= n_codes)) or float(codebook[0]) != 0.0:
+        raise CompressionError(fail_message(
+            f"layer {name!r}", f"codes {codes.shape} in [{codes.min(initial=0)}, "
+            f"{codes.max(initial=0)}], codebook of {len(codebook)}",
+            f"needs 2-D codes in [0, {n_codes}), <= {n_codes} centroids and codebook[0] == 0",
+            "use quantize.share_weights(w, bits, reserve_zero=True)"))
     rows, cols = codes.shape
     v, z = relative_encode(codes.T, index_bits)
     wl, zl = _lengths_of(v, 1 << weight_bits), _lengths_of(z, 1 << index_bits)

@@ -74,7 +74,7 @@ class CompressionReport:
         lines.append("")
         lines.append(f"stored: {t['bytes_pqh']:,} B (P+Q+H) vs {t['bytes_original']:,} B of 32-bit "
                      f"floats -> {t['ratio_pqh']:.1f}x  (P+Q: {t['ratio_pq']:.1f}x)")
-        lines.append("  breakdown: " + ", ".join(f"{k} {t['breakdown_bytes'][k]:,} B"
+        lines.append("  breakdown: " + ", ".join(f"{k} {t['breakdown_bytes'][k]:,.0f} B"
                                                  for k in t["breakdown_bytes"]))
         if self.file_size is not None:
             lines.append(f"file size on disk: {self.file_size:,} B (npz container included) -> "
