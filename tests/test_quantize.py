@@ -182,3 +182,39 @@ def test_float32_labels_are_exactly_nearest_centroid(x, k):
     np.testing.assert_array_equal(r.labels, np.searchsorted(mid, x.astype(np.float64)))
     r64 = kmeans_1d(x.astype(np.float64), k, "random", seed=2)
     np.testing.assert_array_equal(r.labels, r64.labels)
+
+
+def _fixed_point_checks(x, r):
+    mid = (r.codebook[:-1] + r.codebook[1:]) / 2.0
+    x64 = x.astype(np.float64)
+    np.testing.assert_array_equal(r.labels, np.searchsorted(mid, x64))  # nearest centroid
+    k = r.codebook.size
+    n = np.bincount(r.labels, minlength=k)
+    means = np.bincount(r.labels, weights=x64, minlength=k) / np.maximum(n, 1)
+    np.testing.assert_allclose(r.codebook[n > 0], means[n > 0], rtol=1e-12, atol=1e-15)
+    assert r.sse == pytest.approx(float(np.sum((x64 - r.codebook[r.labels]) ** 2)), rel=1e-9)
+
+
+@pytest.mark.parametrize("k", [2, 15, 64])
+def test_histogram_engine_reaches_an_exact_lloyd_fixed_point(k, monkeypatch):
+    from eie_lab.compression import kmeans1d
+
+    rng = np.random.default_rng(k)
+    w = rng.normal(0, 0.02, 1_200_000).astype(np.float32)
+    w = w[np.abs(w) > np.quantile(np.abs(w), 0.75)]
+    assert w.size >= kmeans1d.HIST_MIN
+    r = kmeans_1d(w, k)
+    assert r.converged
+    _fixed_point_checks(w, r)
+    monkeypatch.setattr(kmeans1d, "HIST_MIN", 10**12)  # the sorted engine on the same data
+    ref = kmeans_1d(w, k)  # both are Lloyd fixed points, not necessarily the same one
+    assert r.sse <= ref.sse * 1.01
+
+
+def test_histogram_engine_falls_back_on_narrow_data():
+    from eie_lab.compression import kmeans1d
+
+    x = (1.0 + np.random.default_rng(0).normal(0, 1e-6, kmeans1d.HIST_MIN)).astype(np.float32)
+    r = kmeans_1d(x, 8)
+    assert r.converged
+    _fixed_point_checks(x, r)

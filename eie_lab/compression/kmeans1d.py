@@ -1,12 +1,21 @@
 """Exact 1-D k-means for weight sharing: three initialisations, Lloyd, optimal DP.
 
 In 1-D every cluster is a run of the sorted data between the midpoints of neighbouring
-centroids, so Lloyd's algorithm needs no distance matrix: :func:`kmeans_1d` sorts once, and each
-iteration is a ``searchsorted`` of the ``k - 1`` midpoints plus prefix-sum differences,
-``O(k log n)``. Final labels of float32 data come from a 65536-entry table on the top 16 bits of
-each float (exact ``searchsorted`` only near the midpoints). Iterations run until the
-assignment no longer changes; the result is deterministic. :func:`optimal_sse_1d` gives the
-globally optimal cost (dynamic programming) for comparison.
+centroids, so Lloyd's algorithm needs no distance matrix. Two exact engines:
+
+* **sorted** (float64, small inputs, k > 255): sort once; each iteration is a ``searchsorted``
+  of the ``k - 1`` midpoints plus prefix-sum differences, ``O(k log n)``.
+* **histogram** (float32 with >= :data:`HIST_MIN` values and k <= 255; no full sort): the
+  floats are counted into 2**20 buckets of an order-preserving key with ``np.bincount``.
+  Lloyd runs first on the bucket means, then with the points spread evenly inside each bucket,
+  and finally *exact* Lloyd iterations take over: whole buckets come from the histogram and
+  only the buckets around the midpoints are pulled out and sorted. It ends at an exact Lloyd
+  fixed point (every point nearest its centroid, every centroid the mean of its points),
+  possibly a different (often slightly better) one than the sorted engine's.
+
+Both stop when the assignment no longer changes and are deterministic. Final labels of float32
+data come from a table on each float's top 16 bits (exact ``searchsorted`` only near the
+midpoints). :func:`optimal_sse_1d` gives the optimal cost (dynamic programming) for comparison.
 
 Examples
 --------
@@ -26,7 +35,12 @@ from eie_lab.compression.prune import check_weights
 from eie_lab.errors import CompressionError, fail_message
 from eie_lab.random import as_rng
 
-__all__ = ["INITS", "init_centroids", "KMeansResult", "kmeans_1d", "optimal_sse_1d"]
+__all__ = ["INITS", "init_centroids", "KMeansResult", "kmeans_1d", "optimal_sse_1d", "HIST_MIN"]
+
+#: float32 inputs at least this large (and k <= 255) use the histogram engine.
+HIST_MIN = 1 << 18
+_BITS = 20  # histogram key bits
+_WIN = 8  # buckets pulled out on each side of a midpoint's bucket
 
 
 #: The three centroid initialisations of DC §3.2 (papers.md §2.6).
@@ -90,7 +104,8 @@ class KMeansResult:
     n_iter, converged : int, bool
         Number of centroid updates; whether the assignment stopped changing before max_iter.
     sse_history : ndarray
-        SSE before each update and after the last one (length ``n_iter + 1``).
+        SSE before each update and after the last one (length ``n_iter + 1``; for the
+        histogram engine, of its exact iterations only).
     """
 
     codebook: np.ndarray
@@ -118,7 +133,7 @@ def kmeans_1d(x: np.ndarray, k: int, init: str | np.ndarray = "linear", *, max_i
     init : str or ndarray
         One of :data:`INITS` or an explicit array of ``k`` starting centroids.
     max_iter, seed : int
-        Upper bound on the number of updates; seed for the ``"random"`` initialisation.
+        Bound on the (exact) Lloyd updates; seed for the ``"random"`` initialisation.
 
     Returns
     -------
@@ -141,6 +156,10 @@ def kmeans_1d(x: np.ndarray, k: int, init: str | np.ndarray = "linear", *, max_i
             raise CompressionError(fail_message("init", f"array of shape {c.shape}",
                                                 f"must hold {k} finite centroids"))
     flat = arr.ravel()
+    if flat.dtype == np.float32 and flat.size >= HIST_MIN and k <= 255:
+        res = _kmeans_hist(np.ascontiguousarray(flat), c, max_iter, arr.shape)
+        if res is not None:
+            return res
     xs = np.sort(flat)  # sort in the input dtype (faster), sum in float64
     shift = float(xs[xs.size // 2])  # centre the data: keeps the prefix sums well conditioned
     xs = np.subtract(xs, shift, dtype=np.float64)
@@ -205,6 +224,95 @@ def _floor32(m: np.ndarray) -> np.ndarray:
     m32 = m.astype(np.float32)
     m32 = np.where(m32.astype(np.float64) > m, np.nextafter(m32, np.float32(-np.inf)), m32)
     return m32 + np.float32(0.0)
+
+
+def _key20(x: np.ndarray) -> np.ndarray:
+    """Order-preserving 20-bit keys (top 20 bits of the float32 pattern, negatives flipped)."""
+    k = x.view(np.uint32) >> np.uint32(32 - _BITS)
+    return k ^ ((k >> np.uint32(_BITS - 1)) * np.uint32((1 << (_BITS - 1)) - 1)) ^ np.uint32(
+        1 << (_BITS - 1))
+
+
+def _key_value(b: np.ndarray) -> np.ndarray:
+    """Smallest float32 value (as float64) whose key is ``b`` (inverse of :func:`_key20`)."""
+    top = np.uint32(1 << (_BITS - 1))
+    b = b.astype(np.uint32)
+    u = np.where(b >= top, b ^ top, b ^ np.uint32((1 << _BITS) - 1)) << np.uint32(32 - _BITS)
+    u = np.where(b >= top, u, u | np.uint32((1 << (32 - _BITS)) - 1))
+    return u.view(np.float32).astype(np.float64)
+
+
+def _kmeans_hist(x, c, max_iter, shape):
+    """Exact Lloyd for large float32 data without a full sort (see :func:`kmeans_1d`)."""
+    nb = 1 << _BITS
+    key = _key20(x).astype(np.intp)
+    cnt = np.bincount(key, minlength=nb)
+    sm = np.bincount(key, weights=x, minlength=nb)
+    pc, ps = np.concatenate(([0], np.cumsum(cnt))), np.concatenate(([0.0], np.cumsum(sm)))
+    nz = np.flatnonzero(cnt)  # 1. Lloyd on the histogram (each bucket at its mean)
+    if nz.size < 64 * c.size:
+        return None  # data too narrow for the histogram: sort instead
+    shift = float(sm[nz[np.searchsorted(pc[nz + 1], x.size // 2)]] / cnt[nz[np.searchsorted(
+        pc[nz + 1], x.size // 2)]])  # a central value: SSEs are computed about it
+    cb, _, n_hist, _, _ = _lloyd_weighted(sm[nz] / cnt[nz] - shift,
+                                          cnt[nz].astype(np.float64), c - shift, 1000)
+    c = cb + shift
+    for _ in range(1000):  # 2. ... with points spread evenly inside each bucket
+        m = (c[:-1] + c[1:]) / 2.0
+        b = _key20(_floor32(m)).astype(np.intp)
+        lo, hi = _key_value(b), _key_value(np.minimum(b + 1, nb - 1))
+        f = np.clip((m - lo) / np.where(hi > lo, hi - lo, 1.0), 0.0, 1.0)
+        C = np.concatenate(([0.0], pc[b] + cnt[b] * f, [x.size]))
+        S = np.concatenate(([0.0], ps[b] + sm[b] * f, [ps[-1]]))
+        n = np.diff(C)
+        new = np.where(n > 0.5, np.diff(S) / np.maximum(n, 1e-300), c)
+        n_hist += 1
+        done = np.max(np.abs(new - c)) <= 1e-12 * (np.abs(c).max() + 1e-300)
+        c = new
+        if done:
+            break
+    total_sq = float(np.sum(np.square(np.subtract(x, shift, dtype=np.float64))))
+    cached = cnt == 0  # empty buckets never need their points
+    ext = [np.zeros(0, np.float32), np.zeros(0, np.intp), np.zeros(1)]  # values, keys, cumsum
+
+    def cumulative(cent):  # 3. exact: whole buckets from the histogram, split ones sorted
+        m32 = _floor32((cent[:-1] + cent[1:]) / 2.0)
+        mk = _key20(m32).astype(np.intp)
+        if not cached[mk].all():  # pull out the points of the buckets around each midpoint
+            win = np.clip(np.add.outer(mk[~cached[mk]], np.arange(-_WIN, _WIN + 1)), 0, nb - 1)
+            win = np.unique(win)
+            win = win[~cached[win]]
+            need = np.zeros(nb, dtype=bool)
+            need[win] = True
+            cached[win] = True
+            vals = np.sort(np.concatenate((ext[0], x[np.flatnonzero(need[key])])))
+            ext[:] = [vals, _key20(vals).astype(np.intp),
+                      np.concatenate(([0.0], np.cumsum(vals, dtype=np.float64)))]
+        st = np.searchsorted(ext[1], mk, side="left")  # first extracted point of each bucket
+        pos = np.searchsorted(ext[0], m32, side="right")
+        C = np.concatenate(([0], pc[mk] + pos - st, [x.size]))
+        S = np.concatenate(([0.0], ps[mk] + ext[2][pos] - ext[2][st], [ps[-1]]))
+        return C, S
+
+    def sse(C, S, c):  # about the shift, for precision
+        n = np.diff(C)
+        return _sse(total_sq, n, np.diff(S) - n * shift, c - shift)
+
+    C, S = cumulative(c)
+    history, converged, n_iter = [sse(C, S, c)], False, 0
+    while n_iter < max_iter:
+        n = np.diff(C)
+        c = np.where(n > 0, np.diff(S) / np.maximum(n, 1), c)
+        n_iter += 1
+        new_c, S = cumulative(c)
+        history.append(sse(new_c, S, c))
+        converged = bool(np.array_equal(new_c, C) or history[-1] >= history[-2])
+        C = new_c
+        if converged:
+            break
+    labels = _labels_float32(x, (c[:-1] + c[1:]) / 2.0)
+    return KMeansResult(c, labels.reshape(shape), history[-1], n_hist + n_iter,
+                        np.array(history), converged)
 
 
 def _labels_float32(x: np.ndarray, mid: np.ndarray) -> np.ndarray:
