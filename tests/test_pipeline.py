@@ -7,7 +7,7 @@ import pytest
 
 from eie_lab.cli import main as cli_main
 from eie_lab.compression.model_file import load
-from eie_lab.compression.pipeline import PipelineConfig, deep_compress
+from eie_lab.compression.pipeline import PipelineConfig, deep_compress, preset
 from eie_lab.errors import ConfigError
 from eie_lab.nn import evaluate, lenet300, train
 from eie_lab.nn.zoo import mnist_arrays
@@ -99,4 +99,4 @@ def test_cli_compresses_lenet300_end_to_end(mnist_dir, tmp_path, monkeypatch, ca
     assert "Huffman coded (P+Q+H)" in text and f"wrote {out}" in text
     model = load(out)
     assert [layer.weight_bits for layer in model.layers] == [4, 4, 4]
-    assert model.meta["config"]["keep"] == {"ip1": 0.1, "ip2": 0.07, "ip3": 0.2}
+    assert model.meta["config"]["keep"] == {**preset("best").keep, "ip1": 0.1}

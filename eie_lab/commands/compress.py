@@ -29,7 +29,7 @@ def register(subparsers) -> None:
     p.add_argument("target", metavar="MODEL", help="'lenet300', or the path of a saved .npz file")
     p.add_argument("--out", help="where to write the compressed model (.npz)")
     p.add_argument("--preset", choices=("best", "paper"), default="best",
-                   help="'best' (6/7/20%% kept, 5-bit codes: >= 40x) or 'paper' (DC Table 2: "
+                   help="'best' (5/6/18%% kept, 5-bit codes: ~51x) or 'paper' (DC Table 2: "
                         "8/9/26%% kept, 6-bit codes); default best")
     p.add_argument("--seed", type=int, default=0, help="seed of training and k-means (default 0)")
     p.add_argument("--epochs", type=int, default=None,
