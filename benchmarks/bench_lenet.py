@@ -2,8 +2,8 @@
 
 Measured in one run, on the same machine:
 
-* **Baseline training** with :mod:`eie_lab.nn` (the zoo recipe, no cache): wall time and test
-  error (target <= 2.0%); one training epoch is timed against one epoch of scikit-learn's
+* **Baseline training** with :mod:`eie_lab.nn` (the zoo recipe, no cache): wall time (target
+  <= 60 s) and test error (target <= 2.0%); one training epoch is timed against one epoch of scikit-learn's
   ``MLPClassifier`` (same 784-300-100-10 ReLU net, SGD + momentum, batch 128) as the named
   baseline (target: at least as fast).
 * **Deep Compression** (preset ``best`` unless ``--preset``) from that baseline: compression
@@ -31,7 +31,7 @@ import numpy as np
 from eie_lab.cache import atomic_write_bytes
 
 RESULTS = Path(__file__).parent / "results" / "lenet.json"
-TARGETS = {"baseline_error_max": 0.02, "ratio_min": 40.0, "error_delta_max_pp": 0.1,
+TARGETS = {"baseline_error_max": 0.02, "baseline_train_seconds_max": 60.0, "ratio_min": 40.0, "error_delta_max_pp": 0.1,
            "pipeline_seconds_max": 300.0, "epoch_speedup_vs_sklearn_min": 1.0}
 
 
@@ -100,8 +100,9 @@ def main(argv: list[str] | None = None) -> int:
     checks = [
         ("baseline test error", f"{base_err:.2%}", f"<= {TARGETS['baseline_error_max']:.1%}",
          base_err <= TARGETS["baseline_error_max"]),
-        (f"baseline training ({DEFAULT_EPOCHS} epochs)", f"{base_seconds:.1f} s", "(60 s goal)",
-         True),
+        (f"baseline training ({DEFAULT_EPOCHS} epochs)", f"{base_seconds:.1f} s",
+         f"<= {TARGETS['baseline_train_seconds_max']:.0f} s",
+         base_seconds <= TARGETS["baseline_train_seconds_max"]),
         ("one epoch: sklearn MLPClassifier / eie_lab.nn",
          "n/a" if sk_epoch is None else f"{sk_epoch:.2f} s / {our_epoch:.2f} s = "
          f"{sk_epoch / our_epoch:.1f}x", f">= {TARGETS['epoch_speedup_vs_sklearn_min']:.1f}x",
