@@ -12,6 +12,7 @@ ARGS   ?=
 PYTEST_ARGS ?=
 EXTRAS ?= test,grading,browser,bench
 
+# Jupyter refuses to run as root (containers, CI) unless told; add --allow-root only then.
 BIN   := $(VENV)/bin
 STAMP := $(VENV)/.eie-lab-installed
 
@@ -37,7 +38,8 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" \
 		--ServerApp.ip=$(HOST) --ServerApp.port=$(PORT) \
 		--LabApp.default_url=/lab/tree/notebooks/00_welcome.ipynb \
-		$(if $(TOKEN),--IdentityProvider.token=$(TOKEN),) $(ARGS)
+		$(if $(TOKEN),--IdentityProvider.token=$(TOKEN),) \
+		$(if $(filter 0,$(shell id -u)),--allow-root,) $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check eie_lab tests benchmarks scripts
