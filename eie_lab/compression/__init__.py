@@ -6,11 +6,17 @@ Modules (one job each):
 * :mod:`~eie_lab.compression.quantize` — exact 1-D k-means weight sharing, centroid fine-tuning
 * :mod:`~eie_lab.compression.huffman` — canonical Huffman codes, bit-exact encode/decode
 * :mod:`~eie_lab.compression.storage` — relative-index sparse storage and per-stream size reports
+* :mod:`~eie_lab.compression.pipeline` — the whole pipeline on LeNet-300-100 (:func:`deep_compress`)
+* :mod:`~eie_lab.compression.model_file` — the versioned compressed-model file (:class:`CompressedModel`)
+* :mod:`~eie_lab.compression.report` — the DC Table 2-shaped report
 """
 
 from __future__ import annotations
 
 from eie_lab.compression.huffman import HuffmanCode, entropy
+from eie_lab.compression.model_file import CompressedModel
+from eie_lab.compression.model_file import load as load_compressed
+from eie_lab.compression.pipeline import PipelineConfig, deep_compress, preset
 from eie_lab.compression.prune import (
     apply_mask,
     global_magnitude_prune,
@@ -61,4 +67,9 @@ __all__ = [
     "encode_relative",
     "merge_reports",
     "storage_report",
+    "PipelineConfig",
+    "deep_compress",
+    "preset",
+    "CompressedModel",
+    "load_compressed",
 ]
