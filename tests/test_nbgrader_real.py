@@ -1,9 +1,10 @@
 """Real nbgrader (the ``grading`` extra) and eie-lab autograde give the same scores.
 
-A throwaway course directory gets two of the solution notebooks as ``source/``; the real
+A throwaway course directory gets all six solution notebooks as ``source/``; the real
 ``nbgrader generate_assignment`` releases them (the release must equal the committed exercise but
 for nbgrader's checksums), and the real ``nbgrader autograde`` grades three submissions per
-assignment: the solution (full marks), the untouched release (zero) and a partially correct one.
+assignment: the solution (full marks), the untouched release (zero) and a partially correct one
+(hand-made wrong answers for ex01 and ex05; for the others, the first answer cell left unsolved).
 A fourth ex01 submission edits one test cell (over a wrong answer) and deletes another: both
 tools restore the edited test and score the deleted one zero. ``eie-lab autograde`` grades the
 same files; scores must agree cell by cell.
@@ -21,8 +22,14 @@ import pytest
 
 pytest.importorskip("nbgrader")
 
+from eie_lab.grading.assign import clear_solutions  # noqa: E402
 from eie_lab.grading.autograde import grade_many  # noqa: E402
-from eie_lab.grading.notebook_io import grade_id, read_notebook, write_notebook  # noqa: E402
+from eie_lab.grading.notebook_io import (  # noqa: E402
+    grade_id,
+    is_solution,
+    read_notebook,
+    write_notebook,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = [pytest.mark.grading, pytest.mark.nbgrader, pytest.mark.slow]
@@ -38,6 +45,23 @@ PARTIAL = {
         "pe_busy": ("np.maximum(np.asarray(e)[:, cols], min_cycles)", "np.asarray(e)[:, cols]"),
     },
 }
+
+
+ASSIGNMENTS = sorted(p.stem for p in (ROOT / "solutions").glob("ex*.ipynb"))
+
+
+def _partial(name: str, nb):
+    """A partially correct copy of solution ``nb``: hand-made edits, or first answer unsolved."""
+    edits = PARTIAL.get(name)
+    for cell in nb.cells:
+        if edits is not None and grade_id(cell) in edits:
+            old, new = edits[grade_id(cell)]
+            assert old in cell.source
+            cell.source = cell.source.replace(old, new)
+        elif edits is None and is_solution(cell) and cell.cell_type == "code":
+            cell.source = clear_solutions(cell.source)
+            break
+    return nb
 
 
 def _nbgrader(course: Path, *args: str) -> subprocess.Popen:
@@ -66,19 +90,14 @@ def course(tmp_path_factory):
         "c = get_config()\n"
         f"c.CourseDirectory.root = {str(course)!r}\n"
         "c.CourseDirectory.course_id = 'eie-lab'\n")
-    for name in PARTIAL:
+    for name in ASSIGNMENTS:
         (course / "source" / name).mkdir(parents=True)
         shutil.copy(ROOT / "solutions" / f"{name}.ipynb", course / "source" / name)
     _wait(_nbgrader(course, "generate_assignment", "*"))
     tasks = []
-    for name, edits in PARTIAL.items():
+    for name in ASSIGNMENTS:
         solution = read_notebook(course / "source" / name / f"{name}.ipynb")
-        partial = read_notebook(course / "source" / name / f"{name}.ipynb")
-        for cell in partial.cells:
-            if grade_id(cell) in edits:
-                old, new = edits[grade_id(cell)]
-                assert old in cell.source
-                cell.source = cell.source.replace(old, new)
+        partial = _partial(name, read_notebook(course / "source" / name / f"{name}.ipynb"))
         release = read_notebook(course / "release" / name / f"{name}.ipynb")
         subs = [("full", solution), ("zero", release), ("partial", partial)]
         if name == "ex01_pruning":  # a wrong answer whose test was edited, a deleted test
@@ -99,14 +118,14 @@ def course(tmp_path_factory):
     return course, {(Path(r.path).stem, r.student): r for r in ours}
 
 
-@pytest.mark.parametrize("name", list(PARTIAL))
+@pytest.mark.parametrize("name", ASSIGNMENTS)
 def test_nbgrader_release_equals_committed_exercise(course, name):
     ours = read_notebook(ROOT / "exercises" / f"{name}.ipynb")
     theirs = read_notebook(course[0] / "release" / name / f"{name}.ipynb")
     assert _strip_nbgrader_additions(theirs) == _strip_nbgrader_additions(ours)
 
 
-@pytest.mark.parametrize("name", list(PARTIAL))
+@pytest.mark.parametrize("name", ASSIGNMENTS)
 def test_scores_agree_with_nbgrader(course, name):
     from nbgrader.api import Gradebook
 
