@@ -24,7 +24,8 @@ help:
 	@echo "make bench  - run the speed/quality benchmarks (ratios against baselines)"
 
 $(BIN)/python:
-	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "eie-lab needs Python >= 3.10"'
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "eie-lab needs Python >= 3.10, found " + sys.version.split()[0] + "\nhelp: run make with PYTHON=/path/to/python3.11")'
+	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || { echo "$(PYTHON) cannot create virtual environments (no ensurepip/venv)"; echo "help: on Debian/Ubuntu run: sudo apt-get install python3-venv"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): $(BIN)/python pyproject.toml
