@@ -41,6 +41,7 @@ import numpy as np
 
 from eie_lab.cache import atomic_write
 from eie_lab.compression.huffman import HuffmanCode
+from eie_lab.compression.storage import decode_stream, encode_stream
 from eie_lab.errors import CompressionError, EieLabError, ModelFormatError, fail_message
 from eie_lab.nn.mlp import MLP, Dense
 
@@ -52,32 +53,20 @@ VERSION = 1
 
 
 def relative_encode(codes: np.ndarray, index_bits: int) -> tuple[np.ndarray, np.ndarray]:
-    """Relative-index entries ``(v, z)`` of a flat code stream (0 = zero weight), with fillers."""
-    flat = np.ravel(codes)
-    pos = np.flatnonzero(flat)
-    step = 1 << int(index_bits)  # a filler covers zmax zeros plus itself
-    gaps = np.diff(np.concatenate(([-1], pos))) - 1
-    n_fill = gaps // step
-    total = int(pos.size + n_fill.sum())
-    v = np.zeros(total, dtype=np.int64)
-    z = np.full(total, step - 1, dtype=np.int64)
-    real = np.cumsum(n_fill + 1) - 1  # index of each real entry, after its fillers
-    v[real] = flat[pos]
-    z[real] = gaps % step
-    return v, z
+    """Int64 entries ``(v, z)`` of a flat code stream: :func:`~.storage.encode_stream`."""
+    v, z = encode_stream(codes, index_bits)
+    return v.astype(np.int64), z.astype(np.int64)
 
 
 def relative_decode(v: np.ndarray, z: np.ndarray, size: int) -> np.ndarray:
-    """Inverse of :func:`relative_encode`: the flat code stream of length ``size``."""
-    out = np.zeros(int(size), dtype=np.int64)
-    if len(v):
-        pos = np.cumsum(np.asarray(z, dtype=np.int64) + 1) - 1
-        if pos[-1] >= size:
-            raise ModelFormatError(fail_message("index stream", f"last position {pos[-1]}",
-                                                f"must be < rows*cols = {size}",
-                                                "the file is damaged: recompress the model"))
-        out[pos] = v
-    return out
+    """Inverse of :func:`relative_encode` (int64); :class:`ModelFormatError` past ``size``."""
+    try:
+        return decode_stream(np.asarray(v, dtype=np.int64), z, size)
+    except CompressionError:
+        last = int(np.sum(np.asarray(z, dtype=np.int64) + 1)) - 1
+        raise ModelFormatError(fail_message("index stream", f"last position {last}",
+                                            f"must be < rows*cols = {size}",
+                                            "the file is damaged: recompress the model")) from None
 
 
 def _lengths_of(symbols: np.ndarray, n_symbols: int) -> np.ndarray:

@@ -23,17 +23,6 @@ unless ``pointer_bits`` is given. A Huffman code table is stored as one code len
 possible symbol (``2**bits`` symbols) at 6 bits each (lengths are <= 57). Fillers count as
 entries in every stream. Each stream is packed MSB-first into bytes; ``bits`` is its exact
 length and ``nbytes`` its length in bytes.
-
-Examples
---------
->>> import numpy as np
->>> from eie_lab.compression.storage import encode_relative
->>> col = np.array([0, 0, 1, 2] + [0] * 18 + [3])    # the EIE padding example
->>> m = encode_relative(col[:, None], index_bits=4)
->>> m.v.tolist(), m.z.tolist(), m.p.tolist()
-([1, 2, 0, 3], [2, 0, 15, 2], [0, 4])
->>> bool(np.array_equal(m.decode(), col[:, None]))
-True
 """
 
 from __future__ import annotations
@@ -46,8 +35,8 @@ import numpy as np
 from eie_lab.compression.huffman import HuffmanCode
 from eie_lab.errors import CompressionError, fail_message
 
-__all__ = ["RelativeIndexMatrix", "encode_relative", "pack_bits", "unpack_bits",
-           "StreamSize", "StorageReport", "storage_report", "merge_reports", "STAGES"]
+__all__ = ["RelativeIndexMatrix", "encode_relative", "encode_stream", "decode_stream", "pack_bits",
+           "unpack_bits", "StreamSize", "StorageReport", "storage_report", "merge_reports", "STAGES"]
 
 #: The three stages of DC Table 2.
 STAGES = ("P", "P+Q", "P+Q+H")
@@ -87,6 +76,15 @@ class RelativeIndexMatrix:
         Stored values (fillers are 0) and zero counts, one per entry.
     p : ndarray of int64
         Pointers: entries of column (or row) ``j`` are ``p[j]:p[j+1]``.
+
+    Examples
+    --------
+    >>> col = np.array([0, 0, 1, 2] + [0] * 18 + [3])    # the EIE padding example
+    >>> m = encode_relative(col[:, None], index_bits=4)
+    >>> m.v.tolist(), m.z.tolist(), m.p.tolist(), m.n_fillers
+    ([1, 2, 0, 3], [2, 0, 15, 2], [0, 4], 1)
+    >>> bool(np.array_equal(m.decode(), col[:, None]))
+    True
     """
 
     shape: tuple[int, int]
@@ -115,17 +113,24 @@ class RelativeIndexMatrix:
         """The dense matrix, exactly as encoded."""
         n_major = self.shape[1] if self.orientation == "csc" else self.shape[0]
         n_minor = self.shape[0] if self.orientation == "csc" else self.shape[1]
-        counts = np.diff(self.p)
-        major = np.repeat(np.arange(n_major), counts)
-        steps = np.cumsum(self.z.astype(np.int64) + 1)
-        before = np.concatenate(([0], steps))[self.p[:-1]]
-        minor = steps - np.repeat(before, counts) - 1
-        if minor.size and minor.max() >= n_minor:
-            raise CompressionError(fail_message("z", "index stream", "runs past the end of a "
-                                                "column", "the stream is damaged"))
-        out = np.zeros((n_major, n_minor), dtype=self.v.dtype)
-        out[major, minor] = self.v
+        out = _scatter(self.v, self.z, self.p, n_major, n_minor, self.v.dtype)
         return out.T if self.orientation == "csc" else out
+
+
+def _scatter(v: np.ndarray, z: np.ndarray, p: np.ndarray, n_major: int, n_minor: int,
+             dtype: np.dtype) -> np.ndarray:
+    """Place entries ``(v, z)`` with pointers ``p`` into a dense ``(n_major, n_minor)`` array."""
+    counts = np.diff(p)
+    major = np.repeat(np.arange(n_major), counts)
+    steps = np.cumsum(np.asarray(z).astype(np.int64) + 1)
+    before = np.concatenate(([0], steps))[p[:-1]]
+    minor = steps - np.repeat(before, counts) - 1
+    if minor.size and minor.max() >= n_minor:
+        raise CompressionError(fail_message("z", "index stream", "runs past the end of a "
+                                            "column", "the stream is damaged"))
+    out = np.zeros((n_major, n_minor), dtype=dtype)
+    out[major, minor] = v
+    return out
 
 
 def encode_relative(w: np.ndarray, index_bits: int, orientation: str = "csc"
@@ -155,7 +160,14 @@ def encode_relative(w: np.ndarray, index_bits: int, orientation: str = "csc"
                                             "must be 'csc' or 'csr'", "EIE stores columns: csc"))
     major_view = arr.T if orientation == "csc" else arr
     major, minor = np.nonzero(major_view)
-    values = major_view[major, minor]
+    v, z, rep = _entries(major, minor, major_view[major, minor], bits)
+    p = np.concatenate(([0], np.cumsum(np.bincount(major[rep], minlength=major_view.shape[0]))))
+    return RelativeIndexMatrix(arr.shape, orientation, bits, v, z, p.astype(np.int64))
+
+
+def _entries(major: np.ndarray, minor: np.ndarray, values: np.ndarray, bits: int
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(v, z)`` of the sorted non-zeros at ``(major, minor)`` with fillers, and each entry's non-zero."""
     prev = np.empty_like(minor)
     prev[:1] = -1
     prev[1:] = np.where(major[1:] == major[:-1], minor[:-1], -1)
@@ -168,8 +180,34 @@ def encode_relative(w: np.ndarray, index_bits: int, orientation: str = "csc"
     real = (np.arange(rep.size) - start[rep]) == fill[rep]
     v = np.where(real, values[rep], np.zeros((), values.dtype))
     z = np.where(real, gap[rep] - fill[rep] * span, span - 1).astype(np.uint32)
-    p = np.concatenate(([0], np.cumsum(np.bincount(major[rep], minlength=major_view.shape[0]))))
-    return RelativeIndexMatrix(arr.shape, orientation, bits, v, z, p.astype(np.int64))
+    return v, z, rep
+
+
+def encode_stream(values: np.ndarray, index_bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """Entries ``(v, z)`` of one flat stream: :func:`encode_relative` of one column, no pointers.
+
+    Examples
+    --------
+    >>> v, z = encode_stream(np.array([0, 0, 5, 0, 0, 0, 0, 0, 7]), index_bits=2)
+    >>> v.tolist(), z.tolist()
+    ([5, 0, 7], [2, 3, 1])
+    """
+    flat = np.ravel(values)
+    pos = np.flatnonzero(flat)
+    v, z, _ = _entries(np.zeros_like(pos), pos, flat[pos], _check_bits(index_bits, "index_bits"))
+    return v, z
+
+
+def decode_stream(v: np.ndarray, z: np.ndarray, size: int) -> np.ndarray:
+    """Inverse of :func:`encode_stream`: the flat stream of length ``size`` (``v``'s dtype).
+
+    Examples
+    --------
+    >>> decode_stream(np.array([5, 0, 7]), np.array([2, 3, 1]), 9).tolist()
+    [0, 0, 5, 0, 0, 0, 0, 0, 7]
+    """
+    v = np.asarray(v)
+    return _scatter(v, z, np.array([0, v.size]), 1, int(size), v.dtype)[0]
 
 
 def pack_bits(values: np.ndarray, width: int) -> bytes:
