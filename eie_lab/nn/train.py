@@ -62,13 +62,17 @@ def evaluate(model: MLP, x: np.ndarray, y: np.ndarray) -> float:
 def reduce_by_code(codes: np.ndarray, grad: np.ndarray, k: int) -> np.ndarray:
     """Sum ``grad`` over the entries of each code: ``out[c] = sum(grad[codes == c])`` [DC Eq. 3].
 
+    The same function as :func:`eie_lab.compression.quantize.reduce_gradients`.
+
     Examples
     --------
     >>> import numpy as np
     >>> reduce_by_code(np.array([0, 1, 1]), np.array([1.0, 2.0, 3.0]), 3).tolist()
     [1.0, 5.0, 0.0]
     """
-    return np.bincount(np.ravel(codes), weights=np.ravel(grad), minlength=k)[:k]
+    from eie_lab.compression.quantize import reduce_gradients  # lazy: compression imports nn
+
+    return reduce_gradients(codes, grad, k)
 
 
 def _lr_at(schedule: str, lr: float, step: int, total: int) -> float:
