@@ -87,6 +87,17 @@ class EIEConfig:
         Sparse-matrix SRAM per PE in bytes (paper: 128 KB).
     ptr_sram_bytes : int
         Pointer SRAM per PE in bytes (paper: 32 KB).
+
+    Examples
+    --------
+    >>> cfg = EIEConfig(n_pe=4, fifo_depth=2)
+    >>> cfg.zmax, cfg.codebook_size, cfg.entry_bits
+    (15, 16, 8)
+    >>> EIEConfig(arithmetic="int8")
+    Traceback (most recent call last):
+    ...
+    eie_lab.errors.ConfigError: arithmetic='int8' is invalid: must be one of ('float', 'fixed16')
+    help: use arithmetic="float" or "fixed16"
     """
 
     n_pe: int = 64  # PEs (N), paper 64
@@ -158,6 +169,21 @@ class EIEConfig:
 
     def replace(self, **changes: object) -> EIEConfig:
         """Return a copy with some fields changed (validated again).
+
+        Parameters
+        ----------
+        **changes : object
+            New values for existing fields, e.g. ``fifo_depth=1``.
+
+        Returns
+        -------
+        EIEConfig
+            A new, validated configuration; ``self`` is unchanged.
+
+        Raises
+        ------
+        ConfigError
+            For an unknown field name or an invalid value.
 
         Examples
         --------

@@ -32,7 +32,27 @@ __all__ = ["CycleRun", "run_cycles"]
 
 @dataclass(frozen=True, eq=False)
 class CycleRun:
-    """Raw outcome of :func:`run_cycles` (``simulate`` wraps it into a SimResult)."""
+    """Raw outcome of :func:`run_cycles` (``simulate`` wraps it into a SimResult).
+
+    Attributes
+    ----------
+    b : numpy.ndarray
+        (K,) broadcast cycle of each item.
+    s, f : numpy.ndarray
+        (n_pe, K) start and finish cycle of each item in each PE.
+    busy : numpy.ndarray
+        (n_pe,) busy cycles per PE.
+    stalls : int
+        Cycles in which a full queue held the next broadcast back.
+    counts : AccessCounts
+        Accesses tallied while stepping.
+    trace : Trace
+        The per-cycle record.
+
+    Examples
+    --------
+    See :func:`run_cycles`.
+    """
 
     b: np.ndarray
     s: np.ndarray
@@ -44,7 +64,37 @@ class CycleRun:
 
 
 def run_cycles(layer: EncodedLayer, a: np.ndarray, columns: np.ndarray, cfg: EIEConfig) -> CycleRun:
-    """Step the PE array cycle by cycle for the non-zero activations at ``columns``."""
+    """Step the PE array cycle by cycle for the non-zero activations at ``columns``.
+
+    Low-level: inputs are not validated; use ``simulate(layer, a, engine="cycle")``.
+
+    Parameters
+    ----------
+    layer : EncodedLayer
+        The encoded weight matrix.
+    a : numpy.ndarray
+        (n,) float64 activations (kept in the trace).
+    columns : numpy.ndarray
+        (K,) indices of the non-zero activations, in broadcast (increasing) order.
+    cfg : EIEConfig
+        Timing settings; ``n_pe`` must equal the layer's.
+
+    Returns
+    -------
+    CycleRun
+        Schedule, busy cycles, broadcast stalls, access counts and the trace.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from eie_lab.data.layers import fig2_example
+    >>> from eie_lab.eie import EIEConfig, encode
+    >>> W, a = fig2_example()
+    >>> layer = encode(W, EIEConfig(n_pe=4), codebook=np.arange(16.0), codes=W.astype(int))
+    >>> run = run_cycles(layer, a, np.flatnonzero(a), layer.config)
+    >>> run.b.tolist(), run.busy.tolist(), run.stalls, run.trace.n_cycles
+    ([0, 1, 2, 3], [8, 5, 5, 4], 0, 9)
+    """
     N, K = cfg.n_pe, int(columns.size)
     D, L, cmin = cfg.fifo_depth, cfg.broadcast_latency, cfg.min_column_cycles
     per_row = cfg.entries_per_row

@@ -36,7 +36,35 @@ __all__ = ["EncodedLayer", "encode", "encode_coo", "check_matrix", "quantize_to_
 
 
 def check_matrix(W: object, name: str = "W") -> np.ndarray:
-    """Return ``W`` as a finite 2-D float64 array or raise :class:`EncodingError`."""
+    """Return ``W`` as a finite 2-D float64 array or raise :class:`EncodingError`.
+
+    Parameters
+    ----------
+    W : array_like
+        Candidate weight matrix (m, n).
+    name : str
+        Name used in error messages (e.g. ``"weights[1]"``).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``W`` as float64 (no copy when it already is).
+
+    Raises
+    ------
+    EncodingError
+        When W is not 2-D, is empty, is not real-valued, or holds NaN/inf.
+
+    Examples
+    --------
+    >>> check_matrix([[1, 0], [0, 2]]).dtype
+    dtype('float64')
+    >>> check_matrix([1.0, 2.0])
+    Traceback (most recent call last):
+    ...
+    eie_lab.errors.EncodingError: W.shape=(2,) is invalid: must be 2-D (outputs x inputs)
+    help: pass a dense matrix; reshape a vector with .reshape(m, n)
+    """
     arr = np.asarray(W)
     if arr.ndim != 2:
         raise EncodingError(fail_message(f"{name}.shape", arr.shape, "must be 2-D (outputs x inputs)",
@@ -56,6 +84,18 @@ def check_matrix(W: object, name: str = "W") -> np.ndarray:
 
 def quantize_to_codebook(W: np.ndarray, codebook: np.ndarray) -> np.ndarray:
     """Codes of the nearest non-zero codebook entry for each non-zero of W; 0 for zeros.
+
+    Parameters
+    ----------
+    W : numpy.ndarray
+        Weights of any shape; zeros are pruned weights.
+    codebook : numpy.ndarray
+        (C,) shared weights; entry 0 is reserved for zero and never chosen for a non-zero.
+
+    Returns
+    -------
+    numpy.ndarray
+        int64 codes with W's shape (ties go to the smaller codebook value).
 
     Examples
     --------

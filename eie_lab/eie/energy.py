@@ -44,8 +44,12 @@ Examples
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
 from eie_lab.errors import ConfigError, fail_message
+
+if TYPE_CHECKING:  # pragma: no cover
+    from eie_lab.eie.results import AccessCounts
 
 __all__ = ["EnergyModel", "EnergyBreakdown", "TABLE2_POWER_MW", "SPMAT_READS_PER_CYCLE"]
 
@@ -61,7 +65,30 @@ SPMAT_READS_PER_CYCLE = 0.252
 
 @dataclass(frozen=True)
 class EnergyBreakdown:
-    """Energy of one simulated layer in joules, by module, plus time and mean power."""
+    """Energy of one simulated layer in joules, by module, plus time and mean power.
+
+    Attributes
+    ----------
+    spmat_j, pointer_j, arith_j, act_j, queue_j, static_j : float
+        Energy of the spmat SRAM, pointer SRAM, arithmetic unit, activation registers,
+        activation queues and static power, in J.
+    total_j : float
+        Their sum, in J.
+    time_s : float
+        Run time, cycles / clock, in s.
+    power_w : float
+        total_j / time_s in W (0.0 for an empty run).
+
+    Examples
+    --------
+    >>> from eie_lab.eie.results import AccessCounts
+    >>> counts = AccessCounts(broadcasts=1, queue_pushes=1, pointer_reads=2, spmat_reads=1,
+    ...                       macs=8, real_macs=8, padding_entries=0, act_reads=9, act_writes=8,
+    ...                       act_batches=1)
+    >>> e = EnergyModel().energy(counts, cycles=8, n_pe=1, clock_mhz=800)
+    >>> round(e.total_j * 1e12, 2), round(e.time_s * 1e9, 2)   # pJ, ns
+    (67.31, 10.0)
+    """
 
     spmat_j: float
     pointer_j: float
@@ -96,6 +123,21 @@ class EnergyModel:
         One activation-queue push with its later pop: 0.112 mW x 1.25 ns x 8 = 1.12 pJ.
     static_mw_per_pe : float
         Power drawn by every PE during every cycle regardless of activity (default 0).
+
+    Raises
+    ------
+    ConfigError
+        When a field is negative or not a number.
+
+    Examples
+    --------
+    >>> EnergyModel(static_mw_per_pe=1.0).steady_state_power_mw() > EnergyModel().steady_state_power_mw()
+    True
+    >>> EnergyModel(e_mac_pj=-1)
+    Traceback (most recent call last):
+    ...
+    eie_lab.errors.ConfigError: e_mac_pj=-1 is invalid: must be a number >= 0
+    help: use the Table II defaults of EnergyModel()
     """
 
     e_spmat_row_pj: float = TABLE2_POWER_MW["spmat_read"] * _CYCLE_NS / SPMAT_READS_PER_CYCLE
@@ -119,8 +161,30 @@ class EnergyModel:
                         + self.e_queue_pj / _STEADY_PERIOD)
         return pj_per_cycle / _CYCLE_NS + self.static_mw_per_pe
 
-    def energy(self, counts, cycles: int, n_pe: int, clock_mhz: float) -> EnergyBreakdown:
-        """Energy for the given :class:`~eie_lab.eie.results.AccessCounts` and cycle count."""
+    def energy(self, counts: AccessCounts, cycles: int, n_pe: int, clock_mhz: float
+               ) -> EnergyBreakdown:
+        """Energy for the given :class:`~eie_lab.eie.results.AccessCounts` and cycle count.
+
+        Parameters
+        ----------
+        counts : AccessCounts
+            Accesses of one layer run (``SimResult.counts``).
+        cycles : int
+            Cycles the run took (sets the time and the static energy).
+        n_pe : int
+            PEs that draw static power.
+        clock_mhz : float
+            Clock frequency in MHz.
+
+        Returns
+        -------
+        EnergyBreakdown
+            Energy per module, total, time and mean power.
+
+        Examples
+        --------
+        See :class:`EnergyBreakdown`.
+        """
         pj = 1e-12
         time_s = cycles / (clock_mhz * 1e6)
         parts = {

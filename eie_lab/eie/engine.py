@@ -123,7 +123,35 @@ def _blocks(t0: int, w: np.ndarray, C: np.ndarray, Cm1: np.ndarray, b: np.ndarra
 
 
 def check_activations(a: object, n: int) -> np.ndarray:
-    """Return ``a`` as a finite float64 vector of length n or raise :class:`EncodingError`."""
+    """Return ``a`` as a finite float64 vector of length n or raise :class:`EncodingError`.
+
+    Parameters
+    ----------
+    a : array_like
+        Candidate activation vector.
+    n : int
+        Required length (the layer's input width, bias column included).
+
+    Returns
+    -------
+    numpy.ndarray
+        (n,) float64.
+
+    Raises
+    ------
+    EncodingError
+        Wrong shape, non-real values, or NaN/inf.
+
+    Examples
+    --------
+    >>> check_activations([0, 1.5, 2], 3).tolist()
+    [0.0, 1.5, 2.0]
+    >>> check_activations([1.0, 2.0], 3)
+    Traceback (most recent call last):
+    ...
+    eie_lab.errors.EncodingError: a.shape=(2,) is invalid: must be (3,) to match W's 3 columns
+    help: pass one activation per input column (append 1 for a bias)
+    """
     arr = np.asarray(a)
     if arr.ndim != 1 or arr.shape[0] != n:
         raise EncodingError(fail_message("a.shape", arr.shape, f"must be ({n},) to match W's {n} columns",

@@ -31,12 +31,30 @@ def active_entries(layer: EncodedLayer, columns: np.ndarray) -> tuple[np.ndarray
     The entries of one column are contiguous in the CSC arrays, so they are gathered as K
     slices (memory copies) rather than by fancy indexing, which is several times faster.
 
+    Parameters
+    ----------
+    layer : EncodedLayer
+        The encoded weight matrix.
+    columns : numpy.ndarray
+        (K,) column indices (the non-zero activations), in broadcast order.
+
     Returns
     -------
     rows, codes : numpy.ndarray
         (nnz_active,) output row and codebook index of each entry.
     lens : numpy.ndarray
         (K,) entries per item (to expand per-item values with ``np.repeat``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from eie_lab.data.layers import fig2_example
+    >>> from eie_lab.eie import EIEConfig, encode
+    >>> W, a = fig2_example()
+    >>> layer = encode(W, EIEConfig(n_pe=4), codebook=np.arange(16.0), codes=W.astype(int))
+    >>> rows, codes, lens = active_entries(layer, np.array([2, 4]))
+    >>> rows.tolist(), lens.tolist()
+    ([0, 2, 7, 12, 14, 0, 4, 6, 9, 11], [5, 5])
     """
     starts = layer.csc_ptr[columns]
     ends = layer.csc_ptr[columns + 1]
@@ -60,7 +78,50 @@ def _to_fixed(x: np.ndarray, frac: int, bits: int) -> tuple[np.ndarray, int]:
 def functional_output(layer: EncodedLayer, a: np.ndarray, columns: np.ndarray, *,
                       arithmetic: str, act_bits: int, act_frac_bits: int, weight_frac_bits: int,
                       relu: bool) -> tuple[np.ndarray, np.ndarray | None, int]:
-    """Return ``(y, error_bound, saturations)`` for activations ``a`` (non-zeros at ``columns``)."""
+    """Return ``(y, error_bound, saturations)`` for activations ``a`` (non-zeros at ``columns``).
+
+    Low-level: inputs are not validated; :func:`eie_lab.eie.simulate` calls it with the layer's
+    configuration.
+
+    Parameters
+    ----------
+    layer : EncodedLayer
+        The encoded weight matrix.
+    a : numpy.ndarray
+        (n,) float64 activations.
+    columns : numpy.ndarray
+        (K,) indices of the non-zeros of ``a``.
+    arithmetic : {"float", "fixed16"}
+        Exact float64, or fixed point as described in the module docstring.
+    act_bits, act_frac_bits, weight_frac_bits : int
+        Fixed-point word width and fraction bits (ignored in float mode).
+    relu : bool
+        Apply ReLU to the output.
+
+    Returns
+    -------
+    y : numpy.ndarray
+        (m,) layer output.
+    error_bound : numpy.ndarray or None
+        (m,) bound on ``|y - W_q @ a|`` in fixed16 mode; None in float mode.
+    saturations : int
+        Values clipped to the fixed-point range (0 in float mode).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from eie_lab.eie import EIEConfig, encode
+    >>> W = np.array([[0.0, 1.0], [2.0, 0.0], [0.0, 0.0], [3.0, 1.0]])
+    >>> layer = encode(W, EIEConfig(n_pe=2), codebook=np.arange(16.0) / 4)
+    >>> a = np.array([0.5, 2.0])
+    >>> kw = dict(act_bits=16, act_frac_bits=8, weight_frac_bits=12, relu=False)
+    >>> y, bound, sat = functional_output(layer, a, np.flatnonzero(a), arithmetic="float", **kw)
+    >>> y.tolist(), bound, sat
+    ([2.0, 1.0, 0.0, 3.5], None, 0)
+    >>> y16, bound, sat = functional_output(layer, a, np.flatnonzero(a), arithmetic="fixed16", **kw)
+    >>> bool(np.all(np.abs(y16 - y) <= bound)), sat
+    (True, 0)
+    """
     m = layer.shape[0]
     rows, codes, lens = active_entries(layer, columns)
     if arithmetic == "float":

@@ -36,6 +36,24 @@ class EncodedLayer:
         (n_pe, n) int64 entries per column and PE, padding included.
     e_real : numpy.ndarray
         (n_pe, n) int64 non-padding entries per column and PE.
+
+    Examples
+    --------
+    The 16 x 8 layer of EIE Fig. 2/3 over 4 PEs (PE0's arrays are the paper's):
+
+    >>> import numpy as np
+    >>> from eie_lab.data.layers import fig2_example
+    >>> from eie_lab.eie import EIEConfig, encode
+    >>> W, a = fig2_example()
+    >>> layer = encode(W, EIEConfig(n_pe=4), codebook=np.arange(16.0), codes=W.astype(int))
+    >>> layer.shape, layer.nnz, layer.n_padding, layer.n_entries.tolist()
+    ((16, 8), 41, 0, [13, 10, 9, 9])
+    >>> layer.z[0].tolist()
+    [0, 1, 0, 1, 0, 2, 0, 0, 0, 2, 0, 2, 0]
+    >>> layer.p[0].tolist(), layer.e[0].tolist()
+    ([0, 3, 4, 6, 6, 8, 10, 11, 13], [3, 1, 2, 0, 2, 2, 1, 2])
+    >>> layer.sram_report()["fits"]
+    True
     """
 
     shape: tuple[int, int]

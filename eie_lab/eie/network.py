@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -48,7 +49,21 @@ class EIENetwork:
     layers : list of EncodedLayer
         Layer l has shape (m_l, n_l + 1) when it has a bias, else (m_l, n_l).
     has_bias : list of bool
+        Whether layer l has a folded bias column.
     config : EIEConfig
+        The configuration every layer was encoded for.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from eie_lab.eie import EIEConfig, encode_network
+    >>> net = encode_network([np.array([[1.0, -1.0], [0.0, 2.0]])], [np.array([0.5, 0.0])],
+    ...                      EIEConfig(n_pe=2), codebooks=[np.r_[0.0, -7:0, 1:9]],
+    ...                      codes=[np.array([[8, 7], [0, 9]])])
+    >>> net.sizes, net.has_bias, net.layers[0].shape
+    ([2, 2], [True], (2, 3))
+    >>> net.reference(np.array([1.0, 1.0])).tolist()   # 0.5 is quantised to the code of 1.0
+    [1.0, 2.0]
     """
 
     layers: list[EncodedLayer]
@@ -86,6 +101,19 @@ class NetworkResult:
         Input of each layer (bias 1 appended where used), then the output.
     register_files : list of (int, int)
         (source, destination) register file per layer; they swap after every layer.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from eie_lab.eie import EIEConfig, encode_network, run_network
+    >>> net = encode_network([np.eye(2), np.ones((1, 2))], config=EIEConfig(n_pe=2),
+    ...                      codebooks=[np.arange(16.0)] * 2,
+    ...                      codes=[np.eye(2, dtype=int), np.ones((1, 2), dtype=int)])
+    >>> out = run_network(net, np.array([1.0, 2.0]))
+    >>> out.y.tolist(), out.cycles, out.register_files
+    ([3.0], 6, [(0, 1), (1, 0)])
+    >>> [x.tolist() for x in out.activations]
+    [[1.0, 2.0], [1.0, 2.0], [3.0]]
     """
 
     y: np.ndarray
@@ -125,10 +153,26 @@ def encode_network(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray | 
         Per-layer codebook / codes for W (already shared weights); otherwise each layer is
         quantised by :func:`~eie_lab.eie.encode`. A bias is shared with its layer's codebook.
     seed : int
+        Passed to weight sharing when no codebook is given.
 
     Returns
     -------
     EIENetwork
+
+    Raises
+    ------
+    EncodingError
+        No layers, mismatched layer widths, or a bias of the wrong length.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from eie_lab.eie import EIEConfig
+    >>> net = encode_network([np.ones((3, 4)), np.ones((2, 3))], [None, np.ones(2)],
+    ...                      EIEConfig(n_pe=2), codebooks=[np.arange(16.0)] * 2,
+    ...                      codes=[np.ones((3, 4), dtype=int), np.ones((2, 3), dtype=int)])
+    >>> net.sizes, [layer.shape for layer in net.layers]
+    ([4, 3, 2], [(3, 4), (2, 4)])
     """
     cfg = EIEConfig() if config is None else config
     if len(weights) == 0:
@@ -163,8 +207,36 @@ def encode_network(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray | 
     return EIENetwork(layers=layers, has_bias=has_bias, config=cfg)
 
 
-def network_from_mlp(model, config: EIEConfig | None = None, seed: int = 0) -> EIENetwork:
-    """Encode an :class:`eie_lab.nn.mlp.MLP` (or anything with ``.layers`` of W, b, codebook, codes)."""
+def network_from_mlp(model: Any, config: EIEConfig | None = None, seed: int = 0) -> EIENetwork:
+    """Encode an :class:`eie_lab.nn.mlp.MLP` (or anything with ``.layers`` of W, b, codebook, codes).
+
+    Parameters
+    ----------
+    model : eie_lab.nn.mlp.MLP
+        Or any object whose ``.layers`` have ``W`` (out, in), ``b`` and optional ``codebook`` and
+        ``codes``. The shared weights are used when every layer has a codebook; otherwise each
+        layer is quantised by :func:`~eie_lab.eie.encode`.
+    config : EIEConfig, optional
+        Defaults to ``EIEConfig()``.
+    seed : int
+        Passed to weight sharing.
+
+    Returns
+    -------
+    EIENetwork
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from eie_lab.nn.mlp import MLP
+    >>> from eie_lab.eie import EIEConfig
+    >>> net = network_from_mlp(MLP(sizes=(8, 4, 2), seed=0), EIEConfig(n_pe=2))
+    >>> net.sizes, [layer.shape for layer in net.layers]
+    ([8, 4, 2], [(4, 9), (2, 5)])
+    >>> x = np.abs(np.random.default_rng(0).normal(size=8))
+    >>> bool(np.allclose(run_network(net, x).y, net.reference(x)))
+    True
+    """
     layers = list(model.layers)
     shared = all(getattr(layer, "codebook", None) is not None for layer in layers)
     return encode_network([layer.W for layer in layers], [layer.b for layer in layers], config,
@@ -190,6 +262,15 @@ def run_network(net: EIENetwork, x: object, *, engine: str = "fast", relu_last: 
     Returns
     -------
     NetworkResult
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from eie_lab.eie import EIEConfig, encode_network
+    >>> net = encode_network([np.array([[1.0, -1.0]])], config=EIEConfig(n_pe=1),
+    ...                      codebooks=[np.r_[0.0, -7:0, 1:9]], codes=[np.array([[8, 7]])])
+    >>> run_network(net, [1.0, 3.0]).y.tolist(), run_network(net, [1.0, 3.0], relu_last=True).y.tolist()
+    ([-2.0], [0.0])
     """
     h = check_activations(x, net.sizes[0])
     results, acts, regs = [], [], []

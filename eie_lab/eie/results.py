@@ -52,6 +52,17 @@ class AccessCounts:
     act_batches : int
         Activation-SRAM batches: ceil(max(n, m) / (N x act_regfile_entries)), 1 when the vectors
         fit the register files (> 1 needs the 2 KB activation SRAM, [EIE §IV]).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from eie_lab.data.layers import fig2_example
+    >>> from eie_lab.eie import EIEConfig, encode, simulate
+    >>> W, a = fig2_example()
+    >>> layer = encode(W, EIEConfig(n_pe=4), codebook=np.arange(16.0), codes=W.astype(int))
+    >>> counts = simulate(layer, a).counts
+    >>> counts.broadcasts, counts.queue_pushes, counts.spmat_reads, counts.act_reads
+    (4, 16, 15, 29)
     """
 
     broadcasts: int
@@ -72,6 +83,18 @@ class AccessCounts:
 
 def count_accesses(layer: EncodedLayer, columns: np.ndarray) -> AccessCounts:
     """Access counts for broadcasting ``columns`` (in order) to the PE array, computed in bulk.
+
+    Parameters
+    ----------
+    layer : EncodedLayer
+        The encoded weight matrix.
+    columns : numpy.ndarray
+        (K,) indices of the non-zero activations, in broadcast order.
+
+    Returns
+    -------
+    AccessCounts
+        What the fast engine reports (the cycle engine tallies the same numbers while stepping).
 
     Examples
     --------
@@ -141,6 +164,22 @@ class SimResult:
         entries whose codebook weight was clipped, and outputs.
     trace : Trace or None
         Per-cycle record (``engine="cycle"`` only).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from eie_lab.data.layers import fig2_example
+    >>> from eie_lab.eie import EIEConfig, encode, simulate
+    >>> W, a = fig2_example()
+    >>> layer = encode(W, EIEConfig(n_pe=4), codebook=np.arange(16.0), codes=W.astype(int))
+    >>> res = simulate(layer, a)
+    >>> res.cycles, res.n_items, res.broadcast_stalls, round(res.load_efficiency, 3)
+    (9, 4, 0, 0.611)
+    >>> res.b.tolist(), res.engine, res.trace is None
+    ([0, 1, 2, 3], 'fast', True)
+    >>> s = res.summary()
+    >>> s["cycles"], s["macs"], round(s["energy_nj"], 3)
+    (9, 21, 0.741)
     """
 
     cycles: int

@@ -62,6 +62,21 @@ class Trace:
         Per cycle, ``""`` or e.g. ``"PE 5 queue full"``.
     b, s, f : numpy.ndarray
         The schedule: (K,) broadcast cycles, (n_pe, K) start and finish cycles.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from eie_lab.data.layers import fig2_example
+    >>> from eie_lab.eie import EIEConfig, encode, simulate
+    >>> W, a = fig2_example()
+    >>> layer = encode(W, EIEConfig(n_pe=4), codebook=np.arange(16.0), codes=W.astype(int))
+    >>> tr = simulate(layer, a, engine="cycle").trace
+    >>> tr.state[0].tolist(), tr.column[0].tolist()   # cycle 0: item j=2 not yet arrived
+    ([2, 2, 2, 2], [-1, -1, -1, -1])
+    >>> tr.column[1].tolist(), tr.entries_left[1].tolist()
+    ([2, 2, 2, 2], [2, 0, 2, 1])
+    >>> {name: c.tolist() for name, c in tr.state_counts().items()}
+    {'idle': [0, 3, 3, 4], 'busy': [8, 5, 5, 4], 'starved': [1, 1, 1, 1]}
     """
 
     n_cycles: int
@@ -135,6 +150,25 @@ def trace_from_schedule(b: np.ndarray, s: np.ndarray, f: np.ndarray, columns: np
     a : numpy.ndarray
         (n,) activations.
     fifo_depth, latency, n_cycles : int
+        D, L and the run's total cycles (``SimResult.cycles``).
+
+    Returns
+    -------
+    Trace
+        The same arrays the cycle engine records while stepping.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from eie_lab.data.layers import fig2_example
+    >>> from eie_lab.eie import EIEConfig, encode, simulate
+    >>> W, a = fig2_example()
+    >>> layer = encode(W, EIEConfig(n_pe=4), codebook=np.arange(16.0), codes=W.astype(int))
+    >>> res = simulate(layer, a)
+    >>> tr = trace_from_schedule(res.b, res.s, res.f, res.columns, layer.e[:, res.columns], a,
+    ...                          fifo_depth=8, latency=1, n_cycles=res.cycles)
+    >>> bool(np.array_equal(tr.state, simulate(layer, a, engine="cycle").trace.state))
+    True
     """
     N, K = s.shape
     cyc = np.arange(n_cycles)

@@ -59,6 +59,30 @@ def table4(names: Sequence[str] | None = None, n_pe: int = 64, fifo_depth: int =
     the simulator's counterpart of the paper's "theoretical" time), theoretical_us, actual_us,
     sim_over_actual, within_tol, paper_theoretical_over_ideal (> 1: the paper's layer had more
     work than the random one), load_efficiency, real_work, energy_uj, power_w.
+
+    Parameters
+    ----------
+    names : sequence of str, optional
+        Layers of ``LAYER_NAMES`` (default: all nine; VGG-6 and Alex-6 take seconds).
+    n_pe, fifo_depth : int
+        Array size and queue depth (paper: 64 and 8).
+    seed : int
+        Seed of the random benchmark layers.
+    tol : float
+        Relative tolerance of ``within_tol`` (0.15 = ±15 %).
+
+    Returns
+    -------
+    list of dict
+        One row per layer, columns as above.
+
+    Examples
+    --------
+    >>> rows = table4(["NT-LSTM"])
+    >>> rows[0]["actual_us"], round(rows[0]["sim_us"], 2), rows[0]["within_tol"]
+    (7.5, 6.68, True)
+    >>> fidelity(rows)
+    (1, 1)
     """
     rows = []
     for name in progress(list(LAYER_NAMES if names is None else names), desc="Table IV",
@@ -79,7 +103,18 @@ def table4(names: Sequence[str] | None = None, n_pe: int = 64, fifo_depth: int =
 
 
 def fidelity(rows: Iterable[dict[str, Any]]) -> tuple[int, int]:
-    """(layers within tolerance, layers) of :func:`table4` rows."""
+    """(layers within tolerance, layers) of :func:`table4` rows.
+
+    Parameters
+    ----------
+    rows : iterable of dict
+        Rows with a ``within_tol`` entry.
+
+    Examples
+    --------
+    >>> fidelity([{"within_tol": True}, {"within_tol": False}])
+    (1, 2)
+    """
     rows = list(rows)
     return sum(bool(r["within_tol"]) for r in rows), len(rows)
 
@@ -89,6 +124,24 @@ def fig_rows(figure: str = "fig6", sim_times_us: dict[str, float] | None = None
     """Fig. 6 or 7 in long form: series, layer, value, recomputed label, paper label, match.
 
     With ``sim_times_us`` (all nine layers) an extra series "EIE (simulated)" uses them.
+
+    Parameters
+    ----------
+    figure : {"fig6", "fig7"}
+        Speedup or energy efficiency.
+    sim_times_us : dict, optional
+        Simulated EIE µs per layer (e.g. ``sim_us`` of :func:`table4`).
+
+    Returns
+    -------
+    list of dict
+        Keys series, layer, value, recomputed, paper, match (None for the simulated series).
+
+    Examples
+    --------
+    >>> rows = fig_rows("fig7")
+    >>> [(r["layer"], r["recomputed"], r["paper"]) for r in rows if r["series"] == "EIE"][:2]
+    [('Alex-6', '34,522', '34,522'), ('Alex-7', '61,533', '61,533')]
     """
     labels = T.recomputed_labels(figure)
     values = T.speedups() if figure == "fig6" else T.energy_efficiencies()
@@ -116,7 +169,27 @@ def _fmt(value: Any) -> str:
 
 
 def markdown_table(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None) -> str:
-    """Rows of dicts as a Markdown table (floats to 4 significant digits)."""
+    """Rows of dicts as a Markdown table (floats to 4 significant digits).
+
+    Parameters
+    ----------
+    rows : sequence of dict
+        One dict per row; missing keys print as empty cells.
+    columns : sequence of str, optional
+        Column order (default: the keys of the first row).
+
+    Returns
+    -------
+    str
+        The table ("" for no rows).
+
+    Examples
+    --------
+    >>> print(markdown_table([{"layer": "NT-We", "us": 8.04321}], columns=["us", "layer"]))
+    | us | layer |
+    |---|---|
+    | 8.043 | NT-We |
+    """
     if not rows:
         return ""
     cols = list(columns or rows[0].keys())
@@ -126,7 +199,28 @@ def markdown_table(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None
 
 
 def write_csv(path: str | os.PathLike[str], rows: Sequence[dict[str, Any]]) -> Path:
-    """Write rows of dicts as CSV, atomically."""
+    """Write rows of dicts as CSV, atomically.
+
+    Parameters
+    ----------
+    path : path-like
+        Destination file (written via a temporary file and a rename).
+    rows : sequence of dict
+        The header comes from the first row's keys; no rows give an empty file.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     print(write_csv(Path(tmp) / "t.csv", [{"a": 1, "b": 0.5}]).read_text(), end="")
+    a,b
+    1,0.5
+    """
     buf = io.StringIO()
     if rows:
         writer = csv.DictWriter(buf, fieldnames=list(rows[0].keys()), lineterminator="\n")
@@ -136,7 +230,31 @@ def write_csv(path: str | os.PathLike[str], rows: Sequence[dict[str, Any]]) -> P
 
 
 def save_figure(fig: Any, path: str | os.PathLike[str], dpi: int = 110) -> Path:
-    """Save a matplotlib figure as PNG atomically and close it."""
+    """Save a matplotlib figure as PNG atomically and close it.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure (closed afterwards).
+    path : path-like
+        Destination ``.png`` file.
+    dpi : int
+        Resolution.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots(figsize=(1, 1))
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     save_figure(fig, Path(tmp) / "f.png", dpi=20).read_bytes()[:4]
+    b'\x89PNG'
+    """
     import matplotlib.pyplot as plt
 
     buf = io.BytesIO()
@@ -171,6 +289,24 @@ def reproduce(out: str | os.PathLike[str], what: str | Sequence[str] | None = No
         Only :data:`QUICK_LAYERS`, on coarse grids.
     seed : int
         Seed of the benchmark layers.
+
+    Returns
+    -------
+    dict of str to list of pathlib.Path
+        Files written per part, plus ``"summary"`` (``summary.md``).
+
+    Raises
+    ------
+    ConfigError
+        When ``what`` names an unknown part.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     written = reproduce(tmp, what="fig6", quick=True)
+    ...     sorted(p.name for files in written.values() for p in files)
+    ['fig6.csv', 'fig6.png', 'summary.md']
     """
     from eie_lab.viz import eie_plots as P
 

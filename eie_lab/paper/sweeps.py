@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from eie_lab.data.layers import LAYER_NAMES, benchmark_layer
-from eie_lab.eie import EIEConfig, EnergyModel, simulate
+from eie_lab.eie import EIEConfig, EncodedLayer, EnergyModel, simulate
 from eie_lab.eie.results import count_accesses
 from eie_lab.errors import ConfigError, fail_message
 from eie_lab.progress import Progress
@@ -45,7 +45,29 @@ SRAM_WIDTHS: tuple[int, ...] = (32, 64, 128, 256, 512)
 
 @dataclass
 class Sweep:
-    """Result of one sweep: ``metrics[metric][layer]`` is a list aligned with ``values``."""
+    """Result of one sweep: ``metrics[metric][layer]`` is a list aligned with ``values``.
+
+    Attributes
+    ----------
+    param : str
+        The swept parameter, e.g. ``"fifo_depth"``.
+    values : list of int
+        Its values, in order.
+    metrics : dict
+        ``{metric: {layer: [one float per value]}}``.
+
+    Examples
+    --------
+    >>> s = Sweep("fifo_depth", [1, 8])
+    >>> s.add("cycles", "A", 120); s.add("cycles", "A", 100)
+    >>> s.merge(Sweep("fifo_depth", [1, 8], {"cycles": {"B": [9.0, 7.0]}})).rows()[-1]
+    {'layer': 'B', 'fifo_depth': 8, 'cycles': 7.0}
+    >>> s.merge(Sweep("n_pe", [1, 8]))
+    Traceback (most recent call last):
+    ...
+    eie_lab.errors.ConfigError: other='n_pe=[1, 8]' is invalid: must sweep fifo_depth=[1, 8]
+    help: merge sweeps over the same values
+    """
 
     param: str
     values: list[int]
@@ -95,9 +117,30 @@ def _values(name: str, values: Sequence[int]) -> list[int]:
 
 
 @functools.lru_cache(maxsize=1)
-def encoded_layer(name: str, n_pe: int = 64, index_bits: int = 4, seed: int = 0):
+def encoded_layer(name: str, n_pe: int = 64, index_bits: int = 4, seed: int = 0) -> EncodedLayer:
     """A benchmark layer encoded for ``n_pe`` PEs (the last one is kept, so per-layer loops that
-    run several 64-PE studies encode each layer once)."""
+    run several 64-PE studies encode each layer once).
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`eie_lab.data.layers.LAYER_NAMES`.
+    n_pe, index_bits : int
+        Encoding settings (other fields: ``EIEConfig`` defaults).
+    seed : int
+        Seed of the random benchmark matrix.
+
+    Returns
+    -------
+    EncodedLayer
+        Cached: treat it as read-only.
+
+    Examples
+    --------
+    >>> layer = encoded_layer("NT-LSTM")
+    >>> layer.shape, layer.n_pe, encoded_layer("NT-LSTM") is layer
+    ((2400, 1201), 64, True)
+    """
     return benchmark_layer(name, seed).encode(EIEConfig(n_pe=n_pe, index_bits=index_bits))
 
 
@@ -107,6 +150,20 @@ def fifo_sweep(names: Sequence[str] | None = None, depths: Sequence[int] = FIFO_
     """Load efficiency (and cycles) vs activation-queue depth, per layer ([EIE Fig. 8]).
 
     Metrics: ``load_efficiency``, ``cycles``, ``broadcast_stalls``.
+
+    Parameters
+    ----------
+    names : sequence of str, optional
+        Layers of ``LAYER_NAMES`` (default: all nine).
+    depths : sequence of int
+        FIFO depths (default :data:`FIFO_DEPTHS`, 1…256).
+    n_pe, seed : int
+        PEs (paper: 64) and the benchmark layers' seed; ``desc``/``disable`` label or
+        hide the progress bar.
+
+    Examples
+    --------
+    See the module docstring.
     """
     names, depths = _names(names), _values("depths", depths)
     sweep = Sweep("fifo_depth", depths)
@@ -131,6 +188,23 @@ def pe_sweep(names: Sequence[str] | None = None, n_pes: Sequence[int] = PE_COUNT
 
     Metrics: ``speedup`` (cycles on the smallest array in ``n_pes`` / cycles; relative to 1 PE when
     1 is included), ``real_work``, ``load_efficiency``, ``cycles``, ``time_us``.
+
+    Parameters
+    ----------
+    names : sequence of str, optional
+        Layers of ``LAYER_NAMES`` (default: all nine).
+    n_pes : sequence of int
+        PE counts (default :data:`PE_COUNTS`, 1…256); each is a new encoding.
+    fifo_depth : int
+        Queue depth (paper: 8).
+    seed : int
+        Seed of the benchmark layers; ``desc``/``disable`` label or hide the progress bar.
+
+    Examples
+    --------
+    >>> s = pe_sweep(["NT-LSTM"], n_pes=(1, 64))
+    >>> s.metrics["cycles"]["NT-LSTM"], round(s.metrics["speedup"]["NT-LSTM"][1], 1)
+    ([352747.0, 5347.0], 66.0)
     """
     names, n_pes = _names(names), _values("n_pes", n_pes)
     sweep = Sweep("n_pe", n_pes)
@@ -160,6 +234,22 @@ def index_bits_sweep(names: Sequence[str] | None = None, bits: Sequence[int] = I
 
     Metrics: ``padding_overhead`` (padding entries / real entries), ``real_work``,
     ``spmat_kbits_per_pe`` (worst PE: entries x (weight_bits + index_bits) / 1000), ``cycles``.
+
+    Parameters
+    ----------
+    names : sequence of str, optional
+        Layers of ``LAYER_NAMES`` (default: all nine).
+    bits : sequence of int
+        Index widths (default :data:`INDEX_BITS`); each is a new encoding.
+    n_pe, seed : int
+        PEs (paper: 64) and the benchmark layers' seed; ``desc``/``disable`` label or
+        hide the progress bar.
+
+    Examples
+    --------
+    >>> s = index_bits_sweep(["NT-LSTM"], bits=(3, 4))
+    >>> [round(x, 3) for x in s.metrics["padding_overhead"]["NT-LSTM"]]
+    [0.479, 0.111]
     """
     names, bits = _names(names), _values("bits", bits)
     sweep = Sweep("index_bits", bits)
@@ -187,6 +277,20 @@ def sram_read_energy_pj(width_bits: int, e64_pj: float | None = None,
     and a part proportional to the bits read (bit lines, sense amplifiers):
     ``e(w) = e64 * (fixed_fraction + (1 - fixed_fraction) * w / 64)``.
 
+    Parameters
+    ----------
+    width_bits : int
+        Row width in bits.
+    e64_pj : float, optional
+        Energy of a 64-bit read in pJ (default: ``EnergyModel().e_spmat_row_pj``).
+    fixed_fraction : float
+        Share of ``e64_pj`` that does not scale with the width, in [0, 1].
+
+    Returns
+    -------
+    float
+        pJ per row read.
+
     Examples
     --------
     >>> sram_read_energy_pj(64, e64_pj=40.0), sram_read_energy_pj(128, e64_pj=40.0)
@@ -207,6 +311,24 @@ def sram_width_sweep(names: Sequence[str] | None = ("Alex-6", "Alex-7", "Alex-8"
 
     Metrics: ``reads`` (row reads over the array), ``pj_per_read`` (:func:`sram_read_energy_pj`),
     ``spmat_nj`` (reads x pJ / 1000).
+
+    Parameters
+    ----------
+    names : sequence of str, optional
+        Layers of :data:`eie_lab.data.layers.LAYER_NAMES` (default: the three AlexNet layers).
+    widths : sequence of int
+        Row widths in bits (default :data:`SRAM_WIDTHS`, 32…512).
+    fixed_fraction : float
+        Passed to :func:`sram_read_energy_pj`.
+    n_pe, seed : int
+        PEs (paper: 64) and the benchmark layers' seed; ``desc``/``disable`` label or
+        hide the progress bar.
+
+    Examples
+    --------
+    >>> s = sram_width_sweep(["NT-LSTM"], widths=(32, 64))
+    >>> s.metrics["reads"]["NT-LSTM"]
+    [136182.0, 105838.0]
     """
     names, widths = _names(names), _values("widths", widths)
     sweep = Sweep("spmat_width_bits", widths)
@@ -233,7 +355,32 @@ def fifo_and_width_sweeps(names: Sequence[str] | None = None, depths: Sequence[i
                           width_names: Sequence[str] | None = ("Alex-6", "Alex-7", "Alex-8"),
                           seed: int = 0, desc: str = "64-PE sweeps") -> tuple[Sweep, Sweep | None]:
     """:func:`fifo_sweep` over ``names`` and :func:`sram_width_sweep` over ``width_names``, layer by
-    layer, so each layer is encoded for 64 PEs only once. Returns (fifo, width or None)."""
+    layer, so each layer is encoded for 64 PEs only once. Returns (fifo, width or None).
+
+    Parameters
+    ----------
+    names : sequence of str, optional
+        Layers of the FIFO sweep (default: all nine).
+    depths, widths : sequence of int
+        FIFO depths and SRAM row widths.
+    width_names : sequence of str or None
+        Layers of the width sweep; None skips it.
+    seed : int
+        Seed of the random benchmark layers.
+    desc : str
+        Progress-bar label.
+
+    Returns
+    -------
+    fifo : Sweep
+    width : Sweep or None
+
+    Examples
+    --------
+    >>> fifo, width = fifo_and_width_sweeps(["NT-LSTM"], (1, 8), (64,), width_names=None)
+    >>> fifo.values, width
+    ([1, 8], None)
+    """
     names = _names(names)
     width_names = [] if width_names is None else [n for n in _names(width_names)]
     fifo: Sweep | None = None

@@ -160,6 +160,10 @@ SOURCES: dict[str, str] = {
 def geomean(values: Iterable[float]) -> float:
     """Geometric mean of positive numbers (NaNs are skipped).
 
+    Parameters
+    ----------
+    values : iterable of float
+
     Examples
     --------
     >>> geomean([1, 100])
@@ -176,6 +180,10 @@ def geomean(values: Iterable[float]) -> float:
 def label_values(labels: Sequence[str]) -> list[float]:
     """Turn figure labels such as ``"34,522"`` into floats.
 
+    Parameters
+    ----------
+    labels : sequence of str
+
     Examples
     --------
     >>> label_values(["34,522", "0.6"])
@@ -190,6 +198,13 @@ def format_label(value: float, series: str, figure: str = "fig6") -> str:
     The mGPU Dense speedups (all near 1) are printed with one decimal, everything else as a
     rounded integer (half away from zero); Fig. 7 puts a thousands separator into values of 1000
     or more, Fig. 6 does not ("1018"). NaN -> "n/a".
+
+    Parameters
+    ----------
+    value : float
+    series : str
+        A key of :data:`SERIES`, e.g. ``"EIE"`` or ``"mGPU Dense"``.
+    figure : {"fig6", "fig7"}
 
     Examples
     --------
@@ -207,6 +222,11 @@ def format_label(value: float, series: str, figure: str = "fig6") -> str:
 
 def table_iv_time(platform: str, batch: int, matrix: str) -> dict[str, float]:
     """One row of [EIE Table IV] as {layer: µs}.
+
+    Parameters
+    ----------
+    platform, batch, matrix : str, int, str
+        A key of :data:`TABLE_IV_US`, e.g. ``("GPU", 1, "dense")`` or ``("EIE", 1, "actual")``.
 
     Examples
     --------
@@ -263,6 +283,18 @@ def energy_efficiencies(eie_times_us: Mapping[str, float] | None = None,
     Times are Table IV's, powers DC Table 9's, EIE at ``eie_power_w``. The NeuralTalk layers have
     no published powers, so their entries are NaN.
 
+    Parameters
+    ----------
+    eie_times_us : mapping, optional
+        EIE times {layer: µs} instead of Table IV's actual ones (e.g. simulated ones).
+    eie_power_w : float
+        EIE's power in W (paper: 0.6).
+
+    Returns
+    -------
+    dict of str to list of float
+        {series: nine ratios in LAYERS order}.
+
     Examples
     --------
     >>> e = energy_efficiencies()
@@ -289,10 +321,15 @@ def energy_efficiencies(eie_times_us: Mapping[str, float] | None = None,
 
 
 def recomputed_labels(figure: str = "fig6") -> dict[str, list[str]]:
-    """Fig. 6 or Fig. 7 labels recomputed from the tables, formatted like the paper's.
+    """Fig. 6 or 7 labels (``figure="fig6"``/``"fig7"``) recomputed, formatted like the paper's.
 
     The last entry is the geometric mean of the nine *paper labels* (which is what the paper
     prints; e.g. Fig. 6 EIE 189x). NaN entries print as "n/a".
+
+    Returns
+    -------
+    dict of str to list of str
+        {series: nine labels, then the geometric mean}.
 
     Examples
     --------
@@ -315,6 +352,11 @@ def recomputed_labels(figure: str = "fig6") -> dict[str, list[str]]:
 def table_iv_rows(batch: int | None = 1) -> list[dict[str, object]]:
     """[EIE Table IV] as rows (platform, batch, matrix, then µs per layer); ``batch=None``: all.
 
+    Parameters
+    ----------
+    batch : int or None
+        Keep the rows of this batch size (1 or 64) plus EIE's; None keeps every row.
+
     Examples
     --------
     >>> rows = table_iv_rows()
@@ -330,7 +372,12 @@ def table_iv_rows(batch: int | None = 1) -> list[dict[str, object]]:
 
 
 def label_comparison(figure: str = "fig6") -> list[dict[str, str]]:
-    """One row per series: each layer's recomputed label, with the paper's where they differ.
+    """Per series (``figure="fig6"``/``"fig7"``): recomputed labels, the paper's where they differ.
+
+    Returns
+    -------
+    list of dict of str to str
+        ``{"series": ..., layer: label, ..., "Geo Mean": label}`` per series.
 
     Examples
     --------
