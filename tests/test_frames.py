@@ -23,7 +23,7 @@ from eie_lab.data.layers import fig2_example
 from eie_lab.eie import EIEConfig, encode, simulate
 from eie_lab.errors import ConfigError
 from eie_lab.viz.frames import describe_cycle, frame_counters, render_frame
-from eie_lab.viz.lnzd import lnzd_svg, lnzd_tree, lnzd_unit_count, pick_path, tree_layout
+from eie_lab.viz.lnzd import lnzd_layout, lnzd_svg, lnzd_tree, lnzd_unit_count, pick_path
 
 NS = {"s": "http://www.w3.org/2000/svg"}
 
@@ -209,7 +209,7 @@ def test_lnzd_quadtree_counts_layout_and_path():
     units = [v for v in g if g.nodes[v]["kind"] == "lnzd"]
     assert len(units) == 21 and all(g.out_degree(u) <= 4 for u in units)
     assert sum(1 for v in g if g.nodes[v]["kind"] == "pe") == 64
-    pos = tree_layout(g)
+    pos = lnzd_layout(g)
     leaves = sorted(pos[("pe", k)][0] for k in range(64))
     assert np.all(np.diff(leaves) > 0) and pos[("lnzd", 2, 0)] == (0.5, 0.0)
     assert pick_path(g, 37) == [("lnzd", 2, 0), ("lnzd", 1, 2), ("lnzd", 0, 9), ("pe", 37)]

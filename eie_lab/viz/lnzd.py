@@ -21,8 +21,9 @@ from __future__ import annotations
 import networkx as nx
 
 from eie_lab.errors import ConfigError, fail_message
+from eie_lab.viz.trees import tree_layout
 
-__all__ = ["lnzd_unit_count", "lnzd_tree", "tree_layout", "pick_path", "lnzd_svg"]
+__all__ = ["lnzd_unit_count", "lnzd_tree", "lnzd_layout", "pick_path", "lnzd_svg"]
 
 Node = tuple  # ("lnzd", level, index) or ("pe", k)
 
@@ -100,38 +101,19 @@ def lnzd_tree(n_pe: int, fan_in: int = 4, *, include_pes: bool = True) -> nx.DiG
     return g
 
 
-def tree_layout(graph: nx.DiGraph) -> dict[Node, tuple[float, float]]:
+def lnzd_layout(graph: nx.DiGraph) -> dict[Node, tuple[float, float]]:
     """Positions in the unit square: leaves evenly spaced at y=1, root at y=0.
 
-    Each parent sits at the mean x of its children, so the drawing is symmetric and needs no
-    external layout engine.
+    :func:`eie_lab.viz.trees.tree_layout` with the children in index order; each parent sits at
+    the mean x of its children, so no external layout engine is needed.
 
     Examples
     --------
-    >>> pos = tree_layout(lnzd_tree(4))
+    >>> pos = lnzd_layout(lnzd_tree(4))
     >>> pos[("lnzd", 0, 0)], pos[("pe", 0)], pos[("pe", 3)]
     ((0.5, 0.0), (0.125, 1.0), (0.875, 1.0))
     """
-    roots = [n for n in graph if graph.in_degree(n) == 0]
-    depth = {n: 0 for n in roots}
-    for n in nx.topological_sort(graph):
-        for child in graph.successors(n):
-            depth[child] = depth[n] + 1
-    max_depth = max(depth.values()) or 1
-    leaves = [n for n in nx.dfs_preorder_nodes(graph, source=roots[0])
-              if graph.out_degree(n) == 0]
-    pos: dict[Node, tuple[float, float]] = {}
-    for i, leaf in enumerate(leaves):
-        pos[leaf] = ((i + 0.5) / len(leaves), 1.0)
-    for n in reversed(list(nx.topological_sort(graph))):
-        if n in pos:
-            continue
-        xs = [pos[c][0] for c in graph.successors(n)]
-        pos[n] = (sum(xs) / len(xs), depth[n] / max_depth)
-    # leaves that are units (include_pes=False) sit at their own depth, not forced to y=1
-    for leaf in leaves:
-        pos[leaf] = (pos[leaf][0], depth[leaf] / max_depth)
-    return pos
+    return tree_layout(graph, key=lambda node: node, unit_square=True)
 
 
 def pick_path(graph: nx.DiGraph, pe: int) -> list[Node]:
@@ -178,7 +160,7 @@ def lnzd_svg(n_pe: int, *, x: float, y: float, width: float, height: float,
     True
     """
     g = lnzd_tree(n_pe, include_pes=n_pe <= 64)
-    pos = tree_layout(g)
+    pos = lnzd_layout(g)
     path = set(pick_path(g, owner_pe)) if owner_pe is not None else set()
     hi = "#D55E00" if waiting else "#0072B2"
 

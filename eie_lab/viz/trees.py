@@ -20,6 +20,7 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import matplotlib.pyplot as plt
@@ -40,27 +41,57 @@ def _children(graph: nx.DiGraph, node: Any) -> list:
     return sorted(graph.successors(node), key=lambda c: str(graph.edges[node, c].get("bit", c)))
 
 
-def tree_layout(graph: nx.DiGraph, root: Any = None) -> dict[Any, tuple[float, float]]:
-    """Positions ``{node: (x, y)}`` of a tree: leaves one unit apart, parents centred, y = -depth.
+def tree_layout(graph: nx.DiGraph, root: Any = None, *, key: Callable[[Any], Any] | None = None,
+                unit_square: bool = False) -> dict[Any, tuple[float, float]]:
+    """Positions ``{node: (x, y)}`` of a tree: leaves evenly spaced, parents centred over children.
 
-    Children are ordered by their edge's ``bit`` attribute (else by node name).
+    Parameters
+    ----------
+    graph : networkx.DiGraph
+        A tree with edges pointing from parent to child.
+    root : node, optional
+        Its root (default: the only node without a parent).
+    key : callable, optional
+        Sort key for the children of a node (default: the edge's ``bit`` attribute, else the
+        child's name as a string).
+    unit_square : bool, default False
+        False: leaves one unit apart from x = 0, y = -depth. True: leaf ``i`` of ``n`` at
+        x = (i + 0.5) / n and y = depth / (largest depth), so the root is at y = 0.
+
+    Each parent sits at the mean x of its children (the midpoint for a binary tree).
+
+    Examples
+    --------
+    >>> g = nx.DiGraph([("r", "a"), ("r", "b"), ("b", "c"), ("b", "d")])
+    >>> tree_layout(g)["b"], tree_layout(g)["c"], tree_layout(g, unit_square=True)["c"]
+    ((1.5, -1.0), (1.0, -2.0), (0.5, 1.0))
     """
     root = _root(graph) if root is None else root
-    pos: dict[Any, tuple[float, float]] = {}
-    next_x = 0.0
+    if key is None:
+        kids_of = {n: _children(graph, n) for n in graph}
+    else:
+        kids_of = {n: sorted(graph.successors(n), key=key) for n in graph}
+    order: list[tuple[Any, int]] = []  # post-order, leaves left to right
     stack: list[tuple[Any, int, bool]] = [(root, 0, False)]
-    while stack:  # iterative post-order walk (deep trees must not hit the recursion limit)
+    while stack:  # iterative walk (deep trees must not hit the recursion limit)
         node, depth, done = stack.pop()
-        kids = _children(graph, node)
-        if not kids:
-            pos[node] = (next_x, 0.0 - depth)
-            next_x += 1.0
-        elif done:
-            xs = [pos[k][0] for k in kids]
-            pos[node] = ((min(xs) + max(xs)) / 2.0, 0.0 - depth)
+        if done or not kids_of[node]:
+            order.append((node, depth))
         else:
             stack.append((node, depth, True))
-            stack.extend((k, depth + 1, False) for k in reversed(kids))
+            stack.extend((k, depth + 1, False) for k in reversed(kids_of[node]))
+    n_leaves = sum(1 for n, _ in order if not kids_of[n])
+    max_depth = max(d for _, d in order) or 1
+    pos: dict[Any, tuple[float, float]] = {}
+    i = 0
+    for node, depth in order:
+        y = depth / max_depth if unit_square else 0.0 - depth
+        if kids_of[node]:
+            xs = [pos[k][0] for k in kids_of[node]]
+            pos[node] = (sum(xs) / len(xs), y)
+        else:
+            pos[node] = ((i + 0.5) / n_leaves if unit_square else float(i), y)
+            i += 1
     return pos
 
 
