@@ -29,7 +29,16 @@ __all__ = ["cache_dir", "atomic_write", "atomic_write_bytes"]
 
 
 def cache_dir(create: bool = True) -> Path:
-    """Return the eie-lab cache folder (created unless ``create=False``)."""
+    """Return the eie-lab cache folder (created unless ``create=False``).
+
+    Examples
+    --------
+    >>> import os
+    >>> from unittest import mock
+    >>> with mock.patch.dict(os.environ, {"EIE_LAB_CACHE": "/tmp/eie-lab-demo"}):
+    ...     str(cache_dir(create=False))
+    '/tmp/eie-lab-demo'
+    """
     env = os.environ.get("EIE_LAB_CACHE")
     if env:
         path = Path(env).expanduser()
@@ -46,6 +55,23 @@ def atomic_write(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
     """Open a temporary file beside ``path`` for binary writing; rename it onto ``path`` on success.
 
     If the body raises, the temporary file is deleted and ``path`` is left as it was.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> target = Path(tmp.name) / "model.bin"
+    >>> with atomic_write(target) as fh:
+    ...     _ = fh.write(b"v1")
+    >>> try:
+    ...     with atomic_write(target) as fh:
+    ...         _ = fh.write(b"half")
+    ...         raise KeyboardInterrupt
+    ... except KeyboardInterrupt:
+    ...     pass
+    >>> target.read_bytes(), len(list(Path(tmp.name).iterdir()))  # old content, no temp file
+    (b'v1', 1)
+    >>> tmp.cleanup()
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -63,7 +89,15 @@ def atomic_write(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
-    """Write ``data`` to ``path`` atomically and return the path."""
+    """Write ``data`` to ``path`` atomically and return the path.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     atomic_write_bytes(Path(tmp) / "sub" / "x.bin", bytes(3)).stat().st_size
+    3
+    """
     with atomic_write(path) as fh:
         fh.write(data)
     return Path(path)

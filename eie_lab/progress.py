@@ -29,7 +29,15 @@ T = TypeVar("T")
 
 
 def progress_enabled() -> bool:
-    """Whether progress bars are drawn (``EIE_LAB_PROGRESS`` is not ``0``/``false``/``no``)."""
+    """Whether progress bars are drawn (``EIE_LAB_PROGRESS`` is not ``0``/``false``/``no``).
+
+    Examples
+    --------
+    >>> from unittest import mock
+    >>> with mock.patch.dict(os.environ, {"EIE_LAB_PROGRESS": "off"}):
+    ...     progress_enabled()
+    False
+    """
     return os.environ.get("EIE_LAB_PROGRESS", "1").strip().lower() not in {"0", "false", "no", "off"}
 
 
@@ -56,6 +64,15 @@ class Progress:
         Where to draw (default ``sys.stderr``).
     min_interval : float
         Seconds between redraws.
+
+    Examples
+    --------
+    >>> import io
+    >>> out = io.StringIO()
+    >>> with Progress(total=4, desc="epochs", unit="epoch", disable=False, stream=out) as bar:
+    ...     bar.update(4)
+    >>> out.getvalue().split(chr(13))[-1].split(" [")[0]  # the last redraw
+    'epochs: 100% |########################| 4/4'
     """
 
     def __init__(self, total: int | None = None, desc: str = "", unit: str = "it",
@@ -140,6 +157,11 @@ def progress(iterable: Iterable[T], total: int | None = None, desc: str = "", un
     Yields
     ------
     The items of ``iterable``.
+
+    Examples
+    --------
+    >>> list(progress("abc", desc="letters", disable=True))
+    ['a', 'b', 'c']
     """
     if total is None:
         try:
