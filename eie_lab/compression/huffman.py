@@ -11,21 +11,7 @@ the 1-bit word ``0``. Code words are written most significant bit first, bytes b
 last byte zero-padded; decoding needs the symbol count. Encoding ORs whole code words (several
 symbols per table entry) into 64-bit words; decoding decodes 2048-bit chunks in parallel from
 their nominal starts and stitches them where the true path meets the speculative one (Huffman
-codes resynchronise within a few symbols), so both run at numpy speed.
-
-Examples
---------
->>> from eie_lab.compression.huffman import HuffmanCode
->>> code = HuffmanCode.from_counts({"A": 7, "D": 3, "B": 1, "C": 1})
->>> code.code_table()
-{'A': '0', 'D': '10', 'B': '110', 'C': '111'}
->>> code.encoded_bits()     # 7*1 + 3*2 + 1*3 + 1*3, versus 12 * 2 = 24 with fixed 2-bit codes
-19
->>> data, n_bits = code.encode("AADBC")
->>> data, n_bits
-(b'-\\xc0', 10)
->>> "".join(code.decode(data, 5))
-'AADBC'
+codes resynchronise within a few symbols), so both run at numpy speed. Example: :class:`HuffmanCode`.
 """
 
 from __future__ import annotations
@@ -106,6 +92,19 @@ class HuffmanCode:
     lengths, codes, counts : ndarray
         Aligned with ``symbols``: code lengths, code words (the low ``lengths[i]`` bits of a
         uint64) and the counts the code was built from (None if built from lengths).
+
+    Examples
+    --------
+    >>> code = HuffmanCode.from_counts({"A": 7, "D": 3, "B": 1, "C": 1})
+    >>> code.code_table()
+    {'A': '0', 'D': '10', 'B': '110', 'C': '111'}
+    >>> code.encoded_bits()     # 7*1 + 3*2 + 1*3 + 1*3, versus 12 * 2 = 24 with fixed 2-bit codes
+    19
+    >>> data, n_bits = code.encode("AADBC")
+    >>> data, n_bits
+    (b'-\\xc0', 10)
+    >>> "".join(code.decode(data, 5))
+    'AADBC'
     """
 
     def __init__(self, lengths: Mapping[Any, int], counts: Mapping[Any, int] | None = None):

@@ -16,13 +16,7 @@ centroids, so Lloyd's algorithm needs no distance matrix. Two exact engines:
 Both stop when the assignment no longer changes and are deterministic. Final labels of float32
 data come from a table on each float's top 16 bits (exact ``searchsorted`` only near the
 midpoints). :func:`optimal_sse_1d` gives the optimal cost (dynamic programming) for comparison.
-
-Examples
---------
->>> import numpy as np
->>> from eie_lab.compression.kmeans1d import kmeans_1d
->>> kmeans_1d(np.array([1.0, 1.2, 5.0, 5.4, 9.0]), 2).codebook
-array([1.1       , 6.46666667])
+See :class:`KMeansResult` for an example.
 """
 
 from __future__ import annotations
@@ -106,6 +100,12 @@ class KMeansResult:
     sse_history : ndarray
         SSE before each update and after the last one (length ``n_iter + 1``; for the
         histogram engine, of its exact iterations only).
+
+    Examples
+    --------
+    >>> r = kmeans_1d(np.array([1.0, 1.2, 5.0, 5.4, 9.0]), 2)
+    >>> r.codebook, r.labels, r.n_iter, r.converged
+    (array([1.1       , 6.46666667]), array([0, 0, 1, 1, 1]), 2, True)
     """
 
     codebook: np.ndarray

@@ -284,6 +284,13 @@ class SensitivityResult:
         For each layer, the metric at each sparsity, shape (S,).
     baseline : float
         The metric of the unpruned weights.
+
+    Examples
+    --------
+    >>> r = sensitivity_sweep({"a": np.array([1.0, -0.1, 0.2, 2.0])},
+    ...                       lambda ws: float(np.abs(ws["a"]).sum()), [0.0, 0.25, 0.5])
+    >>> r.baseline, r.sparsities.tolist(), r.metric["a"].tolist()
+    (3.3, [0.0, 0.25, 0.5], [3.3, 3.2, 3.0])
     """
 
     sparsities: np.ndarray
