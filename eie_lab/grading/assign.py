@@ -86,24 +86,86 @@ def _regions(source: str, begin: str, end: str, stub: str | None) -> tuple[str, 
 
 
 def clear_solutions(source: str, cell_type: str = "code") -> str:
-    """Replace every solution region of ``source`` by the code (or markdown) stub."""
+    """Replace every solution region of ``source`` by the code (or markdown) stub.
+
+    Parameters
+    ----------
+    source : str
+        A cell's source.
+    cell_type : {"code", "markdown"}
+        Picks :data:`CODE_STUB` or :data:`TEXT_STUB`.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    GradingError
+        For a nested or unterminated region.
+
+    Examples
+    --------
+    >>> print(clear_solutions("Why?\\n### BEGIN SOLUTION\\nBecause.\\n### END SOLUTION", "markdown"))
+    Why?
+    YOUR ANSWER HERE
+    """
     return _regions(source, BEGIN_SOLUTION, END_SOLUTION,
                     CODE_STUB if cell_type == "code" else TEXT_STUB)[0]
 
 
 def strip_hidden_tests(source: str) -> str:
-    """Remove every hidden-test region (delimiter lines included) from ``source``."""
+    """Remove every hidden-test region (delimiter lines included) from ``source``.
+
+    Parameters
+    ----------
+    source : str
+        A test cell's source.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    See the module docstring.
+    """
     return _regions(source, BEGIN_HIDDEN, END_HIDDEN, None)[0]
 
 
 def release_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """The student version of a source notebook (a new notebook; ``nb`` is unchanged).
 
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        The source (solution) notebook.
+
+    Returns
+    -------
+    nbformat.NotebookNode
+
     Raises
     ------
     GradingError
         When the metadata breaks nbgrader's schema, or a solution / hidden-test region sits in a
         cell not marked as a solution / grade cell (nbgrader refuses those too).
+
+    Examples
+    --------
+    >>> import nbformat, tempfile
+    >>> from eie_lab.grading.notebook_io import nbgrader_cell as cell, write_notebook
+    >>> src = nbformat.v4.new_notebook(cells=[
+    ...     cell("code", "### BEGIN SOLUTION\\nx = 1\\n### END SOLUTION", grade_id="ans", solution=True),
+    ...     cell("code", "assert x\\n### BEGIN HIDDEN TESTS\\nassert x == 1\\n### END HIDDEN TESTS",
+    ...          grade_id="test_x", grade=True, locked=True, points=2)])
+    >>> out = release_notebook(src)
+    >>> print(out.cells[0].source); print(out.cells[1].source)
+    # YOUR CODE HERE
+    raise NotImplementedError()
+    assert x
+    >>> out.cells[1].metadata["editable"], out.cells[0].metadata["deletable"]
+    (False, False)
     """
     problems = metadata_problems(nb)
     if problems:
@@ -135,12 +197,44 @@ def release_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 
 def generate_assignment(source: str | Path, dest: str | Path) -> Path:
-    """Write the release of the source notebook ``source`` to ``dest``; returns ``dest``."""
+    """Write the release of the source notebook ``source`` to ``dest``; returns ``dest``.
+
+    Parameters
+    ----------
+    source, dest : str or Path
+        The solution notebook and where to write the exercise (folders are created).
+
+    Returns
+    -------
+    Path
+
+    Examples
+    --------
+    See :func:`assign_all`.
+    """
     return write_notebook(release_notebook(read_notebook(source)), dest)
 
 
 def source_notebooks(source_dir: str | Path) -> list[Path]:
-    """The assignment notebooks in ``source_dir`` (``*.ipynb``, sorted, checkpoints skipped)."""
+    """The assignment notebooks in ``source_dir`` (``*.ipynb``, sorted, checkpoints skipped).
+
+    Parameters
+    ----------
+    source_dir : str or Path
+        Folder of solution notebooks; :class:`GradingError` when it is not a folder.
+
+    Returns
+    -------
+    list of Path
+
+    Examples
+    --------
+    >>> source_notebooks("no/such/folder")
+    Traceback (most recent call last):
+    ...
+    eie_lab.errors.GradingError: source_dir='no/such/folder' is invalid: is not a folder
+    help: pass the folder that holds the solution notebooks
+    """
     folder = Path(source_dir)
     if not folder.is_dir():
         raise GradingError(fail_message("source_dir", str(folder), "is not a folder",
@@ -149,7 +243,35 @@ def source_notebooks(source_dir: str | Path) -> list[Path]:
 
 
 def assign_all(source_dir: str | Path, dest_dir: str | Path) -> list[Path]:
-    """Generate every exercise of ``source_dir`` into ``dest_dir``; returns the written paths."""
+    """Generate every exercise of ``source_dir`` into ``dest_dir``; returns the written paths.
+
+    Parameters
+    ----------
+    source_dir, dest_dir : str or Path
+        Folder of solution notebooks; folder for the exercises.
+
+    Returns
+    -------
+    list of Path
+
+    Examples
+    --------
+    >>> import nbformat, tempfile
+    >>> from eie_lab.grading.notebook_io import nbgrader_cell as cell, write_notebook
+    >>> src = nbformat.v4.new_notebook(cells=[
+    ...     cell("code", "### BEGIN SOLUTION\\nx = 1\\n### END SOLUTION", grade_id="ans", solution=True),
+    ...     cell("code", "assert x\\n### BEGIN HIDDEN TESTS\\nassert x == 1\\n### END HIDDEN TESTS",
+    ...          grade_id="test_x", grade=True, locked=True, points=2)])
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     _ = write_notebook(src, Path(tmp) / "solutions" / "ex00.ipynb")
+    ...     written = assign_all(Path(tmp) / "solutions", Path(tmp) / "exercises")
+    ...     fresh = stale_exercises(Path(tmp) / "solutions", Path(tmp) / "exercises")
+    ...     _ = written[0].write_text("{}")
+    ...     stale = stale_exercises(Path(tmp) / "solutions", Path(tmp) / "exercises")
+    ...     found = find_source("ex00", Path(tmp) / "solutions").name
+    >>> [p.name for p in written], fresh, stale, found
+    (['ex00.ipynb'], [], ['ex00.ipynb (differs)'], 'ex00.ipynb')
+    """
     return [generate_assignment(src, Path(dest_dir) / src.name)
             for src in source_notebooks(source_dir)]
 
@@ -159,6 +281,20 @@ def stale_exercises(source_dir: str | Path, dest_dir: str | Path) -> list[str]:
 
     Missing files and exercises without a source are reported too; an empty list means the
     committed exercises are up to date.
+
+    Parameters
+    ----------
+    source_dir, dest_dir : str or Path
+        Folder of solution notebooks; folder of the committed exercises.
+
+    Returns
+    -------
+    list of str
+        E.g. ``"ex01_pruning.ipynb (differs)"``.
+
+    Examples
+    --------
+    See :func:`assign_all`.
     """
     stale = []
     sources = source_notebooks(source_dir)
@@ -184,18 +320,54 @@ def _repo_dir(name: str) -> Path:
 
 
 def default_source_dir() -> Path:
-    """``$EIE_LAB_SOLUTIONS``, else ``./solutions``, else the repository's ``solutions/``."""
+    """``$EIE_LAB_SOLUTIONS``, else ``./solutions``, else the repository's ``solutions/``.
+
+    Examples
+    --------
+    >>> import os
+    >>> from unittest import mock
+    >>> with mock.patch.dict(os.environ, {"EIE_LAB_SOLUTIONS": "/srv/course/source"}):
+    ...     print(default_source_dir())
+    /srv/course/source
+    """
     env = os.environ.get("EIE_LAB_SOLUTIONS")
     return Path(env) if env else _repo_dir("solutions")
 
 
 def default_exercise_dir() -> Path:
-    """``./exercises`` when present, else the repository's ``exercises/``."""
+    """``./exercises`` when present, else the repository's ``exercises/``.
+
+    Examples
+    --------
+    >>> default_exercise_dir().name
+    'exercises'
+    """
     return _repo_dir("exercises")
 
 
 def find_source(assignment: str, source_dir: str | Path | None = None) -> Path:
-    """Resolve ``assignment`` ("ex03", "ex03_huffman" or a path) to its source notebook."""
+    """Resolve ``assignment`` ("ex03", "ex03_huffman" or a path) to its source notebook.
+
+    Parameters
+    ----------
+    assignment : str
+        Prefix or full name of a notebook in ``source_dir``, or a path to an ``.ipynb`` file.
+    source_dir : str or Path, optional
+        Default: :func:`default_source_dir`.
+
+    Returns
+    -------
+    Path
+
+    Raises
+    ------
+    GradingError
+        When the name matches no notebook or several.
+
+    Examples
+    --------
+    See :func:`assign_all`.
+    """
     path = Path(assignment)
     if path.suffix == ".ipynb" and path.is_file():
         return path

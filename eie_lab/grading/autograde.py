@@ -31,6 +31,8 @@ import multiprocessing
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import nbformat
+
 from eie_lab.cache import atomic_write_bytes
 from eie_lab.errors import GradingError
 from eie_lab.grading.assign import release_notebook
@@ -50,7 +52,13 @@ __all__ = ["CellGrade", "SubmissionResult", "student_id", "prepare_submission", 
 
 @dataclass
 class CellGrade:
-    """The score of one graded cell and the student-facing reason when it lost points."""
+    """The score of one graded cell and the student-facing reason when it lost points.
+
+    Examples
+    --------
+    >>> CellGrade("test_x", 2.0).status, CellGrade("test_x", 2.0, 2.0, "passed").points
+    ('not run', 2.0)
+    """
 
     grade_id: str
     max_points: float
@@ -62,7 +70,15 @@ class CellGrade:
 
 @dataclass
 class SubmissionResult:
-    """Everything known about one graded submission."""
+    """Everything known about one graded submission.
+
+    Examples
+    --------
+    >>> r = SubmissionResult("bob", "bob.ipynb", "ex01", [CellGrade("a", 2, 2, "passed"),
+    ...                                                  CellGrade("b", 3, 0, "failed")])
+    >>> r.score, r.max_score
+    (2.0, 5.0)
+    """
 
     student: str
     path: str
@@ -84,7 +100,12 @@ class SubmissionResult:
 
 def student_id(path: str | Path, assignment: str) -> str:
     """A student id from a submission path: the file stem, or for a file named after the
-    assignment the nearest folder not named after it (nbgrader's ``submitted/<id>/<a>/`` too)."""
+    assignment the nearest folder not named after it (nbgrader's ``submitted/<id>/<a>/`` too).
+
+    Examples
+    --------
+    See the module docstring.
+    """
     path = Path(path)
     if path.stem != assignment:
         return path.stem
@@ -104,10 +125,25 @@ def _blank_grades(source) -> dict[str, CellGrade]:
     return grades
 
 
-def prepare_submission(source, submission) -> tuple[object, list[str], set[str]]:
-    """Restore locked cells from ``source`` into a copy of ``submission``.
+def prepare_submission(source: nbformat.NotebookNode, submission: nbformat.NotebookNode
+                       ) -> tuple[nbformat.NotebookNode, list[str], set[str]]:
+    """Restore locked cells and nbgrader metadata from ``source`` into ``submission``.
 
-    Returns the notebook to run, notes for the student, and the graded ids found.
+    ``submission`` is changed in place. Returns ``(nb, notes, seen)``: the notebook to run,
+    notes for the student, and the graded ids found.
+
+    Examples
+    --------
+    >>> import nbformat, tempfile
+    >>> from eie_lab.grading.notebook_io import nbgrader_cell as cell, write_notebook
+    >>> src = nbformat.v4.new_notebook(cells=[cell("code", "x = 1", grade_id="ans", solution=True),
+    ...     cell("code", "assert x == 1", grade_id="test_x", grade=True, locked=True, points=2)])
+    >>> sub = nbformat.v4.new_notebook(cells=[cell("code", "x = 1", grade_id="ans", solution=True),
+    ...     cell("code", "pass", grade_id="test_x", grade=True, points=2)])
+    >>> nb, notes, seen = prepare_submission(src, sub)
+    >>> nb.cells[1].source, notes, sorted(seen)
+    ('assert x == 1', ["locked cell 'test_x' was edited; the original was restored"], \
+['ans', 'test_x'])
     """
     release = {grade_id(c): c for c in release_notebook(source).cells if grade_id(c)}
     by_id = {grade_id(c): c for c in source.cells if grade_id(c)}
@@ -148,8 +184,20 @@ def prepare_submission(source, submission) -> tuple[object, list[str], set[str]]
     return nb, notes, seen
 
 
-def score_cell(cell, max_points: float) -> tuple[float, str, str]:
-    """Score one executed graded code cell like nbgrader: (points, status, message)."""
+def score_cell(cell: dict, max_points: float) -> tuple[float, str, str]:
+    """Score one executed graded code cell like nbgrader: (points, status, message).
+
+    Examples
+    --------
+    >>> score_cell({"outputs": []}, 2.0)
+    (2.0, 'passed', '')
+    >>> score_cell({"outputs": [{"output_type": "error", "ename": "CheckFailed",
+    ...                          "evalue": "expected 3, got 4"}]}, 2.0)
+    (0.0, 'failed', 'CheckFailed: expected 3, got 4')
+    >>> score_cell({"outputs": [{"output_type": "execute_result",
+    ...                          "data": {"text/plain": "1.5"}}]}, 2.0)
+    (1.5, 'partial', 'partial credit 1.5 of 2')
+    """
     outputs = cell.get("outputs", [])
     for out in outputs:
         if out.get("output_type") == "error" and out.get("ename") == "CellTimeoutError":
@@ -180,7 +228,19 @@ def score_cell(cell, max_points: float) -> tuple[float, str, str]:
 
 def grade_submission(path: str | Path, source_path: str | Path, *, student: str | None = None,
                      timeout: float = 30.0) -> SubmissionResult:
-    """Grade one submission against its source notebook. Never raises for a bad submission."""
+    """Grade one submission against its source notebook. Never raises for a bad submission.
+
+    Parameters
+    ----------
+    path, source_path : str or Path
+        The student's notebook and the source (solution) notebook.
+    student, timeout : str, float
+        Id to report (default: :func:`student_id`) and seconds per cell.
+
+    Examples
+    --------
+    See :func:`autograde`.
+    """
     source = read_notebook(source_path)
     assignment = Path(source_path).stem
     result = SubmissionResult(student or student_id(path, assignment), str(path), assignment)
@@ -239,6 +299,10 @@ def grade_many(tasks: list[tuple[str, str, str]], *, jobs: int | None = None,
     """Grade ``(submission, source, student)`` triples, ``jobs`` processes at a time.
 
     Results come back in task order; every task gets one, even if a worker process dies.
+
+    Examples
+    --------
+    See :func:`autograde`.
     """
     jobs = max(1, min(jobs or multiprocessing.cpu_count(), len(tasks) or 1))
     results: list[SubmissionResult | None] = [None] * len(tasks)
@@ -269,6 +333,35 @@ def autograde(submissions: list[str | Path], source_path: str | Path, *, jobs: i
     """Grade ``submissions`` against the source notebook ``source_path`` in parallel.
 
     Results come back in the order of ``submissions``; every submission gets one.
+
+    Parameters
+    ----------
+    submissions : list of str or Path
+        Student notebooks; ids come from :func:`student_id` (made unique with ``-2``, ...).
+    source_path : str or Path
+        The source notebook; unreadable -> :class:`GradingError`.
+    jobs, timeout : int, float
+        Worker processes (default: CPU count; 1 = this process) and seconds per cell.
+
+    Examples
+    --------
+    Broken or wrong notebooks score zero with a reason, before any kernel starts:
+
+    >>> import nbformat, tempfile
+    >>> from eie_lab.grading.notebook_io import nbgrader_cell as cell, write_notebook
+    >>> src = nbformat.v4.new_notebook(cells=[cell("code", "x = 1", grade_id="ans", solution=True),
+    ...     cell("code", "assert x == 1", grade_id="test_x", grade=True, locked=True, points=2)])
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     source = write_notebook(src, Path(tmp) / "ex00.ipynb")
+    ...     carol = write_notebook(nbformat.v4.new_notebook(), Path(tmp) / "carol.ipynb")
+    ...     _ = (Path(tmp) / "dave.ipynb").write_text("{broken")
+    ...     results = autograde([carol, Path(tmp) / "dave.ipynb"], source, jobs=1)
+    >>> for r in results:
+    ...     print(r.student, r.score, r.max_score, r.cells[0].message)
+    carol 0.0 2.0 wrong notebook
+    dave 0.0 2.0 the submission could not be read
+    >>> results[0].error
+    'this is not the ex00 notebook: none of its graded cells (test_x) were found'
     """
     paths = [Path(p) for p in submissions]
     read_notebook(source_path)  # a broken source is the instructor's error: raise it now
@@ -278,7 +371,17 @@ def autograde(submissions: list[str | Path], source_path: str | Path, *, jobs: i
 
 
 def write_gradebook(results: list[SubmissionResult], path: str | Path) -> Path:
-    """Write one CSV row per submission (atomically): ids, score, max, per-cell points, notes."""
+    """Write one CSV row per submission (atomically): ids, score, max, per-cell points, notes.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> r = SubmissionResult("bob", "bob.ipynb", "ex01", [CellGrade("a", 2, 2, "passed")])
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     print(write_gradebook([r], Path(tmp) / "grades.csv").read_text(), end="")
+    student,assignment,file,score,max_score,a,status,reason
+    bob,ex01,bob.ipynb,2,2,2,ok,
+    """
     ids: list[str] = []
     for r in results:
         ids += [c.grade_id for c in r.cells if c.grade_id not in ids]

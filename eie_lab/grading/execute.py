@@ -36,6 +36,11 @@ class ExecutionReport:
         Why execution stopped early ("" when it did not).
     timed_out : list of int
         Indices of cells interrupted at the time limit.
+
+    Examples
+    --------
+    >>> ExecutionReport()
+    ExecutionReport(aborted_at=None, reason='', timed_out=[])
     """
 
     aborted_at: int | None = None
@@ -44,7 +49,24 @@ class ExecutionReport:
 
 
 def error_output(ename: str, evalue: str) -> nbformat.NotebookNode:
-    """An nbformat error output."""
+    """An nbformat error output.
+
+    Parameters
+    ----------
+    ename, evalue : str
+        Exception name and message.
+
+    Returns
+    -------
+    nbformat.NotebookNode
+        ``output_type="error"`` with a one-line traceback.
+
+    Examples
+    --------
+    >>> out = error_output("CellNotRun", "the kernel died")
+    >>> out.output_type, out.traceback
+    ('error', ['CellNotRun: the kernel died'])
+    """
     return nbformat.v4.new_output("error", ename=ename, evalue=evalue,
                                   traceback=[f"{ename}: {evalue}"])
 
@@ -87,6 +109,21 @@ def execute_notebook(nb: nbformat.NotebookNode, *, timeout: float = 30.0,
         Value of ``NBGRADER_EXECUTION`` inside the kernel.
     startup_timeout : float
         Seconds to wait for the kernel to start.
+
+    Returns
+    -------
+    ExecutionReport
+        Never raises for a misbehaving notebook or kernel; cells that did not run get a
+        ``CellNotRun`` error output.
+
+    Examples
+    --------
+    A kernel that cannot start (here: an unknown kernel name, so nothing is launched):
+
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")])
+    >>> report = execute_notebook(nb, kernel_name="no-such-kernel")
+    >>> report.aborted_at, nb.cells[0].outputs[0].ename
+    (-1, 'CellNotRun')
     """
     from nbclient import NotebookClient
     from nbclient.exceptions import CellTimeoutError, DeadKernelError

@@ -38,7 +38,46 @@ def _fence(text: str) -> str:
 
 
 def render_markdown(result: SubmissionResult) -> str:
-    """The feedback page of one submission as Markdown."""
+    """The feedback page of one submission as Markdown.
+
+    Parameters
+    ----------
+    result : SubmissionResult
+        One graded submission.
+
+    Returns
+    -------
+    str
+        Score, a table of parts, and for each part that lost points its message and visible
+        test code.
+
+    Examples
+    --------
+    >>> from eie_lab.grading.autograde import CellGrade
+    >>> r = SubmissionResult("alice", "alice.ipynb", "ex01_pruning", [
+    ...     CellGrade("test_mask", 2.0, 0.0, "failed", "expected 3 kept, got 4", "check_mask(f)")])
+    >>> print(render_markdown(r))  # doctest: +NORMALIZE_WHITESPACE
+    # ex01_pruning — feedback for alice
+    <BLANKLINE>
+    **Score: 0 / 2**
+    <BLANKLINE>
+    | part | points | result |
+    |---|---|---|
+    | `test_mask` | 0 / 2 | FAILED |
+    <BLANKLINE>
+    ## `test_mask` — 0 / 2
+    <BLANKLINE>
+    ```
+    expected 3 kept, got 4
+    ```
+    <BLANKLINE>
+    The visible tests of this part (hidden tests also ran):
+    <BLANKLINE>
+    ```
+    check_mask(f)
+    ```
+    <BLANKLINE>
+    """
     lines = [f"# {result.assignment} — feedback for {result.student}", "",
              f"**Score: {result.score:g} / {result.max_score:g}**", ""]
     if result.error:
@@ -63,7 +102,26 @@ def render_markdown(result: SubmissionResult) -> str:
 
 
 def render_html(result: SubmissionResult) -> str:
-    """The feedback page of one submission as a self-contained HTML document."""
+    """The feedback page of one submission as a self-contained HTML document.
+
+    Parameters
+    ----------
+    result : SubmissionResult
+        One graded submission (all text is HTML-escaped).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from eie_lab.grading.autograde import CellGrade
+    >>> r = SubmissionResult("alice", "alice.ipynb", "ex01_pruning", [
+    ...     CellGrade("test_mask", 2.0, 0.0, "failed", "expected 3 kept, got 4", "check_mask(f)")])
+    >>> page = render_html(r)
+    >>> page.startswith("<!DOCTYPE html>"), "<pre class='message'>expected 3 kept, got 4</pre>" in page
+    (True, True)
+    """
     e = html.escape
     rows = "".join(
         f"<tr class='{c.status.replace(' ', '-')}'><td><code>{e(c.grade_id)}</code></td>"
@@ -97,7 +155,33 @@ def render_html(result: SubmissionResult) -> str:
 
 def write_feedback(results: list[SubmissionResult], folder: str | Path,
                    fmt: str = "html") -> list[Path]:
-    """Write one ``<student>.<html|md>`` page per result into ``folder`` (atomically)."""
+    """Write one ``<student>.<html|md>`` page per result into ``folder`` (atomically).
+
+    Parameters
+    ----------
+    results : list of SubmissionResult
+    folder : str or Path
+        Created when missing; unsafe characters of student ids become ``_``.
+    fmt : {"html", "md"}
+
+    Returns
+    -------
+    list of Path
+
+    Raises
+    ------
+    GradingError
+        For another ``fmt``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from eie_lab.grading.autograde import CellGrade
+    >>> r = SubmissionResult("a/b", "x.ipynb", "ex01", [CellGrade("t", 1.0, 1.0, "passed")])
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     [p.name for p in write_feedback([r], tmp, fmt="md")]
+    ['a_b.md']
+    """
     if fmt not in ("html", "md"):
         raise GradingError(fail_message("format", fmt, "must be 'html' or 'md'",
                                         "use --feedback-format html or md"))

@@ -59,10 +59,23 @@ _GRADE_ID = re.compile(r"^[a-zA-Z0-9_\-]*$")
 def read_notebook(path: str | Path) -> nbformat.NotebookNode:
     """Read a notebook file as nbformat v4.
 
+    Parameters
+    ----------
+    path : str or Path
+        The ``.ipynb`` file.
+
     Raises
     ------
     GradingError
         When the file is missing, not JSON, or not a notebook; the message names the file.
+
+    Examples
+    --------
+    >>> read_notebook("no/such/file.ipynb")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    eie_lab.errors.GradingError: notebook='no/such/file.ipynb' is invalid: cannot be read (...)
+    help: check the path and that the file is a .ipynb
     """
     path = Path(path)
     try:
@@ -74,7 +87,25 @@ def read_notebook(path: str | Path) -> nbformat.NotebookNode:
 
 
 def parse_notebook(text: str, name: str = "<notebook>") -> nbformat.NotebookNode:
-    """Parse notebook JSON text; :class:`GradingError` when it is malformed."""
+    """Parse notebook JSON text; :class:`GradingError` when it is malformed.
+
+    Parameters
+    ----------
+    text : str
+        The notebook's JSON.
+    name : str
+        What to call it in error messages (e.g. the file name).
+
+    Examples
+    --------
+    >>> len(parse_notebook('{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}').cells)
+    0
+    >>> parse_notebook("{not json", name="alice.ipynb")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    eie_lab.errors.GradingError: notebook='alice.ipynb' is invalid: is not a valid notebook: ...
+    help: open and re-save it in Jupyter, or restore it from the release
+    """
     try:
         nb = nbformat.reads(text, as_version=4)
     except Exception as exc:  # nbformat raises several kinds (JSON, validation, version)
@@ -89,12 +120,43 @@ def parse_notebook(text: str, name: str = "<notebook>") -> nbformat.NotebookNode
 
 
 def notebook_bytes(nb: nbformat.NotebookNode) -> bytes:
-    """The canonical on-disk form: nbformat JSON, indent 1, sorted keys, final newline."""
+    """The canonical on-disk form: nbformat JSON, indent 1, sorted keys, final newline.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+
+    Returns
+    -------
+    bytes
+        UTF-8 JSON; equal notebooks give equal bytes.
+
+    Examples
+    --------
+    >>> import nbformat
+    >>> notebook_bytes(nbformat.v4.new_notebook()).splitlines()[:2]
+    [b'{', b' "cells": [],']
+    """
     return (json.dumps(_plain(nb), indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
 
 def write_notebook(nb: nbformat.NotebookNode, path: str | Path) -> Path:
-    """Write ``nb`` atomically in :func:`notebook_bytes` form; returns the path."""
+    """Write ``nb`` atomically in :func:`notebook_bytes` form; returns the path.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+    path : str or Path
+        Destination; missing parent folders are created.
+
+    Examples
+    --------
+    >>> import nbformat, tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     out = write_notebook(nbformat.v4.new_notebook(), Path(tmp) / "sub" / "a.ipynb")
+    ...     read_notebook(out).nbformat
+    4
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     return atomic_write_bytes(path, notebook_bytes(nb))
@@ -111,7 +173,26 @@ def _plain(obj: Any) -> Any:
 def nbgrader_cell(cell_type: str, source: str, *, grade_id: str, grade: bool = False,
                   solution: bool = False, locked: bool = False,
                   points: float | None = None) -> nbformat.NotebookNode:
-    """Build a code or markdown cell with schema-v3 nbgrader metadata (no checksum)."""
+    """Build a code or markdown cell with schema-v3 nbgrader metadata (no checksum).
+
+    Parameters
+    ----------
+    cell_type : {"code", "markdown"}
+    source : str
+        The cell's text.
+    grade_id : str
+        Unique id (also the cell id, cut to 64 characters).
+    grade, solution, locked : bool
+        nbgrader's three flags.
+    points : float, optional
+        Points of a grade cell (default 1); ignored otherwise.
+
+    Examples
+    --------
+    >>> cell = nbgrader_cell("code", "assert True", grade_id="t1", grade=True, locked=True)
+    >>> nbgrader_meta(cell)["points"], is_grade(cell), is_locked(cell), is_solution(cell)
+    (1, True, True, False)
+    """
     make = nbformat.v4.new_code_cell if cell_type == "code" else nbformat.v4.new_markdown_cell
     cell = make(source)
     meta: dict[str, Any] = {"grade": grade, "grade_id": grade_id, "locked": locked,
@@ -124,34 +205,77 @@ def nbgrader_cell(cell_type: str, source: str, *, grade_id: str, grade: bool = F
 
 
 def nbgrader_meta(cell: dict) -> dict:
-    """The cell's ``metadata.nbgrader`` dict (empty when absent or not a dict)."""
+    """The cell's ``metadata.nbgrader`` dict (empty when absent or not a dict).
+
+    Parameters
+    ----------
+    cell : dict
+        A notebook cell.
+
+    Examples
+    --------
+    >>> nbgrader_meta({"metadata": {"nbgrader": "oops"}})
+    {}
+    """
     meta = cell.get("metadata", {}).get("nbgrader", {})
     return meta if isinstance(meta, dict) else {}
 
 
 def is_grade(cell: dict) -> bool:
-    """True for a graded cell (``grade: true``)."""
+    """True for a graded cell (``grade: true``).
+
+    Examples
+    --------
+    >>> is_grade({"metadata": {"nbgrader": {"grade": True}}}), is_grade({"metadata": {}})
+    (True, False)
+    """
     return bool(nbgrader_meta(cell).get("grade", False))
 
 
 def is_solution(cell: dict) -> bool:
-    """True for an answer cell (``solution: true``)."""
+    """True for an answer cell (``solution: true``).
+
+    Examples
+    --------
+    >>> is_solution({"metadata": {"nbgrader": {"solution": True}}})
+    True
+    """
     return bool(nbgrader_meta(cell).get("solution", False))
 
 
 def is_locked(cell: dict) -> bool:
-    """True for a cell students may not change (``locked: true``)."""
+    """True for a cell students may not change (``locked: true``).
+
+    Examples
+    --------
+    >>> is_locked({"metadata": {"nbgrader": {"locked": False}}})
+    False
+    """
     return bool(nbgrader_meta(cell).get("locked", False))
 
 
 def grade_id(cell: dict) -> str | None:
-    """The cell's ``grade_id`` or None."""
+    """The cell's ``grade_id`` or None.
+
+    Examples
+    --------
+    >>> grade_id({"metadata": {"nbgrader": {"grade_id": "q1"}}}), grade_id({"metadata": {}})
+    ('q1', None)
+    """
     gid = nbgrader_meta(cell).get("grade_id")
     return gid if isinstance(gid, str) and gid else None
 
 
 def points(cell: dict) -> float:
-    """Points of a graded cell (0.0 for other cells)."""
+    """Points of a graded cell (0.0 for other cells).
+
+    Examples
+    --------
+    >>> points({"metadata": {"nbgrader": {"grade": True, "points": 3}}})
+    3.0
+    >>> points({"metadata": {"nbgrader": {"grade": False, "points": 3}}})
+    0.0
+    """
     if not is_grade(cell):
         return 0.0
     try:
@@ -161,7 +285,21 @@ def points(cell: dict) -> float:
 
 
 def graded_cells(nb: dict) -> Iterator[dict]:
-    """The graded (``grade: true``) cells, in notebook order."""
+    """The graded (``grade: true``) cells, in notebook order.
+
+    Parameters
+    ----------
+    nb : dict
+        A notebook.
+
+    Returns
+    -------
+    iterator of dict
+
+    Examples
+    --------
+    See the module docstring.
+    """
     return (c for c in nb.get("cells", []) if is_grade(c))
 
 
@@ -170,6 +308,29 @@ def metadata_problems(nb: dict, *, authored: bool = True) -> list[str]:
 
     With ``authored=True`` (a source notebook) ``checksum`` and ``cell_type`` are also reported,
     because nbgrader's ``generate_assignment`` writes those itself.
+
+    Parameters
+    ----------
+    nb : dict
+        A notebook.
+    authored : bool
+        True for a source (solution) notebook.
+
+    Returns
+    -------
+    list of str
+        One message per problem, each starting with ``"cell <index>:"``.
+
+    Examples
+    --------
+    >>> cell = nbgrader_cell("code", "", grade_id="a b", grade=True, points=-1)
+    >>> for problem in metadata_problems({"cells": [cell, cell]}):
+    ...     print(problem)
+    cell 0: grade_id 'a b' must match ^[a-zA-Z0-9_\\-]*$
+    cell 0: grade cell needs points >= 0, got -1
+    cell 1: grade_id 'a b' must match ^[a-zA-Z0-9_\\-]*$
+    cell 1: duplicate grade_id 'a b'
+    cell 1: grade cell needs points >= 0, got -1
     """
     problems: list[str] = []
     seen: set[str] = set()
@@ -216,5 +377,13 @@ def metadata_problems(nb: dict, *, authored: bool = True) -> list[str]:
 
 
 def copy_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """A deep copy of ``nb``."""
+    """A deep copy of ``nb``.
+
+    Examples
+    --------
+    >>> import nbformat
+    >>> nb = nbformat.v4.new_notebook()
+    >>> copy_notebook(nb) is not nb and copy_notebook(nb) == nb
+    True
+    """
     return copy.deepcopy(nb)

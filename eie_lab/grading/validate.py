@@ -27,7 +27,23 @@ __all__ = ["ValidationReport", "validate_assignment", "validate_many"]
 
 @dataclass
 class ValidationReport:
-    """The outcome of validating one assignment."""
+    """The outcome of validating one assignment.
+
+    Attributes
+    ----------
+    assignment : str
+    max_score, solution_score, stub_score : float
+        Points available, earned by the solution, earned by the untouched exercise.
+    problems : list of str
+        Metadata problems, grading errors, and cells that pass/fail the wrong way.
+    solution, stub : SubmissionResult or None
+        The two grading results.
+
+    Examples
+    --------
+    >>> ValidationReport("ex00", 10.0, 10.0, 2.0).ok   # a test passes on the stub
+    False
+    """
 
     assignment: str
     max_score: float
@@ -46,7 +62,32 @@ class ValidationReport:
 
 def validate_many(sources: list[str | Path], *, jobs: int | None = None,
                   timeout: float = 30.0) -> list[ValidationReport]:
-    """Validate several source notebooks (solutions and stubs all graded in one pool)."""
+    """Validate several source notebooks (solutions and stubs all graded in one pool).
+
+    Each notebook is executed twice in a fresh kernel, so this takes seconds per assignment.
+
+    Parameters
+    ----------
+    sources : list of str or Path
+        Source (solution) notebooks.
+    jobs : int, optional
+        Worker processes (default: CPU count).
+    timeout : float
+        Seconds per cell.
+
+    Returns
+    -------
+    list of ValidationReport
+        In the order of ``sources``.
+
+    Examples
+    --------
+    >>> validate_many(["no/such/ex00.ipynb"])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    eie_lab.errors.GradingError: notebook='no/such/ex00.ipynb' is invalid: cannot be read (...)
+    help: check the path and that the file is a .ipynb
+    """
     reports = []
     with tempfile.TemporaryDirectory(prefix="eie-lab-validate-") as tmp:
         tasks = []
@@ -72,5 +113,21 @@ def validate_many(sources: list[str | Path], *, jobs: int | None = None,
 
 
 def validate_assignment(source: str | Path, *, timeout: float = 30.0) -> ValidationReport:
-    """Validate one source notebook; see the module docstring."""
+    """Validate one source notebook; see the module docstring.
+
+    Parameters
+    ----------
+    source : str or Path
+        The source (solution) notebook.
+    timeout : float
+        Seconds per cell.
+
+    Returns
+    -------
+    ValidationReport
+
+    Examples
+    --------
+    See :func:`validate_many` (``eie-lab validate`` runs it on every solution).
+    """
     return validate_many([source], jobs=2, timeout=timeout)[0]

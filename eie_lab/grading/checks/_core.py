@@ -32,11 +32,33 @@ __all__ = ["CheckFailed", "call", "expect_array", "expect_number", "expect_equal
 
 
 class CheckFailed(AssertionError):
-    """A student's answer differs from the reference; the message says how."""
+    """A student's answer differs from the reference; the message says how.
+
+    Examples
+    --------
+    >>> issubclass(CheckFailed, AssertionError)   # nbgrader scores it as a failed test
+    True
+    """
 
 
 def describe(x: Any) -> str:
-    """A short description of an input for messages (arrays by shape, not by content)."""
+    """A short description of an input for messages (arrays by shape, not by content).
+
+    Parameters
+    ----------
+    x : object
+        Any input or answer.
+
+    Returns
+    -------
+    str
+        Small arrays and containers in full, large ones by type and size.
+
+    Examples
+    --------
+    >>> describe(np.arange(3)), describe(np.zeros((10, 10))), describe(list(range(20)))
+    ('[0, 1, 2]', '<float64 array of shape (10, 10)>', '<list of 20 items>')
+    """
     if isinstance(x, np.ndarray):
         if x.size <= 8:
             return np.array2string(x, separator=", ", threshold=8)
@@ -47,7 +69,35 @@ def describe(x: Any) -> str:
 
 
 def call(fn: Callable, *args: Any, **kwargs: Any) -> Any:
-    """Call the student's ``fn`` on deep copies of the inputs, with warnings silenced."""
+    """Call the student's ``fn`` on deep copies of the inputs, with warnings silenced.
+
+    Parameters
+    ----------
+    fn : callable
+        The student's function.
+    *args, **kwargs
+        Its inputs (copied, so an in-place change cannot alter the reference's).
+
+    Returns
+    -------
+    object
+        Whatever ``fn`` returns.
+
+    Raises
+    ------
+    CheckFailed
+        When ``fn`` is not callable (e.g. the defining cell was not run).
+
+    Examples
+    --------
+    >>> x = np.ones(2)
+    >>> call(lambda a: np.log(a - 1), x), x
+    (array([-inf, -inf]), array([1., 1.]))
+    >>> call(None)
+    Traceback (most recent call last):
+    ...
+    eie_lab.grading.checks._core.CheckFailed: expected a function, got NoneType: did you run the cell that defines it?
+    """
     if not callable(fn):
         raise CheckFailed(f"expected a function, got {type(fn).__name__}: did you run the cell "
                           "that defines it?")
@@ -68,7 +118,36 @@ def _fmt(v: Any) -> str:
 
 def expect_array(got: Any, expected: np.ndarray, name: str, case: str, *, exact: bool = True,
                  rtol: float = 1e-7, atol: float = 1e-9, kind: str | None = None) -> None:
-    """Compare an array answer: type, shape, dtype kind (e.g. ``"b"`` for masks), values."""
+    """Compare an array answer: type, shape, dtype kind (e.g. ``"b"`` for masks), values.
+
+    Parameters
+    ----------
+    got : object
+        The student's answer (anything numpy can read).
+    expected : numpy.ndarray
+        The reference.
+    name, case : str
+        What the value is and which case it is, for the message.
+    exact : bool
+        Compare with ``==``; otherwise with ``np.isclose(rtol, atol)`` (NaN equals NaN).
+    rtol, atol : float
+        Tolerances when ``exact=False``.
+    kind : str, optional
+        Allowed dtype kinds: ``"b"``, ``"iu"``, ``"f"`` or ``"iuf"``.
+
+    Raises
+    ------
+    CheckFailed
+        On a wrong type, shape, dtype kind or value (naming the first mismatch).
+
+    Examples
+    --------
+    >>> expect_array([0.1 + 0.2], np.array([0.3]), "x", "case 1", exact=False)
+    >>> expect_array(np.array([1, 0]), np.array([True, False]), "mask", "case 2", kind="b")
+    Traceback (most recent call last):
+    ...
+    eie_lab.grading.checks._core.CheckFailed: case 2: mask should have a bool dtype, got int64
+    """
     expected = np.asarray(expected)
     try:
         arr = np.asarray(got)
@@ -100,7 +179,34 @@ def expect_array(got: Any, expected: np.ndarray, name: str, case: str, *, exact:
 
 def expect_number(got: Any, expected: float, name: str, case: str, *, rtol: float = 1e-7,
                   atol: float = 1e-9, integer: bool = False) -> None:
-    """Compare a scalar answer (with a tolerance unless ``integer``)."""
+    """Compare a scalar answer (with a tolerance unless ``integer``).
+
+    Parameters
+    ----------
+    got : object
+        The student's answer.
+    expected : float
+        The reference.
+    name, case : str
+        For the message.
+    rtol, atol : float
+        Tolerances (``np.isclose``).
+    integer : bool
+        Require exactly ``int(expected)``.
+
+    Raises
+    ------
+    CheckFailed
+        When ``got`` is not a number or differs.
+
+    Examples
+    --------
+    >>> expect_number(2.0000000001, 2, "bits", "case 1")
+    >>> expect_number(7, 8, "cycles", "case 2", integer=True)
+    Traceback (most recent call last):
+    ...
+    eie_lab.grading.checks._core.CheckFailed: case 2: cycles expected 8, got 7
+    """
     try:
         value = float(got)
     except (TypeError, ValueError):
@@ -114,7 +220,27 @@ def expect_number(got: Any, expected: float, name: str, case: str, *, rtol: floa
 
 
 def expect_equal(got: Any, expected: Any, name: str, case: str) -> None:
-    """Compare plain Python values (lists, dicts, strings) with ``==``."""
+    """Compare plain Python values (lists, dicts, strings) with ``==``.
+
+    Parameters
+    ----------
+    got, expected : object
+        The student's answer and the reference.
+    name, case : str
+        For the message.
+
+    Raises
+    ------
+    CheckFailed
+        When they differ (naming the first wrong key or position).
+
+    Examples
+    --------
+    >>> expect_equal({"a": "0", "b": "10"}, {"a": "0", "b": "11"}, "codes", "case 1")
+    Traceback (most recent call last):
+    ...
+    eie_lab.grading.checks._core.CheckFailed: case 1: codes expected {'a': '0', 'b': '11'}, got {'a': '0', 'b': '10'}; first wrong key 'b': expected '11', got '10'
+    """
     if got != expected:
         detail = ""
         if isinstance(expected, dict) and isinstance(got, dict):
@@ -135,6 +261,25 @@ def expect_equal(got: Any, expected: Any, name: str, case: str) -> None:
 
 
 def cases(seed: int, n: int, label: str = "hidden case") -> Iterator[tuple[str, np.random.Generator]]:
-    """``n`` labelled random cases, each with its own generator derived from ``seed``."""
+    """``n`` labelled random cases, each with its own generator derived from ``seed``.
+
+    Parameters
+    ----------
+    seed : int
+        Root seed (``np.random.SeedSequence(seed).spawn(n)``).
+    n : int
+        Number of cases.
+    label : str
+        Prefix of each case's name.
+
+    Returns
+    -------
+    iterator of (str, numpy.random.Generator)
+
+    Examples
+    --------
+    >>> [(name, int(rng.integers(100))) for name, rng in cases(0, 2)]
+    [('hidden case 1/2', 80), ('hidden case 2/2', 66)]
+    """
     for i, child in enumerate(np.random.SeedSequence(seed).spawn(n)):
         yield f"{label} {i + 1}/{n}", np.random.default_rng(child)
