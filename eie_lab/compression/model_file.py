@@ -53,13 +53,27 @@ VERSION = 1
 
 
 def relative_encode(codes: np.ndarray, index_bits: int) -> tuple[np.ndarray, np.ndarray]:
-    """Int64 entries ``(v, z)`` of a flat code stream: :func:`~.storage.encode_stream`."""
+    """Int64 entries ``(v, z)`` of a flat code stream: :func:`~.storage.encode_stream`.
+
+    Examples
+    --------
+    >>> codes = np.array([[0, 2, 0, 0], [1, 0, 0, 3]])
+    >>> relative_encode(codes.T, index_bits=2)  # column by column; (0, 3) is a filler
+    (array([1, 2, 0, 3]), array([1, 0, 3, 0]))
+    """
     v, z = encode_stream(codes, index_bits)
     return v.astype(np.int64), z.astype(np.int64)
 
 
 def relative_decode(v: np.ndarray, z: np.ndarray, size: int) -> np.ndarray:
-    """Inverse of :func:`relative_encode` (int64); :class:`ModelFormatError` past ``size``."""
+    """Inverse of :func:`relative_encode` (int64); :class:`ModelFormatError` past ``size``.
+
+    Examples
+    --------
+    >>> relative_decode(np.array([1, 2, 0, 3]), np.array([1, 0, 3, 0]), 8).reshape(4, 2).T
+    array([[0, 2, 0, 0],
+           [1, 0, 0, 3]])
+    """
     try:
         return decode_stream(np.asarray(v, dtype=np.int64), z, size)
     except CompressionError:
@@ -84,7 +98,18 @@ def _code_of(lengths: np.ndarray) -> HuffmanCode:
 
 @dataclass
 class CompressedLayer:
-    """One layer as stored: header numbers, bias, codebook, Huffman code lengths, bitstreams."""
+    """One layer as stored: header numbers, bias, codebook, Huffman code lengths, bitstreams.
+
+    Examples
+    --------
+    >>> layer = encode_layer("fc", np.array([0.0, -0.5, 0.5, 1.0]),
+    ...                      np.array([[0, 2, 0, 0], [1, 0, 0, 3]]), np.zeros(2), 2, 2)
+    >>> layer.shape, layer.n_entries, layer.n_nonzero, [a.tolist() for a in layer.entries()]
+    ((2, 4), 4, 3, [[1, 2, 0, 3], [1, 0, 3, 0]])
+    >>> layer.dense()
+    array([[ 0. ,  0.5,  0. ,  0. ],
+           [-0.5,  0. ,  0. ,  1. ]], dtype=float32)
+    """
 
     name: str
     shape: tuple[int, int]
@@ -129,7 +154,14 @@ class CompressedLayer:
 
 def encode_layer(name: str, codebook: np.ndarray, codes: np.ndarray, bias: np.ndarray,
                  weight_bits: int, index_bits: int) -> CompressedLayer:
-    """Build a :class:`CompressedLayer` from a shared-weight layer (``codes`` is ``(rows, cols)``)."""
+    """Build a :class:`CompressedLayer` from a shared-weight layer (``codes`` is ``(rows, cols)``).
+
+    Examples
+    --------
+    >>> layer = encode_layer("fc", np.array([0.0, 1.0]), np.eye(3, dtype=int), np.zeros(3), 1, 2)
+    >>> layer.sizes_bits()
+    {'weights': 3, 'index': 3, 'codebook': 64, 'tables': 48, 'bias': 96, 'pointers': 0}
+    """
     codes = np.asarray(codes)
     n_codes = 1 << int(weight_bits)
     if codes.ndim != 2 or len(codebook) > n_codes or (codes.size and (
@@ -153,7 +185,16 @@ def encode_layer(name: str, codebook: np.ndarray, codes: np.ndarray, bias: np.nd
 
 @dataclass
 class CompressedModel:
-    """A compressed fully connected ReLU network (see the module docstring for the format)."""
+    """A compressed fully connected ReLU network (see the module docstring for the format).
+
+    Examples
+    --------
+    >>> layer = encode_layer("fc", np.array([0.0, -0.5, 0.5, 1.0]),
+    ...                      np.array([[0, 2, 0, 0], [1, 0, 0, 3]]), np.zeros(2), 2, 2)
+    >>> model = CompressedModel([layer], {"note": "demo"})
+    >>> model.n_weights(), model.total_bits(), model.predict(np.eye(4, dtype=np.float32))
+    (8, 270, array([0, 0, 0, 1]))
+    """
 
     layers: list[CompressedLayer]
     meta: dict = field(default_factory=dict)
@@ -187,7 +228,17 @@ class CompressedModel:
 
 
 def save(model: CompressedModel, path) -> Path:
-    """Write ``model`` as a version-1 ``.npz`` file (atomically) and return the path."""
+    """Write ``model`` as a version-1 ``.npz`` file (atomically) and return the path.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> layer = encode_layer("fc", np.array([0.0, 1.0]), np.eye(3, dtype=int), np.zeros(3), 1, 2)
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = save(CompressedModel([layer]), Path(tmp) / "model.npz")
+    ...     print(path.name, load(path).layers[0].codes().tolist())
+    model.npz [[1, 0, 0], [0, 1, 0], [0, 0, 1]]
+    """
     arrays: dict[str, np.ndarray] = {"format": np.array(FORMAT), "version": np.array(VERSION),
                                      "layers": np.array([layer.name for layer in model.layers]),
                                      "meta": np.array(json.dumps(model.meta, sort_keys=True))}
@@ -264,7 +315,22 @@ def _load_layer(f, name: str) -> CompressedLayer:
 
 
 def load(path) -> CompressedModel:
-    """Read and fully validate a compressed model file; :class:`ModelFormatError` if damaged."""
+    """Read and fully validate a compressed model file; :class:`ModelFormatError` if damaged.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> layer = encode_layer("fc", np.array([0.0, 1.0]), np.eye(3, dtype=int), np.zeros(3), 1, 2)
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     model = load(CompressedModel([layer], {"seed": 0}).save(Path(tmp) / "m.npz"))
+    ...     bad = Path(tmp) / "bad.npz"
+    ...     _ = bad.write_bytes(b"not a zip")
+    ...     try:
+    ...         load(bad)
+    ...     except Exception as exc:
+    ...         print(type(exc).__name__, model.meta)
+    ModelFormatError {'seed': 0}
+    """
     path = Path(path)
     try:
         f = np.load(path, allow_pickle=False)
