@@ -71,3 +71,32 @@ def test_pe_colors_are_distinct():
     for n in (4, 16, 64):
         colors = P.pe_colors(n)
         assert len(colors) == n and len(set(colors)) == n
+
+
+def test_ratio_bars_mark_missing_values_once_per_layer():
+    eff = T.energy_efficiencies()
+    fig = P.plot_ratio_bars(eff, T.LAYERS, T.FIG7_LABELS)
+    n_gaps = sum(any(math.isnan(vals[i]) for vals in eff.values()) for i in range(len(T.LAYERS)))
+    assert n_gaps > 0 and _texts(fig).count("n/a") == n_gaps
+    plt.close(fig)
+    fig = P.plot_ratio_bars(eff, T.LAYERS, T.FIG7_LABELS, missing="")
+    assert "n/a" not in _texts(fig)
+    plt.close(fig)
+
+
+def test_energy_breakdown_colours_a_component_alike_in_both_pies():
+    fig = P.plot_energy_breakdown({"SpmatRead": 5.0, "PtrRead": 2.0}, paper=T.TABLE_II_PE_POWER_MW,
+                                  paper_title="EIE Table II")
+    names = [[t.get_text() for t in ax.texts if not t.get_text().endswith("%")] for ax in fig.axes]
+    colour = [dict(zip(n, (w.get_facecolor() for w in ax.patches))) for n, ax in zip(names, fig.axes)]
+    assert colour[0]["SpmatRead"] == colour[1]["SpmatRead"]
+    assert colour[0]["PtrRead"] == colour[1]["PtrRead"]
+    assert fig.axes[1].get_title() == "EIE Table II"
+    plt.close(fig)
+
+
+def test_sram_budget_title_cites_the_paper():
+    fig = P.plot_sram_budget(T.SRAM_PER_PE_KB)
+    assert "EIE" in fig.axes[0].get_title()
+    assert P.plot_sram_budget(T.SRAM_PER_PE_KB, title="x").axes[0].get_title() == "x"
+    plt.close("all")

@@ -98,7 +98,7 @@ def busy_bars(result_or_trace, ax=None, *, title: str | None = None) -> Figure:
         ax.set_xticks(x)
     eff = split["busy"].sum() / (n_pe * cycles)
     ax.set_title(title or f"Per-PE time: load efficiency {100 * eff:.1f}% of {cycles} cycles")
-    ax.legend(loc="lower right", fontsize=8, ncol=4, framealpha=0.9)
+    ax.legend(loc="lower right", fontsize=9, ncol=4, framealpha=0.9)
     fig.tight_layout()
     return fig
 
@@ -106,7 +106,7 @@ def busy_bars(result_or_trace, ax=None, *, title: str | None = None) -> Figure:
 def queue_heatmap(trace, ax=None, *, max_cycles: int | None = None) -> Figure:
     """Queue occupancy over time: PEs down, cycles across, colour = items in the queue.
 
-    Red ticks above the map mark cycles whose broadcast stalled on a full queue.
+    Orange ticks above the map mark cycles whose broadcast stalled on a full queue.
 
     Parameters
     ----------
@@ -128,10 +128,12 @@ def queue_heatmap(trace, ax=None, *, max_cycles: int | None = None) -> Figure:
     if stalls.size:
         ax.plot(stalls, np.full(stalls.size, -0.5), "|", color="#D55E00", ms=8, mew=1.5,
                 clip_on=False, label=f"broadcast stalled ({stalls.size} cycles)")
-        ax.legend(loc="upper right", fontsize=8, framealpha=0.9)
+        ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize=9, frameon=False,
+                  borderaxespad=0.3)
     ax.set_xlabel("cycle")
     ax.set_ylabel("PE")
-    ax.set_title(f"Activation queue occupancy (depth {depth})")
+    # left-aligned and lifted, so neither the stall ticks nor their legend cover the title
+    ax.set_title(f"Activation queue occupancy (depth {depth})", loc="left", pad=10)
     fig.colorbar(im, ax=ax, label="items in queue", pad=0.01)
     fig.tight_layout()
     return fig
@@ -157,8 +159,9 @@ def state_timeline(trace, ax=None, *, max_cycles: int | None = None) -> Figure:
     ax.imshow(st[:n].T, aspect="auto", interpolation="nearest", cmap=cmap, vmin=-0.5, vmax=2.5,
               extent=(-0.5, n - 0.5, st.shape[1] - 0.5, -0.5))
     handles = [plt.Rectangle((0, 0), 1, 1, color=STATE_COLORS[c]) for c in (1, 2, 0)]
-    ax.legend(handles, ["busy", "starved", "idle"], loc="upper right", fontsize=8, ncol=3,
-              framealpha=0.9)
+    # outside the map, so it hides no PE's state
+    ax.legend(handles, ["busy", "starved", "idle"], loc="upper left", bbox_to_anchor=(1.005, 1.0),
+              fontsize=9, borderaxespad=0.0)
     ax.set_xlabel("cycle")
     ax.set_ylabel("PE")
     ax.set_title("PE state per cycle")

@@ -27,6 +27,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
+#: Font sizes (points) for labels inside plots and legends: readable when projected.
+LABEL_PT = 8
+LEGEND_PT = 9
+
 __all__ = ["pe_colors", "entry_rows", "plot_csc_by_pe", "plot_ratio_bars", "plot_times",
            "plot_fifo_sweep", "plot_pe_sweep", "plot_param_sweep", "plot_energy_breakdown",
            "plot_sram_budget"]
@@ -79,7 +83,7 @@ def plot_csc_by_pe(W: np.ndarray, n_pe: int, v: Sequence[int], z: Sequence[int],
     W = np.asarray(W)
     m, n = W.shape
     colors = pe_colors(n_pe)
-    fig = plt.figure(figsize=(max(6.0, 0.55 * n + 3), 0.32 * m + 3.2))
+    fig = plt.figure(figsize=(max(7.0, 0.75 * n + 3.5), 0.36 * m + 3.6))
     grid = fig.add_gridspec(2, 1, height_ratios=[m + (2 if a is not None else 0), 4.5], hspace=0.35)
     ax = fig.add_subplot(grid[0])
     for i in range(m):
@@ -88,21 +92,22 @@ def plot_csc_by_pe(W: np.ndarray, n_pe: int, v: Sequence[int], z: Sequence[int],
         for j in np.flatnonzero(W[i]):
             ax.add_patch(plt.Rectangle((j + 0.05, i + 0.05), 0.9, 0.9, color=colors[i % n_pe], lw=0))
             if m <= 32 and n <= 32:
-                ax.text(j + 0.5, i + 0.5, f"w{i},{j}", ha="center", va="center", fontsize=6,
+                ax.text(j + 0.5, i + 0.5, f"w{i},{j}", ha="center", va="center", fontsize=LABEL_PT,
                         color="white")
-        ax.text(-0.3, i + 0.5, f"PE{i % n_pe}", ha="right", va="center", fontsize=7,
+        ax.text(-0.3, i + 0.5, f"PE{i % n_pe}", ha="right", va="center", fontsize=LABEL_PT + 1,
                 color=colors[i % n_pe])
     if a is not None:
         for j, aj in enumerate(np.asarray(a)):
             face = "gold" if aj != 0 else "white"
             ax.add_patch(plt.Rectangle((j + 0.05, -1.6), 0.9, 0.9, facecolor=face, edgecolor="grey"))
-            ax.text(j + 0.5, -1.15, f"a{j}" if aj != 0 else "0", ha="center", va="center", fontsize=7)
+            ax.text(j + 0.5, -1.15, f"a{j}" if aj != 0 else "0", ha="center", va="center",
+                    fontsize=LABEL_PT + 1)
     ax.set_xlim(-2.2, n)
     ax.set_ylim(m, -2 if a is not None else 0)
     ax.set_xticks(np.arange(n) + 0.5, [str(j) for j in range(n)])
     ax.set_yticks([])
     ax.set_xlabel("column j (input activation)")
-    ax.set_title(title or f"Interleaved CSC: row i lives in PE i mod {n_pe}")
+    ax.set_title(title or f"Interleaved CSC (EIE Fig. 2/3): row i lives in PE i mod {n_pe}")
     for side in ("left", "right", "top"):
         ax.spines[side].set_visible(False)
     # PE `pe`'s arrays, one row of cells each.
@@ -114,29 +119,35 @@ def plot_csc_by_pe(W: np.ndarray, n_pe: int, v: Sequence[int], z: Sequence[int],
     cells = ([f"W{r},{c}" if code else "0" for code, r, c in zip(v, rows, cols)],
              [str(int(x)) for x in z], [str(int(x)) for x in p])
     for r, (name, row) in enumerate(zip(names, cells)):
-        tab.text(-0.3, r + 0.5, name, ha="right", va="center", fontsize=8)
+        tab.text(-0.3, r + 0.5, name, ha="right", va="center", fontsize=LABEL_PT + 1)
         for c, text in enumerate(row):
             tab.add_patch(plt.Rectangle((c, r), 1, 1, facecolor=(*colors[pe][:3], 0.15),
                                         edgecolor="grey"))
-            tab.text(c + 0.5, r + 0.5, text, ha="center", va="center", fontsize=6 if r == 0 else 8)
-    tab.set_xlim(-4.5, width)
+            tab.text(c + 0.5, r + 0.5, text, ha="center", va="center",
+                     fontsize=LABEL_PT - 1 if r == 0 else LABEL_PT + 1)
+    tab.set_xlim(-4.8, width)
     tab.set_ylim(3, 0)
     tab.axis("off")
-    tab.set_title(f"PE{pe}'s arrays ({v.size} entries, {int(np.sum(v == 0))} padding)", fontsize=9)
+    tab.set_title(f"PE{pe}'s arrays ({v.size} entries, {int(np.sum(v == 0))} padding)",
+                  fontsize=LABEL_PT + 3)
     return fig
 
 
 def plot_ratio_bars(values: Mapping[str, Sequence[float]], layers: Sequence[str],
                     labels: Mapping[str, Sequence[str]] | None = None, ylabel: str = "speedup",
-                    title: str = "") -> Figure:
+                    title: str = "", missing: str = "n/a") -> Figure:
     """Grouped bars per layer, one bar per series, on a log axis (Fig. 6/7 style).
 
-    ``labels`` (e.g. the paper's data labels) are written above the bars; NaN bars are left out.
+    ``labels`` (e.g. the paper's data labels) are written above the bars. NaN bars are left out
+    and ``missing`` (e.g. "n/a") is written in their place, so an empty slot reads as "no data"
+    rather than as a tiny value; pass ``missing=""`` to leave the slot blank.
     """
     series = list(values)
-    fig, ax = plt.subplots(figsize=(max(8.0, 1.1 * len(layers)), 4.2))
+    fig, ax = plt.subplots(figsize=(max(10.0, 1.45 * len(layers)), 5.0))
     width = 0.8 / max(1, len(series))
     x = np.arange(len(layers))
+    floor = np.nanmin([np.nanmin(np.asarray(v, dtype=float)) for v in values.values()])
+    gaps: dict[int, list[float]] = {}
     for s, name in enumerate(series):
         vals = np.asarray(values[name], dtype=float)[: len(layers)]
         ok = ~np.isnan(vals)
@@ -144,14 +155,21 @@ def plot_ratio_bars(values: Mapping[str, Sequence[float]], layers: Sequence[str]
         ax.bar(pos[ok], vals[ok], width, label=name)
         if labels is not None and name in labels:
             for xi, yi, lab in zip(pos[ok], vals[ok], np.asarray(labels[name])[: len(layers)][ok]):
-                ax.text(xi, yi * 1.08, lab, ha="center", va="bottom", fontsize=5, rotation=90)
+                ax.text(xi, yi * 1.08, lab, ha="center", va="bottom", fontsize=LABEL_PT - 1,
+                        rotation=90)
+        for li in np.flatnonzero(~ok):
+            gaps.setdefault(int(li), []).append(float(pos[li]))
+    for gap in gaps.values() if missing else ():  # one note per layer, over its empty slots
+        ax.text(float(np.mean(gap)), floor * 1.3, missing, ha="center", va="bottom",
+                fontsize=LEGEND_PT, color="#555", style="italic")
     ax.set_yscale("log")
     top = np.nanmax([np.nanmax(np.asarray(v, dtype=float)) for v in values.values()])
-    ax.set_ylim(top=top * 40)  # room for the labels and the legend
+    ax.set_ylim(floor / 2, top * 40)  # room for the labels and the legend
+    ax.set_xlim(-0.6, len(layers) - 0.4)
     ax.set_xticks(x, list(layers), rotation=0)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
-    ax.legend(fontsize=7, ncol=4, loc="upper left")
+    ax.legend(fontsize=LEGEND_PT, ncol=4, loc="upper left")
     ax.grid(axis="y", which="major", alpha=0.3)
     fig.tight_layout()
     return fig
@@ -168,7 +186,7 @@ def plot_times(layers: Sequence[str], times_us: Mapping[str, Sequence[float]],
     ax.set_xticks(x, list(layers))
     ax.set_ylabel("time per layer [µs]")
     ax.set_title(title)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=LEGEND_PT)
     fig.tight_layout()
     return fig
 
@@ -185,7 +203,7 @@ def plot_fifo_sweep(depths: Sequence[int], efficiency: Mapping[str, Sequence[flo
     ax.set_xlabel("FIFO depth (activation queue entries)")
     ax.set_ylabel("load efficiency [%]")
     ax.set_ylim(0, 100)
-    ax.legend(fontsize=7, ncol=2)
+    ax.legend(fontsize=LEGEND_PT, ncol=2)
     ax.set_title("Load efficiency vs FIFO depth (cf. EIE Fig. 8)")
     fig.tight_layout()
     return fig
@@ -196,9 +214,9 @@ def plot_pe_sweep(n_pes: Sequence[int], speedup: Mapping[str, Sequence[float]],
                   load_efficiency: Mapping[str, Sequence[float]]) -> Figure:
     """Speedup, real work and load efficiency vs #PEs ([EIE Figs 11, 12, 13]) in three panels."""
     fig, axes = plt.subplots(1, 3, figsize=(14, 3.8))
-    panels = ((speedup, "speedup over 1 PE", "Fig. 11: speedup"),
-              (real_work, "real work / total work [%]", "Fig. 12: padding"),
-              (load_efficiency, "load efficiency [%]", "Fig. 13: load balance"))
+    panels = ((speedup, "speedup over 1 PE", "speedup (cf. EIE Fig. 11)"),
+              (real_work, "real work / total work [%]", "padding (cf. EIE Fig. 12)"),
+              (load_efficiency, "load efficiency [%]", "load balance (cf. EIE Fig. 13)"))
     for ax, (data, ylabel, title) in zip(axes, panels):
         scale = 1.0 if data is speedup else 100.0
         for name, vals in data.items():
@@ -209,9 +227,9 @@ def plot_pe_sweep(n_pes: Sequence[int], speedup: Mapping[str, Sequence[float]],
         ax.set_title(title)
     axes[0].plot(n_pes, n_pes, color="black", ls=":", lw=1, label="linear")
     axes[0].set_yscale("log", base=2)
-    axes[1].set_ylim(0, 100)
-    axes[2].set_ylim(0, 100)
-    axes[0].legend(fontsize=6, ncol=2)
+    axes[1].set_ylim(0, 103)  # a line at 100 % stays visible above the frame
+    axes[2].set_ylim(0, 103)
+    axes[0].legend(fontsize=LEGEND_PT)
     fig.tight_layout()
     return fig
 
@@ -238,29 +256,41 @@ def plot_param_sweep(x: Sequence[float], series: Mapping[str, Sequence[float]], 
         ax2.set_ylabel(twin_label)
         h2, n2 = ax2.get_legend_handles_labels()
         handles, names = handles + h2, names + n2
-    ax.legend(handles, names, fontsize=7)
+    ax.legend(handles, names, fontsize=LEGEND_PT)
     ax.set_title(title)
     fig.tight_layout()
     return fig
 
 
 def plot_energy_breakdown(parts: Mapping[str, float], paper: Mapping[str, float] | None = None,
-                          unit: str = "nJ", title: str = "Energy by component") -> Figure:
-    """Pie of a simulated energy breakdown, with the paper's shares (e.g. EIE Table II) beside it."""
+                          unit: str = "nJ", title: str = "Energy by component",
+                          paper_title: str = "paper") -> Figure:
+    """Pie of a simulated energy breakdown, with the paper's shares (e.g. EIE Table II) beside it.
+
+    A component has the same colour in both pies (colours follow the order of first appearance
+    in ``parts``, then ``paper``), so the two can be compared slice by slice.
+    """
     ncols = 2 if paper else 1
-    fig, axes = plt.subplots(1, ncols, figsize=(5.2 * ncols, 4.0), squeeze=False)
-    for ax, (data, name) in zip(axes[0], ((parts, f"simulated ({sum(parts.values()):.3g} {unit})"),
-                                          (paper or {}, "paper"))):
-        keys = [k for k, val in data.items() if val > 0]
-        ax.pie([data[k] for k in keys], labels=keys, autopct="%1.0f%%", textprops={"fontsize": 7})
-        ax.set_title(name, fontsize=9)
-    fig.suptitle(title)
+    fig, axes = plt.subplots(1, ncols, figsize=(5.6 * ncols, 4.6), squeeze=False)
+    keys_all = list(dict.fromkeys([*parts, *(paper or {})]))
+    cmap = plt.get_cmap("tab10")
+    colors = {k: cmap(i % 10) for i, k in enumerate(keys_all)}
+    total = sum(parts.values())
+    for ax, (data, name) in zip(axes[0], ((parts, f"simulated ({total:.4g} {unit})"),
+                                          (paper or {}, paper_title))):
+        keys = [k for k in keys_all if data.get(k, 0) > 0]
+        ax.pie([data[k] for k in keys], labels=keys, colors=[colors[k] for k in keys],
+               autopct="%1.0f%%", pctdistance=0.72, startangle=90, counterclock=False,
+               textprops={"fontsize": LEGEND_PT + 1})
+        ax.set_title(name, fontsize=LEGEND_PT + 2)
+    fig.suptitle(title, fontsize=LEGEND_PT + 4)
     fig.tight_layout()
     return fig
 
 
 def plot_sram_budget(capacity_kb: Mapping[str, float],
-                     used_kb: Mapping[str, Mapping[str, float]] | None = None) -> Figure:
+                     used_kb: Mapping[str, Mapping[str, float]] | None = None,
+                     title: str = "SRAM per PE (budget: EIE §VI)") -> Figure:
     """SRAM per PE: the paper's budget (162 KB = 128 + 32 + 2) beside what layers actually use.
 
     ``used_kb`` maps a layer name to {memory: KB} (the worst PE); each memory's bar is drawn
@@ -268,7 +298,7 @@ def plot_sram_budget(capacity_kb: Mapping[str, float],
     """
     mems = list(capacity_kb)
     groups: dict[str, Any] = {"capacity": capacity_kb, **(used_kb or {})}
-    fig, ax = plt.subplots(figsize=(max(6.0, 0.9 * len(groups) + 3), 3.8))
+    fig, ax = plt.subplots(figsize=(max(7.5, 0.9 * len(groups) + 4.5), 3.8))
     x = np.arange(len(groups))
     bottom = np.zeros(len(groups))
     for mem in mems:
@@ -279,7 +309,7 @@ def plot_sram_budget(capacity_kb: Mapping[str, float],
                label=f"budget {sum(capacity_kb.values()):g} KB")
     ax.set_xticks(x, list(groups), rotation=30, ha="right")
     ax.set_ylabel("KB per PE")
-    ax.set_title("SRAM per PE")
-    ax.legend(fontsize=7)
+    ax.set_title(title)
+    ax.legend(fontsize=LEGEND_PT, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.tight_layout()
     return fig

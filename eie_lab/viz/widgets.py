@@ -329,7 +329,7 @@ class DesignExplorer:
         res = simulate(layer, a, cfg, engine="fast")
         fig = busy_bars(res, title=f"{name}: per-PE time, {cfg.n_pe} PEs, FIFO {cfg.fifo_depth}")
         buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=72)
+        fig.savefig(buf, format="png", dpi=96)
         plt.close(fig)
         self.plot.value = buf.getvalue()
         m, n = layer.shape
