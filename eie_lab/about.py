@@ -56,6 +56,12 @@ def environment_report() -> dict[str, Any]:
         ``searched``, ``how_to``), ``cache_dir``, ``eie_lab_data`` (the ``EIE_LAB_DATA`` value
         or None) and ``problems`` (list of str; empty when everything required is there).
         All values are plain Python objects (str, bool, list, dict, None).
+
+    Examples
+    --------
+    >>> report = environment_report()
+    >>> report["required"][0], isinstance(report["mnist"]["found"], bool)
+    ('numpy', True)
     """
     found = mnist.locate_mnist()
     report: dict[str, Any] = {
@@ -79,6 +85,16 @@ def environment_report() -> dict[str, Any]:
 
 def problems(report: dict[str, Any]) -> list[str]:
     """What is wrong in a report: old Python, missing required packages (MNIST is not a problem).
+
+    Parameters
+    ----------
+    report : dict
+        From :func:`environment_report` (needs ``python``, ``packages`` and ``required``).
+
+    Returns
+    -------
+    list of str
+        One message per problem, each with its fix; empty when all is well.
 
     Examples
     --------

@@ -7,6 +7,12 @@ adding a command never touches this file.
 
 Errors the package raises on bad input (:class:`~eie_lab.errors.EieLabError`) are printed as one
 clear message and exit with status 2 instead of a traceback.
+
+Examples (shell)::
+
+    eie-lab --help
+    eie-lab simulate Alex-7 --n-pe 64 --fifo-depth 8
+    eie-lab reproduce --quick --out repro/
 """
 
 from __future__ import annotations
@@ -24,7 +30,19 @@ __all__ = ["main", "build_parser"]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """Build the top-level parser with every sub-command in :mod:`eie_lab.commands`."""
+    """Build the top-level parser with every sub-command in :mod:`eie_lab.commands`.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        Parsed arguments carry ``command`` and ``func`` (the sub-command's ``run``).
+
+    Examples
+    --------
+    >>> args = build_parser().parse_args(["simulate", "NT-We", "--n-pe", "4"])
+    >>> args.command, args.layer, args.n_pe, args.fifo_depth
+    ('simulate', 'NT-We', 4, 8)
+    """
     import eie_lab.commands as commands
 
     parser = argparse.ArgumentParser(
@@ -42,7 +60,24 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``eie-lab`` command; returns the process exit code."""
+    """Run the ``eie-lab`` command; returns the process exit code.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Arguments without the program name (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        The sub-command's code; 1 when no command is given (help is printed), 2 for bad input
+        (an :class:`~eie_lab.errors.EieLabError`, printed to stderr), 130 on Ctrl-C.
+
+    Examples
+    --------
+    >>> main(["simulate", "no-such-layer"])  # the error message goes to stderr
+    2
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

@@ -1,4 +1,11 @@
-"""``eie-lab assign``: generate the student exercises from the solution notebooks."""
+"""``eie-lab assign``: generate the student exercises from the solution notebooks.
+
+Examples (shell)::
+
+    eie-lab assign                      # solutions/*.ipynb -> exercises/*.ipynb
+    eie-lab assign --check              # exit 1 if the committed exercises are stale
+    eie-lab assign --source course/src --dest course/release
+"""
 
 from __future__ import annotations
 
@@ -13,7 +20,7 @@ from eie_lab.grading.assign import (
 )
 
 
-def register(subparsers) -> None:
+def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``assign`` sub-command."""
     p = subparsers.add_parser(
         "assign", help="generate exercises/ from solutions/ (solutions and hidden tests removed)",

@@ -1,4 +1,10 @@
-"""``eie-lab autograde``: grade submitted notebooks into a CSV gradebook and feedback pages."""
+"""``eie-lab autograde``: grade submitted notebooks into a CSV gradebook and feedback pages.
+
+Examples (shell)::
+
+    eie-lab autograde inbox/*.ipynb --assignment ex01 --out grades.csv --feedback feedback/
+    eie-lab autograde submitted/ --assignment ex03_huffman --timeout 60 --jobs 4
+"""
 
 from __future__ import annotations
 
@@ -11,7 +17,7 @@ from eie_lab.grading.autograde import autograde, write_gradebook
 from eie_lab.grading.feedback import write_feedback
 
 
-def register(subparsers) -> None:
+def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``autograde`` sub-command."""
     p = subparsers.add_parser(
         "autograde", help="grade submitted notebooks (CSV gradebook, feedback pages)",

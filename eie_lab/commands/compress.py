@@ -19,7 +19,7 @@ from eie_lab.errors import ConfigError, fail_message
 _HELP_KEEP = "kept fraction per layer, e.g. ip1=0.08,ip2=0.09,ip3=0.26 (DC Table 2)"
 
 
-def register(subparsers) -> None:
+def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``compress`` sub-command."""
     p = subparsers.add_parser(
         "compress", help="Deep Compression of LeNet-300-100 (prune, share weights, Huffman)",
@@ -48,6 +48,20 @@ def register(subparsers) -> None:
 
 def parse_keep(text: str) -> dict[str, float]:
     """Parse ``"ip1=0.08,ip2=0.09"`` into ``{"ip1": 0.08, "ip2": 0.09}``.
+
+    Parameters
+    ----------
+    text : str
+        The ``--keep`` value: comma-separated ``NAME=FRACTION`` pairs.
+
+    Returns
+    -------
+    dict of str to float
+
+    Raises
+    ------
+    ConfigError
+        For a part that is not ``NAME=FRACTION``.
 
     Examples
     --------

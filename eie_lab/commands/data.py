@@ -4,6 +4,11 @@
 (checksummed, atomic) first when they are not found or when ``--dest`` names a folder that lacks
 them. ``eie-lab data where`` prints the lookup order and what each folder holds; it never
 downloads.
+
+Examples (shell)::
+
+    eie-lab data where
+    eie-lab data mnist --dest ~/datasets/mnist
 """
 
 from __future__ import annotations
@@ -53,6 +58,11 @@ def run_mnist(args: argparse.Namespace) -> int:
 
 def describe_lookup() -> list[tuple[Path, str]]:
     """Each folder :func:`~eie_lab.data.mnist.locate_mnist` checks, with what it holds.
+
+    Returns
+    -------
+    list of (Path, str)
+        In lookup order; the state is ``"missing"``, ``"complete"`` or ``"k of 4 files"``.
 
     Examples
     --------

@@ -5,6 +5,11 @@ into DIR (default ``eie-lab-reproduce``): Table IV simulated vs the paper, Figs 
 Table IV and DC Table 9 power, the FIFO-depth sweep (Fig. 8), the #PE sweeps (Figs 11-13), padding
 vs index bits, SRAM width (Fig. 9, qualitative) and the H100 measurement of 2026-11-26 beside EIE,
 plus ``summary.md`` with every table. ``--quick`` uses three small layers on coarse grids.
+
+Examples (shell)::
+
+    eie-lab reproduce --quick --out repro/
+    eie-lab reproduce --what table4,fig8 --seed 1
 """
 
 from __future__ import annotations

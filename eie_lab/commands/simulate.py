@@ -1,4 +1,11 @@
-"""``eie-lab simulate``: run one EIE benchmark layer (or all nine) and print its numbers."""
+"""``eie-lab simulate``: run one EIE benchmark layer (or all nine) and print its numbers.
+
+Examples (shell)::
+
+    eie-lab simulate Alex-7                          # 64 PEs, FIFO 8 (the paper's setting)
+    eie-lab simulate all --n-pe 32 --fifo-depth 4 --json
+    eie-lab simulate NT-We --engine cycle
+"""
 
 from __future__ import annotations
 
@@ -14,7 +21,7 @@ PAPER_ACTUAL_US = {"Alex-6": 30.3, "Alex-7": 12.2, "Alex-8": 9.9, "VGG-6": 34.4,
                    "VGG-8": 8.4, "NT-We": 8.0, "NT-Wd": 13.9, "NT-LSTM": 7.5}
 
 
-def register(subparsers) -> None:
+def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``simulate`` sub-command."""
     p = subparsers.add_parser(
         "simulate", help="simulate an EIE benchmark layer: cycles, time, load efficiency, energy",

@@ -1,4 +1,10 @@
-"""``eie-lab validate``: every solution earns full marks, every generated stub earns none."""
+"""``eie-lab validate``: every solution earns full marks, every generated stub earns none.
+
+Examples (shell)::
+
+    eie-lab validate                    # every notebook in solutions/
+    eie-lab validate ex01 ex03_huffman --timeout 60
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,7 @@ from eie_lab.grading.assign import default_source_dir, find_source, source_noteb
 from eie_lab.grading.validate import validate_many
 
 
-def register(subparsers) -> None:
+def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``validate`` sub-command."""
     p = subparsers.add_parser(
         "validate", help="check that solutions earn full marks and unsolved exercises none",
