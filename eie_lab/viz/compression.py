@@ -60,7 +60,7 @@ def plot_weight_histogram(w: np.ndarray, pruned: np.ndarray | None = None, ax=No
     ax.set_xlabel("weight value")
     ax.set_ylabel("count")
     ax.set_title(title)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=9)
     return fig
 
 
@@ -84,8 +84,8 @@ def plot_inits(w: np.ndarray, k: int, *, seed: int = 0, methods: Sequence[str] =
     ax_h.set_ylabel("count")
     ax_c.set_xlabel("weight value")
     ax_c.set_ylabel("cumulative fraction")
-    ax_h.legend(fontsize=8)
-    ax_c.legend(fontsize=8, loc="lower right")
+    ax_h.legend(fontsize=9)
+    ax_c.legend(fontsize=9, loc="lower right")
     fig.suptitle(title or f"Centroid initialisation, k = {k}")
     fig.tight_layout()
     return fig
@@ -109,33 +109,66 @@ def plot_codebook(w: np.ndarray, codebook: np.ndarray, ax=None, *, bins: int = 1
 
 def plot_bits_vs_error(bits: Sequence[int], series: Mapping[str, Sequence[float]], ax=None, *,
                        ylabel: str = "error", title: str = "Bits per weight vs error",
-                       logy: bool = False) -> Figure:
-    """One line per series of a metric against bits per weight."""
+                       logy: bool = False, percent: bool = False,
+                       baseline: float | None = None,
+                       baseline_label: str = "float32 (no sharing)") -> Figure:
+    """One line per series of a metric against bits per weight.
+
+    ``percent=True`` plots rates (0.018) as percentages (1.8); ``baseline`` (same units as the
+    series) draws a dashed reference line, e.g. the error of the unquantized network.
+
+    Examples
+    --------
+    >>> fig = plot_bits_vs_error([1, 2], {"linear": [0.2, 0.03]}, percent=True, baseline=0.018,
+    ...                          ylabel="test error (%)")
+    >>> fig.axes[0].lines[0].get_ydata().round(1).tolist()
+    [20.0, 3.0]
+    """
     fig, ax = _ax(ax)
+    scale = 100.0 if percent else 1.0
     for name, values in series.items():
         color, marker = INIT_STYLES.get(name, (None, "o"))
-        ax.plot(bits, values, marker=marker, color=color, label=name)
+        ax.plot(bits, scale * np.asarray(values, dtype=float), marker=marker, color=color,
+                label=name)
+    if baseline is not None:
+        ax.axhline(scale * baseline, color="0.4", ls="--", lw=1, label=baseline_label)
     ax.set_xlabel("bits per weight")
     ax.set_ylabel(ylabel)
     if logy:
+        from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter
+
         ax.set_yscale("log")
+        if percent:  # plain 1-2-5 labels read better than powers of ten for percentages
+            ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+            ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))
+            ax.yaxis.set_minor_formatter(NullFormatter())
     ax.set_xticks(list(bits))
     ax.set_title(title)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=9)
     return fig
 
 
 def plot_code_lengths(code, ax=None, *, title: str = "Symbol frequency and code length") -> Figure:
-    """Bars of each symbol's frequency (from the code's counts) with its code length on top."""
-    fig, ax = _ax(ax, (7, 3.2))
+    """Bars of each symbol's frequency (from the code's counts) with its code length on top.
+
+    With more than 20 symbols only every 5th symbol is labelled on the x axis (so the labels
+    never overlap); every bar still carries its code length.
+    """
+    fig, ax = _ax(ax, (8, 3.4))
     order = np.argsort(np.array(code.symbols), kind="stable")
     symbols = [code.symbols[i] for i in order]
     freq = code.counts[order] / code.counts.sum()
-    bars = ax.bar([str(s) for s in symbols], freq, color="tab:blue")
+    bars = ax.bar(range(len(symbols)), freq, color="tab:blue")
     for bar, n in zip(bars, code.lengths[order]):
         ax.annotate(f"{n}", (bar.get_x() + bar.get_width() / 2, bar.get_height()),
-                    ha="center", va="bottom", fontsize=8)
+                    ha="center", va="bottom", fontsize=8 if len(symbols) > 20 else 9)
+    step = 5 if len(symbols) > 20 else 1
+    ticks = list(range(0, len(symbols), step))
+    if ticks[-1] < len(symbols) - 1 and len(symbols) - 1 - ticks[-1] >= min(step, 3):
+        ticks.append(len(symbols) - 1)  # label the last symbol too, unless it would collide
+    ax.set_xticks(ticks, [str(symbols[i]) for i in ticks])
+    ax.set_xlim(-0.7, len(symbols) - 0.3)
     ax.set_xlabel("symbol (number above the bar: code length in bits)")
-    ax.set_ylabel("frequency")
+    ax.set_ylabel("fraction of symbols")
     ax.set_title(title)
     return fig

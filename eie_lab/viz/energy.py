@@ -145,7 +145,8 @@ def plot_energy_table(ax: Axes | None = None, *, include_register_file: bool = F
             text += f"  ({row.energy_pj / base:g}x)"
         ax.annotate(text, (bar.get_width(), bar.get_y() + bar.get_height() / 2),
                     xytext=(4, 0), textcoords="offset points", va="center", fontsize=9)
-    ax.set_xlabel("energy per 32-bit operation [pJ, log scale]")
+    ax.set_xlabel("energy per 32-bit operation [pJ, log scale]"
+                  + ("; (Nx) = N times a 32-bit int ADD" if annotate_relative else ""))
     source = "[EIE Table I]" + (" + [LWC Fig. 1]" if include_register_file else "")
     ax.set_title(f"Memory access dominates: energy at 45 nm\n{source}, after Horowitz; "
                  "papers.md §1.2", fontsize=10)

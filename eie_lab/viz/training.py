@@ -24,12 +24,14 @@ __all__ = ["plot_stage_errors", "plot_weight_histograms", "plot_storage_breakdow
 
 
 def _log_y(ax) -> None:
-    from matplotlib.ticker import FormatStrFormatter
+    """Log y axis labelled at 1-2-5 steps in plain numbers (1, 2, 5, 10, 20, ...), no minor labels."""
+    from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter
 
     ax.set_yscale("log")
+    ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
     ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))
-    ax.yaxis.set_minor_formatter(FormatStrFormatter("%g"))
-    ax.tick_params(axis="y", which="minor", labelsize=7)
+    ax.yaxis.set_minor_formatter(NullFormatter())
+    ax.grid(axis="y", which="major", alpha=0.3)
 
 
 def _ax(ax, figsize=(6, 3.5)):
@@ -40,46 +42,67 @@ def _ax(ax, figsize=(6, 3.5)):
     return ax
 
 
-def plot_stage_errors(stages: Sequence[Mapping], ax=None, paper: float | None = None):
+def plot_stage_errors(stages: Sequence[Mapping], ax=None, paper: float | None = None, *,
+                      paper_label: str = "paper"):
     """Bar chart of the test error (%) after each pipeline stage.
 
     ``stages`` are dicts with ``"stage"`` and ``"error"`` (a rate). ``paper`` draws a reference
-    line (e.g. DC's 1.58% [DC Table 1]).
+    line (e.g. DC's 1.58% [DC Table 1]); ``paper_label`` names its source in the legend.
     """
     ax = _ax(ax, (7, 3.5))
     names = [s["stage"] for s in stages]
     errs = [100 * float(s["error"]) for s in stages]
     bars = ax.bar(range(len(errs)), errs, color=["#4c72b0"] + ["#dd8452"] * (len(errs) - 1))
     for b, e in zip(bars, errs):
-        ax.text(b.get_x() + b.get_width() / 2, e, f"{e:.2f}%", ha="center", va="bottom", fontsize=8)
-    ax.set_xticks(range(len(errs)), names, rotation=20, ha="right", fontsize=8)
+        ax.text(b.get_x() + b.get_width() / 2, e, f"{e:.2f}%", ha="center", va="bottom", fontsize=9)
+    ax.set_xticks(range(len(errs)), names, rotation=20, ha="right", fontsize=9)
     ax.set_ylabel("test error (%)")
     if paper is not None:
-        ax.axhline(100 * paper, color="gray", ls="--", lw=1, label=f"paper {100 * paper:.2f}%")
-        ax.legend(fontsize=8)
+        ax.axhline(100 * paper, color="gray", ls="--", lw=1, label=f"{paper_label}: {100 * paper:.2f}%")
+        ax.legend(fontsize=9)
     ax.set_title("Test error through the Deep Compression stages")
     return ax
 
 
 def plot_weight_histograms(weights: Mapping[str, np.ndarray], ax=None, bins: int = 121,
-                           nonzero_only: bool = True, log: bool = False):
+                           nonzero_only: bool = True, log: bool = False, *, spikes: bool = False):
     """Overlaid histograms of several versions of one layer's weights (label -> array).
 
     Pruned weights (exact zeros) are left out by default, which shows the bimodal shape that
-    pruning leaves behind [DC Fig. 4 / LWC].
+    pruning leaves behind [DC Fig. 4 / LWC]. With ``spikes=True`` every distinct value is drawn
+    as one vertical line as tall as its count: the right picture for shared (quantized) weights,
+    which take only a few values.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> ax = plot_weight_histograms({"shared": np.array([0.0, -0.5, -0.5, 0.5])}, spikes=True)
+    >>> ax.get_ylabel(), len(ax.collections)
+    ('count', 1)
     """
     ax = _ax(ax)
     arrays = {k: np.ravel(np.asarray(v, np.float64)) for k, v in weights.items()}
     allv = np.concatenate([a[a != 0] if nonzero_only else a for a in arrays.values()])
     lim = float(np.abs(allv).max()) if allv.size else 1.0
     edges = np.linspace(-lim, lim, bins + 1)
-    for label, a in arrays.items():
+    for i, (label, a) in enumerate(arrays.items()):
         a = a[a != 0] if nonzero_only else a
-        ax.hist(a, bins=edges, histtype="stepfilled", alpha=0.45, label=f"{label} ({a.size:,})",
-                log=log)
+        if spikes:
+            values, counts = np.unique(a, return_counts=True)
+            ax.vlines(values, 0, counts, color=f"C{i}", lw=2,
+                      label=f"{label} ({a.size:,}; {values.size} values)")
+            if log:
+                ax.set_yscale("log")
+            elif counts.size:  # bars stand on zero; headroom for the legend
+                ax.set_ylim(0, max(ax.get_ylim()[1], 1.2 * counts.max()))
+        else:
+            ax.hist(a, bins=edges, histtype="stepfilled", alpha=0.45,
+                    label=f"{label} ({a.size:,})", log=log)
+    ax.set_xlim(-1.05 * lim, 1.05 * lim)
     ax.set_xlabel("weight value" + (" (non-zero only)" if nonzero_only else ""))
     ax.set_ylabel("count")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=9)
     return ax
 
 
@@ -95,17 +118,27 @@ def plot_storage_breakdown(report, ax=None):
         ax.bar([r["layer"] for r in rows], vals, bottom=bottom, label=part)
         bottom += vals
     for i, tot in enumerate(bottom):
-        ax.text(i, tot, f"{tot:.1f} KiB", ha="center", va="bottom", fontsize=8)
+        ax.text(i, tot, f"{tot:.1f} KiB", ha="center", va="bottom", fontsize=9)
     ax.set_ylabel("KiB stored (P+Q+H)")
     ax.set_title(f"Storage breakdown: {report.total['bytes_pqh'] / 1024:.1f} KiB in all, "
                  f"{report.total['ratio_pqh']:.1f}x smaller")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=9)
     return ax
 
 
 def plot_error_vs_sparsity(sparsity: Sequence[float], curves: Mapping[str, Sequence[float]],
-                           ax=None, baseline: float | None = None):
-    """Test error (%) against the fraction of weights pruned, one line per label in ``curves``."""
+                           ax=None, baseline: float | None = None, *,
+                           title: str = "Test error vs fraction of weights pruned"):
+    """Test error (%) against the fraction of weights pruned, one line per label in ``curves``.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> ax = plot_error_vs_sparsity([0.5, 0.9], {"no retraining": [0.02, 0.19]}, baseline=0.018)
+    >>> ax.get_yscale(), ax.get_title()
+    ('log', 'Test error vs fraction of weights pruned')
+    """
     ax = _ax(ax)
     x = 100 * np.asarray(sparsity, float)
     for label, errs in curves.items():
@@ -114,22 +147,30 @@ def plot_error_vs_sparsity(sparsity: Sequence[float], curves: Mapping[str, Seque
         ax.axhline(100 * baseline, color="gray", ls="--", lw=1, label="unpruned")
     ax.set_xlabel("weights pruned (%)")
     ax.set_ylabel("test error (%)")
+    ax.set_title(title)
     _log_y(ax)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=9)
     return ax
 
 
-def plot_sensitivity(result, ax=None, as_error: bool = True):
-    """Per-layer sensitivity (a ``prune.SensitivityResult`` whose metric is accuracy or error)."""
+def plot_sensitivity(result, ax=None, as_error: bool = True, *, baseline: float | None = None):
+    """Per-layer sensitivity (a ``prune.SensitivityResult`` whose metric is accuracy or error).
+
+    ``baseline`` (an error rate) draws the unpruned network's error as a dashed line.
+    """
     ax = _ax(ax)
     x = 100 * np.asarray(result.sparsities, float)
     for name, m in result.metric.items():
         y = np.asarray(m, float)
         ax.plot(x, 100 * (1 - y) if as_error else y, "o-", label=name)
     ax.set_xlabel("weights of this layer pruned (%), no retraining")
+    if baseline is not None:
+        ax.axhline(100 * baseline if as_error else baseline, color="gray", ls="--", lw=1,
+                   label="unpruned")
     ax.set_ylabel("test error (%)" if as_error else "metric")
-    _log_y(ax)
-    ax.legend(fontsize=8)
+    if as_error:
+        _log_y(ax)
+    ax.legend(fontsize=9)
     ax.set_title("Sensitivity of each layer to pruning")
     return ax
 
@@ -145,5 +186,5 @@ def plot_training(history, ax=None):
         ax2 = ax.twinx()
         ax2.plot(ep, 100 * np.asarray(history.val_error), "s--", color="C1", label="test error")
         ax2.set_ylabel("test error (%)")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=9)
     return ax
