@@ -162,7 +162,8 @@ def encode_network(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray | 
     Raises
     ------
     EncodingError
-        No layers, mismatched layer widths, or a bias of the wrong length.
+        No layers, mismatched layer widths, a bias of the wrong length, or ``codebooks`` /
+        ``codes`` not holding one entry per layer.
 
     Examples
     --------
@@ -183,6 +184,11 @@ def encode_network(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray | 
     if len(bs) != len(mats):
         raise EncodingError(fail_message("len(biases)", len(bs), f"must equal len(weights)={len(mats)}",
                                          "pass one bias (or None) per layer"))
+    for label, per_layer in (("codebooks", codebooks), ("codes", codes)):
+        if per_layer is not None and len(per_layer) != len(mats):
+            raise EncodingError(fail_message(f"len({label})", len(per_layer),
+                                             f"must equal len(weights)={len(mats)}",
+                                             f"pass one entry of {label} per layer"))
     for i in range(1, len(mats)):
         if mats[i].shape[1] != mats[i - 1].shape[0]:
             raise EncodingError(fail_message(f"weights[{i}].shape", mats[i].shape,
