@@ -51,6 +51,17 @@ class PipelineConfig:
 
     ``keep`` is the kept fraction per layer; ``weight_bits`` an int or ``{layer: bits}``;
     ``n_train`` limits the training set (quick runs); ``baseline_epochs`` None = zoo default.
+
+    Examples
+    --------
+    >>> cfg = PipelineConfig(weight_bits={"ip1": 5, "ip2": 6})
+    >>> cfg.bits_for("ip1"), cfg.bits_for("ip3"), len(cfg.key())
+    (5, 6, 12)
+    >>> try:
+    ...     PipelineConfig(index_bits=0)
+    ... except ValueError as exc:  # a ConfigError
+    ...     print(str(exc).splitlines()[0])
+    index_bits=0 is invalid: must be >= 1
     """
 
     keep: dict = field(default_factory=lambda: {"ip1": 0.08, "ip2": 0.09, "ip3": 0.26})
@@ -107,6 +118,17 @@ class PipelineResult:
 
     ``stages`` is a list of ``{"stage", "error", "seconds"}`` (error rates on the test set);
     ``prune_curve`` one ``{"step", "sparsity", "error_pruned", "error_retrained"}`` per round.
+
+    Examples
+    --------
+    >>> from eie_lab.nn.mlp import MLP
+    >>> x, y = np.random.default_rng(0).random((64, 16), dtype=np.float32), np.arange(64) % 4
+    >>> cfg = PipelineConfig(prune_steps=2, retrain_epochs=0, finetune_epochs=0, weight_bits=3)
+    >>> res = deep_compress(MLP((16, 12, 8, 4)), cfg, data=(x, y, x, y), progress=False)
+    >>> res.stages[-1]["stage"], res.error_after == res.stages[-1]["error"], len(res.prune_curve)
+    ('Huffman coded (P+Q+H)', True, 2)
+    >>> res.report().rows[0]["layer"]
+    'ip1'
     """
 
     config: PipelineConfig
@@ -162,7 +184,18 @@ def preset(name: str = "best", **overrides) -> PipelineConfig:
 
 def prune_and_retrain(model: MLP, data, config: PipelineConfig, *, progress: bool | None = None,
                       curve: list | None = None) -> MLP:
-    """Iterative magnitude pruning with retraining (returns a masked copy of ``model``)."""
+    """Iterative magnitude pruning with retraining (returns a masked copy of ``model``).
+
+    Examples
+    --------
+    >>> from eie_lab.nn.mlp import MLP
+    >>> x, y = np.random.default_rng(0).random((64, 16), dtype=np.float32), np.arange(64) % 4
+    >>> cfg = PipelineConfig(prune_steps=2, retrain_epochs=0, finetune_epochs=0, weight_bits=3)
+    >>> curve = []
+    >>> net = prune_and_retrain(MLP((16, 12, 8, 4)), (x, y, x, y), cfg, curve=curve)
+    >>> [int(layer.mask.sum()) for layer in net.layers], [c["step"] for c in curve]
+    ([15, 9, 8], [1, 2])
+    """
     x, y, xt, yt = data
     net = model.copy()
     scheds = {name: iterative_schedule(1.0 - float(config.keep.get(name, 1.0)), config.prune_steps)
@@ -186,7 +219,18 @@ def prune_and_retrain(model: MLP, data, config: PipelineConfig, *, progress: boo
 def quantize_and_finetune(model: MLP, data, config: PipelineConfig, *,
                           progress: bool | None = None) -> tuple[MLP, float]:
     """k-means weight sharing per layer, then codebook fine-tuning; returns (model, error before
-    fine-tuning)."""
+    fine-tuning).
+
+    Examples
+    --------
+    >>> from eie_lab.nn.mlp import MLP
+    >>> x, y = np.random.default_rng(0).random((64, 16), dtype=np.float32), np.arange(64) % 4
+    >>> cfg = PipelineConfig(prune_steps=2, retrain_epochs=0, finetune_epochs=0, weight_bits=3)
+    >>> net, err = quantize_and_finetune(MLP((16, 12, 8, 4)), (x, y, x, y), cfg)
+    >>> layer = net.layers[0]
+    >>> layer.codebook.size, bool(np.all(layer.W == layer.codebook[layer.codes])), 0 <= err <= 1
+    (8, True, True)
+    """
     x, y, xt, yt = data
     net = model.copy()
     for layer in net.layers:
@@ -217,6 +261,17 @@ def deep_compress(model: MLP | None = None, config: PipelineConfig | None = None
         ``(x_train, y_train, x_test, y_test)`` (default MNIST, ``config.n_train`` examples).
     progress : bool, optional
         Force progress bars on/off (None follows ``EIE_LAB_PROGRESS``).
+
+    Examples
+    --------
+    >>> from eie_lab.nn.mlp import MLP
+    >>> x, y = np.random.default_rng(0).random((64, 16), dtype=np.float32), np.arange(64) % 4
+    >>> cfg = PipelineConfig(prune_steps=2, retrain_epochs=0, finetune_epochs=0, weight_bits=3)
+    >>> res = deep_compress(MLP((16, 12, 8, 4)), cfg, data=(x, y, x, y), progress=False)
+    >>> [round(float(layer.mask.mean()), 2) for layer in res.pruned.layers]  # tiny, no retraining
+    [0.08, 0.09, 0.25]
+    >>> bool((res.compressed.predict(x) == res.final.predict(x)).all())
+    True
     """
     config = config or PipelineConfig()
     t0 = time.perf_counter()
@@ -251,7 +306,15 @@ def deep_compress(model: MLP | None = None, config: PipelineConfig | None = None
 
 
 def cache_paths(config: PipelineConfig) -> tuple:
-    """Where :func:`cached_deep_compress` keeps the compressed model and the pruned weights."""
+    """Where :func:`cached_deep_compress` keeps the compressed model and the pruned weights.
+
+    Examples
+    --------
+    >>> cfg = preset("paper")
+    >>> [p.name for p in cache_paths(cfg)] == [f"deep_compress_lenet300_{cfg.key()}.npz",
+    ...                                        f"deep_compress_lenet300_{cfg.key()}_pruned.npz"]
+    True
+    """
     from eie_lab.cache import cache_dir
 
     stem = f"deep_compress_lenet300_{config.key()}"
@@ -265,6 +328,15 @@ def cached_deep_compress(config: PipelineConfig | None = None, *, cache: bool = 
     The compressed model file (with the stage errors in its metadata) and the pruned weights are
     stored in :func:`eie_lab.cache.cache_dir`; a later call with the same configuration loads
     them (and the baseline from :func:`~eie_lab.nn.zoo.pretrained_lenet300`) in about a second.
+
+    Examples
+    --------
+    >>> cfg = preset("best", seed=1)
+    >>> cfg.keep["ip1"], cfg.weight_bits
+    (0.05, 5)
+    >>> # the real run (needs MNIST; a few minutes the first time, then cached):
+    >>> result = cached_deep_compress(cfg)  # doctest: +SKIP
+    >>> print(result.report())  # doctest: +SKIP
     """
     from eie_lab.cache import atomic_write
     from eie_lab.compression.model_file import load, save
@@ -302,6 +374,15 @@ def pruning_tradeoff(model: MLP, data, sparsities, *, retrain_epochs: int = 1, l
     One-shot magnitude pruning per layer (no iterative schedule), then ``retrain_epochs`` of
     masked SGD on the first ``n_retrain`` training images: the experiment of LWC Fig. 5 in
     miniature. Returns ``{"sparsity": [...], "no_retrain": [...], "retrain": [...]}`` (rates).
+
+    Examples
+    --------
+    >>> from eie_lab.nn.mlp import MLP
+    >>> x, y = np.random.default_rng(0).random((64, 16), dtype=np.float32), np.arange(64) % 4
+    >>> out = pruning_tradeoff(MLP((16, 12, 8, 4)), (x, y, x, y), [0.5, 0.9], n_retrain=32,
+    ...                        progress=False)
+    >>> out["sparsity"], len(out["no_retrain"]), len(out["retrain"])
+    ([0.5, 0.9], 2, 2)
     """
     x, y, xt, yt = data
     if n_retrain is not None:
