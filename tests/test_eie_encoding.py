@@ -139,3 +139,14 @@ def test_bad_codebooks_and_codes():
         encode(W, cfg, codebook=CB16, codes=np.eye(3) * 0.5)
     with pytest.raises(EncodingError, match="EIEConfig"):
         encode(W, {"n_pe": 2})
+
+
+@pytest.mark.parametrize("rows", [[0.7], ["a"]])
+def test_encode_coo_rejects_non_integer_indices(rows):
+    with pytest.raises(EncodingError, match="rows="):
+        encode_coo((2, 2), rows, [0], [1], np.arange(16.0))
+
+
+def test_encode_rejects_non_numeric_codebook():
+    with pytest.raises(EncodingError, match="array of numbers"):
+        encode(np.eye(2), codebook=["a"] * 16, codes=np.eye(2, dtype=int))

@@ -15,10 +15,7 @@ import json
 from eie_lab.data.layers import LAYER_NAMES, benchmark_layer
 from eie_lab.eie import EIEConfig, simulate
 from eie_lab.errors import ConfigError, fail_message
-
-#: [EIE Table IV] "Actual time" in µs at 64 PEs (papers.md §1.4).
-PAPER_ACTUAL_US = {"Alex-6": 30.3, "Alex-7": 12.2, "Alex-8": 9.9, "VGG-6": 34.4, "VGG-7": 8.7,
-                   "VGG-8": 8.4, "NT-We": 8.0, "NT-Wd": 13.9, "NT-LSTM": 7.5}
+from eie_lab.paper.tables import EIE_ACTUAL_US  # [EIE Table IV] "actual" µs at 64 PEs
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -48,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     for name in names:
         layer = benchmark_layer(name, args.seed)
         res = simulate(layer.encode(cfg), layer.a, engine=args.engine)
-        row = {"layer": name, **res.summary(), "paper_actual_us": PAPER_ACTUAL_US[name]}
+        row = {"layer": name, **res.summary(), "paper_actual_us": EIE_ACTUAL_US[name]}
         rows.append(row)
     if args.json:
         print(json.dumps(rows, indent=2))

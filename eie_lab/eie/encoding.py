@@ -120,7 +120,11 @@ def quantize_to_codebook(W: np.ndarray, codebook: np.ndarray) -> np.ndarray:
 
 
 def _check_codebook(codebook: object, cfg: EIEConfig) -> np.ndarray:
-    cb = np.asarray(codebook, dtype=np.float64)
+    try:
+        cb = np.asarray(codebook, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise EncodingError(fail_message("codebook", codebook, "must be an array of numbers",
+                                         "pass e.g. share_weights(W, bits)[0]")) from exc
     need = cfg.codebook_size
     if cb.ndim != 1 or cb.size != need:
         raise EncodingError(fail_message(
@@ -140,11 +144,7 @@ def _quantize(W: np.ndarray, cfg: EIEConfig, codebook, codes, seed) -> tuple[np.
         raise EncodingError(fail_message("codebook", None, "is needed when codes are given",
                                          "pass codebook= together with codes="))
     if codebook is None:
-        try:
-            from eie_lab.compression.quantize import share_weights
-        except ImportError as exc:  # pragma: no cover - only while the compressor is missing
-            raise EncodingError(fail_message("codebook", None, "weight sharing is unavailable",
-                                             "pass codebook= and codes= explicitly")) from exc
+        from eie_lab.compression.quantize import share_weights
         if not W.any():  # nothing to cluster: every weight is pruned
             return np.zeros(cfg.codebook_size), np.zeros(W.shape, dtype=np.int64)
         codebook, codes = share_weights(W, cfg.weight_bits, reserve_zero=True, init="linear",
@@ -221,6 +221,19 @@ def encode(W: object, config: EIEConfig | None = None, *, codebook: object = Non
     return _build(m, n, rows, cols, c.T[cols, rows], cb, cfg)
 
 
+def _as_int_array(name: str, x: object) -> np.ndarray:
+    """``x`` as a flat int64 array; float values must be whole numbers (no silent truncation)."""
+    try:
+        arr = np.asarray(x)
+        as_int = arr.astype(np.int64).ravel()
+    except (TypeError, ValueError) as exc:
+        raise EncodingError(fail_message(name, x, "must be integers", f"pass {name} as ints")) from exc
+    if arr.dtype.kind not in "iub" and not np.array_equal(as_int, arr.ravel()):
+        raise EncodingError(fail_message(name, arr.ravel()[:5].tolist(), "must be whole numbers",
+                                         f"round or cast {name} to int first"))
+    return as_int
+
+
 def encode_coo(shape: tuple[int, int], rows: object, cols: object, codes: object,
                codebook: object, config: EIEConfig | None = None) -> EncodedLayer:
     """Encode a matrix given as its stored entries (coordinate form), without a dense copy.
@@ -253,9 +266,8 @@ def encode_coo(shape: tuple[int, int], rows: object, cols: object, codes: object
         raise EncodingError(fail_message("shape", shape, "must have m >= 1 and n >= 1",
                                          "pass the dense shape (outputs, inputs)"))
     cb = _check_codebook(codebook, cfg)
-    r = np.asarray(rows, dtype=np.int64).ravel()
-    cl = np.asarray(cols, dtype=np.int64).ravel()
-    cd = np.asarray(codes, dtype=np.int64).ravel()
+    r, cl, cd = (_as_int_array(name, x) for name, x in
+                 (("rows", rows), ("cols", cols), ("codes", codes)))
     if not r.size == cl.size == cd.size:
         raise EncodingError(fail_message("rows/cols/codes", (r.size, cl.size, cd.size),
                                          "must have the same length", "pass one triple per entry"))
