@@ -201,14 +201,12 @@ class CompressedModel:
 
     def to_mlp(self) -> MLP:
         """Decode every layer into an :class:`~eie_lab.nn.mlp.MLP` (shared-weight mode)."""
-        net = MLP.__new__(MLP)
-        net.meta = dict(self.meta)
-        net.layers = []
+        layers = []
         for layer in self.layers:
             codes = layer.codes()
-            net.layers.append(Dense(layer.name, layer.codebook[codes], layer.bias.copy(),
-                                    codebook=layer.codebook.copy(), codes=codes))
-        return net
+            layers.append(Dense(layer.name, layer.codebook[codes], layer.bias.copy(),
+                                codebook=layer.codebook.copy(), codes=codes))
+        return MLP.from_layers(layers, self.meta)
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """Class predictions computed straight from the decoded bitstreams."""

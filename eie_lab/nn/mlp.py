@@ -121,12 +121,16 @@ class MLP:
         """Number of weights (biases excluded), as in DC Table 2."""
         return int(sum(layer.W.size for layer in self.layers))
 
+    @classmethod
+    def from_layers(cls, layers: Sequence[Dense], meta: dict | None = None) -> MLP:
+        """A network made of ``layers`` as given (no initialisation, no copies)."""
+        new = cls.__new__(cls)
+        new.layers, new.meta = list(layers), dict(meta or {})
+        return new
+
     def copy(self) -> MLP:
         """Deep copy of the network."""
-        new = MLP.__new__(MLP)
-        new.layers = [layer.copy() for layer in self.layers]
-        new.meta = dict(self.meta)
-        return new
+        return MLP.from_layers([layer.copy() for layer in self.layers], self.meta)
 
     def weights(self) -> dict[str, np.ndarray]:
         """``{layer name: W}`` (the arrays themselves, not copies)."""
@@ -237,12 +241,10 @@ class MLP:
     @classmethod
     def from_arrays(cls, arrays) -> MLP:
         """Inverse of :meth:`to_arrays`."""
-        new = cls.__new__(cls)
-        new.meta = {}
         names = [str(n) for n in arrays["names"]]
-        new.layers = [Dense(n, np.asarray(arrays[f"{n}.W"], np.float32).copy(),
-                            np.asarray(arrays[f"{n}.b"], np.float32).copy()) for n in names]
-        return new
+        return cls.from_layers([Dense(n, np.asarray(arrays[f"{n}.W"], np.float32).copy(),
+                                      np.asarray(arrays[f"{n}.b"], np.float32).copy())
+                                for n in names])
 
 
 def lenet300(seed: int | np.random.Generator = 0) -> MLP:
