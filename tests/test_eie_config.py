@@ -45,3 +45,10 @@ def test_bad_values_name_field_value_and_fix(field, value):
 def test_config_error_is_a_value_error():
     with pytest.raises(ValueError):
         EIEConfig(n_pe=-3)
+
+
+def test_clock_must_be_finite():
+    from eie_lab.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="finite"):
+        EIEConfig(clock_mhz=float("inf"))

@@ -134,8 +134,9 @@ class EIEConfig:
                 f"must hold at least one entry of weight_bits + index_bits = {self.entry_bits} bits",
                 f"use spmat_width_bits={8 * self.entry_bits} (8 entries per row)"))
         clock = self.clock_mhz
-        if isinstance(clock, bool) or not isinstance(clock, (int, float)) or not clock > 0:
-            raise ConfigError(fail_message("clock_mhz", clock, "must be a number > 0",
+        if (isinstance(clock, bool) or not isinstance(clock, (int, float)) or not clock > 0
+                or clock == float("inf")):
+            raise ConfigError(fail_message("clock_mhz", clock, "must be a finite number > 0",
                                            "use clock_mhz=800 as in the EIE paper"))
         if self.arithmetic not in ARITHMETICS:
             raise ConfigError(fail_message("arithmetic", self.arithmetic,

@@ -22,7 +22,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 from eie_lab.data.layers import LAYER_NAMES, benchmark_layer
 from eie_lab.eie import EIEConfig, EncodedLayer, EnergyModel, simulate
@@ -43,7 +42,7 @@ INDEX_BITS: tuple[int, ...] = (2, 3, 4, 5, 6, 8)
 SRAM_WIDTHS: tuple[int, ...] = (32, 64, 128, 256, 512)
 
 
-@dataclass
+@dataclasses.dataclass
 class Sweep:
     """Result of one sweep: ``metrics[metric][layer]`` is a list aligned with ``values``.
 
@@ -71,7 +70,7 @@ class Sweep:
 
     param: str
     values: list[int]
-    metrics: dict[str, dict[str, list[float]]] = field(default_factory=dict)
+    metrics: dict[str, dict[str, list[float]]] = dataclasses.field(default_factory=dict)
 
     def add(self, metric: str, layer: str, value: float) -> None:
         """Append one measurement."""
@@ -297,9 +296,10 @@ def sram_read_energy_pj(width_bits: int, e64_pj: float | None = None,
     (40.0, 60.0)
     """
     e64 = EnergyModel().e_spmat_row_pj if e64_pj is None else float(e64_pj)
-    if not 0.0 <= fixed_fraction <= 1.0:
-        raise ConfigError(fail_message("fixed_fraction", fixed_fraction, "must lie in [0, 1]",
-                                       "use 0.5"))
+    if not 0.0 <= fixed_fraction <= 1.0 or not width_bits >= 1:
+        raise ConfigError(fail_message("fixed_fraction, width_bits", (fixed_fraction, width_bits),
+                                       "need 0 <= fixed_fraction <= 1 and width_bits >= 1",
+                                       "use fixed_fraction=0.5 and a width such as 64"))
     return e64 * (fixed_fraction + (1.0 - fixed_fraction) * width_bits / 64.0)
 
 
@@ -395,5 +395,6 @@ def fifo_and_width_sweeps(names: Sequence[str] | None = None, depths: Sequence[i
             width = s if width is None else width.merge(s)
         bar.update()
     bar.close()
-    assert fifo is not None
+    if fifo is None:
+        raise ConfigError(fail_message("names", names, "must name at least one layer", "e.g. ['Alex-7']"))
     return fifo, width
