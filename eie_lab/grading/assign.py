@@ -71,7 +71,8 @@ def _regions(source: str, begin: str, end: str, stub: str | None) -> tuple[str, 
     for line in source.split("\n"):
         if begin in line:
             if inside:
-                raise GradingError(f"nested '{begin}' regions in cell:\n{source}")
+                raise GradingError(f"nested '{begin}' regions in cell:\n{source}\n"
+                                   f"help: close each region with '{end}' before opening the next")
             inside = found = True
             if stub is not None:
                 indent = re.match(r"\s*", line).group(0)
@@ -81,7 +82,8 @@ def _regions(source: str, begin: str, end: str, stub: str | None) -> tuple[str, 
         elif not inside:
             out.append(line)
     if inside:
-        raise GradingError(f"'{begin}' without '{end}' in cell:\n{source}")
+        raise GradingError(f"'{begin}' without '{end}' in cell:\n{source}\n"
+                           f"help: add '{end}' after the region")
     return "\n".join(out), found
 
 
@@ -169,7 +171,8 @@ def release_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """
     problems = metadata_problems(nb)
     if problems:
-        raise GradingError("invalid nbgrader metadata:\n  " + "\n  ".join(problems))
+        raise GradingError("invalid nbgrader metadata:\n  " + "\n  ".join(problems)
+                           + "\nhelp: fix the cells' metadata.nbgrader (schema v3; see README, Authoring)")
     out = copy_notebook(nb)
     out.metadata.pop("celltoolbar", None)
     for index, cell in enumerate(out.cells):
@@ -183,12 +186,14 @@ def release_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
         source, replaced = _regions(cell.source, BEGIN_SOLUTION, END_SOLUTION,
                                     CODE_STUB if cell.cell_type == "code" else TEXT_STUB)
         if replaced and not is_solution(cell):
-            raise GradingError(f"cell {index}: solution region in a cell not marked solution")
+            raise GradingError(f"cell {index}: solution region in a cell not marked solution\n"
+                               "help: set metadata.nbgrader.solution = true on that cell")
         if is_solution(cell) and not replaced:
             source = CODE_STUB if cell.cell_type == "code" else TEXT_STUB
         source, removed = _regions(source, BEGIN_HIDDEN, END_HIDDEN, None)
         if removed and not is_grade(cell):
-            raise GradingError(f"cell {index}: hidden tests in a cell not marked grade")
+            raise GradingError(f"cell {index}: hidden tests in a cell not marked grade\n"
+                               "help: set metadata.nbgrader.grade = true and locked = true on that cell")
         cell.source = source
         if cell.cell_type == "code":
             cell.outputs = []
