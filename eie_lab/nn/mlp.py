@@ -40,6 +40,15 @@ class Dense:
 
     ``mask`` (bool, same shape as ``W``) marks kept connections; ``codebook``/``codes`` switch the
     layer to shared weights (``W`` is kept equal to ``codebook[codes]``).
+
+    Examples
+    --------
+    >>> layer = Dense("fc", np.zeros((2, 3), np.float32), np.zeros(2, np.float32),
+    ...               codebook=np.array([0.0, 0.5]), codes=np.array([[0, 1, 1], [1, 0, 0]]))
+    >>> layer.sync_shared()
+    >>> layer.shared, layer.W
+    (True, array([[0. , 0.5, 0.5],
+                  [0.5, 0. , 0. ]], dtype=float32))
     """
 
     name: str
@@ -77,6 +86,18 @@ class MLP:
         One name per layer (default ``ip1``, ``ip2``...).
     seed : int or numpy.random.Generator
         Seed of the He-uniform initialisation.
+
+    Examples
+    --------
+    >>> net = MLP((4, 3, 2), seed=0)
+    >>> net.sizes, net.names, net.n_weights()
+    ((4, 3, 2), ['ip1', 'ip2'], 18)
+    >>> net.set_masks({"ip1": np.eye(3, 4, dtype=bool)})  # pruned weights become exactly 0.0
+    >>> int(np.count_nonzero(net.layer("ip1").W))
+    3
+    >>> loss, grads = net.loss_and_grads(np.ones((5, 4), np.float32), np.zeros(5, int))
+    >>> [dW.shape for dW, db in grads], net.predict(np.ones((2, 4))).shape
+    ([(3, 4), (2, 3)], (2,))
     """
 
     def __init__(self, sizes: Sequence[int] = LENET300_SIZES, names: Sequence[str] | None = None,
@@ -248,5 +269,12 @@ class MLP:
 
 
 def lenet300(seed: int | np.random.Generator = 0) -> MLP:
-    """A freshly initialised LeNet-300-100 (784-300-100-10) with layers ``ip1``-``ip3``."""
+    """A freshly initialised LeNet-300-100 (784-300-100-10) with layers ``ip1``-``ip3``.
+
+    Examples
+    --------
+    >>> net = lenet300(seed=0)
+    >>> net.sizes, net.names, net.n_weights()
+    ((784, 300, 100, 10), ['ip1', 'ip2', 'ip3'], 266200)
+    """
     return MLP(LENET300_SIZES, LENET300_NAMES, seed=seed)

@@ -39,7 +39,14 @@ __all__ = ["train", "evaluate", "History", "reduce_by_code"]
 
 @dataclass
 class History:
-    """Per-epoch record of a :func:`train` run (mean training loss, validation error or NaN)."""
+    """Per-epoch record of a :func:`train` run (mean training loss, validation error or NaN).
+
+    Examples
+    --------
+    >>> h = History(loss=[0.9, 0.4], val_error=[0.2, 0.1], seconds=1.5)
+    >>> len(h.loss), h.val_error[-1]
+    (2, 0.1)
+    """
 
     loss: list[float] = field(default_factory=list)
     val_error: list[float] = field(default_factory=list)
@@ -117,6 +124,19 @@ def train(model: MLP, x: np.ndarray, y: np.ndarray, *, epochs: int = 10, batch_s
         Progress bar label.
     disable_progress : bool, optional
         None follows ``EIE_LAB_PROGRESS``.
+
+    Examples
+    --------
+    A tiny network; the mask keeps the pruned weights at exactly 0.0 through training:
+
+    >>> from eie_lab.nn.mlp import MLP
+    >>> x = np.random.default_rng(0).random((32, 4), dtype=np.float32)
+    >>> y = (x[:, 0] > 0.5).astype(int)
+    >>> net = MLP((4, 8, 2), seed=0)
+    >>> net.set_masks({"ip1": np.eye(8, 4, dtype=bool)})
+    >>> hist = train(net, x, y, epochs=3, batch_size=8, lr=0.1, x_val=x, y_val=y)
+    >>> len(hist.loss), len(hist.val_error), int(np.count_nonzero(net.layer("ip1").W))
+    (3, 3, 4)
     """
     import time
 

@@ -39,14 +39,39 @@ BASELINE_RECIPE = {"batch_size": 128, "lr": 0.1, "momentum": 0.9, "weight_decay"
 
 
 def mnist_arrays(data_dir=None, n_train: int | None = None, n_test: int | None = None):
-    """MNIST as ``(x_train, y_train, x_test, y_test)``: float32 rows in [0, 1], int64 labels."""
+    """MNIST as ``(x_train, y_train, x_test, y_test)``: float32 rows in [0, 1], int64 labels.
+
+    Examples
+    --------
+    Four tiny IDX files stand in for MNIST here (IDX header: 0, 0, 8 = uint8, ndim, sizes):
+
+    >>> import tempfile
+    >>> def idx(a):
+    ...     head = bytes([0, 0, 8, a.ndim]) + b"".join(n.to_bytes(4, "big") for n in a.shape)
+    ...     return head + a.tobytes()
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> d = Path(tmp.name)
+    >>> for split, n in (("train", 5), ("t10k", 3)):
+    ...     _ = (d / f"{split}-images-idx3-ubyte").write_bytes(idx(np.zeros((n, 28, 28), np.uint8)))
+    ...     _ = (d / f"{split}-labels-idx1-ubyte").write_bytes(idx(np.arange(n, dtype=np.uint8)))
+    >>> x, y, xt, yt = mnist_arrays(tmp.name, n_train=4)
+    >>> x.shape, x.dtype, yt.tolist()
+    ((4, 784), dtype('float32'), [0, 1, 2])
+    >>> tmp.cleanup()
+    """
     from eie_lab.data.mnist import load_mnist_arrays
 
     return load_mnist_arrays(data_dir=data_dir, n_train=n_train, n_test=n_test)
 
 
 def cache_path(seed: int = 0, epochs: int = DEFAULT_EPOCHS) -> Path:
-    """Where :func:`pretrained_lenet300` keeps the weights for ``(seed, epochs)``."""
+    """Where :func:`pretrained_lenet300` keeps the weights for ``(seed, epochs)``.
+
+    Examples
+    --------
+    >>> cache_path(seed=1, epochs=4).name
+    'lenet300_seed1_ep4_v1.npz'
+    """
     return cache_dir(create=False) / f"lenet300_seed{seed}_ep{epochs}_v{ZOO_VERSION}.npz"
 
 
@@ -72,6 +97,21 @@ def pretrained_lenet300(seed: int = 0, epochs: int | None = None, cache: bool = 
     MLP
         With ``model.meta`` holding ``test_error``, ``train_seconds``, ``seed``, ``epochs`` and
         ``from_cache``.
+
+    Examples
+    --------
+    A cached model loads without MNIST (here a fresh network stands in for the trained one):
+
+    >>> import os, tempfile
+    >>> from unittest import mock
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> with mock.patch.dict(os.environ, {"EIE_LAB_CACHE": tmp.name}):
+    ...     np.savez(cache_path(seed=0, epochs=1), test_error=0.5, train_seconds=0.0,
+    ...              **lenet300(seed=0).to_arrays())
+    ...     net = pretrained_lenet300(seed=0, epochs=1)
+    >>> net.sizes, net.meta["from_cache"], net.meta["test_error"]
+    ((784, 300, 100, 10), True, 0.5)
+    >>> tmp.cleanup()
     """
     epochs = DEFAULT_EPOCHS if epochs is None else epochs
     if int(epochs) != epochs or epochs < 1 or int(seed) != seed or seed < 0:
