@@ -153,7 +153,7 @@ def encode_relative(w: np.ndarray, index_bits: int, orientation: str = "csc") ->
 
 
 def _entries(major: np.ndarray, minor: np.ndarray, values: np.ndarray, bits: int) -> tuple:
-    """``(v, z)`` of the sorted non-zeros at ``(major, minor)`` with fillers, and each entry's non-zero."""
+    """Entries ``(v, z)`` of sorted non-zeros at ``(major, minor)``, fillers in; entry -> nz."""
     prev = np.empty_like(minor)
     prev[:1] = -1
     prev[1:] = np.where(major[1:] == major[:-1], minor[:-1], -1)
@@ -192,7 +192,7 @@ def decode_stream(v: np.ndarray, z: np.ndarray, size: int) -> np.ndarray:
     """
     v, z = np.asarray(v), np.asarray(z)
     bits = max(1, int(np.max(z, initial=0)).bit_length())  # decoding ignores index_bits
-    return RelativeIndexMatrix((int(size), 1), "csc", bits, v, z, np.array([0, v.size])).decode()[:, 0]
+    return RelativeIndexMatrix((int(size), 1), "csc", bits, v, z, np.r_[0, v.size]).decode()[:, 0]
 
 
 def pack_bits(values: np.ndarray, width: int) -> bytes:
