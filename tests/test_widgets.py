@@ -177,3 +177,16 @@ def test_design_explorer_reruns_and_caches(clean_env, monkeypatch):
     assert "static frame" in shown[0].data and shown[1].data == ex.plot.value
     with pytest.raises(ConfigError, match="layer='Alex-99'"):
         DesignExplorer("Alex-99")
+
+
+def test_cycles_per_frame_sets_the_play_step():
+    rng = np.random.default_rng(0)
+    cfg = EIEConfig(n_pe=8, fifo_depth=2)
+    W = np.where(rng.random((64, 120)) < 0.2, 1.0, 0.0)
+    res = simulate(encode(W, cfg, seed=0), rng.random(120), cfg, engine="cycle")
+    assert res.cycles >= 60
+    anim = CycleAnimator(res, cycles_per_frame=5, prerender=0)
+    assert anim.play.step == anim.stride.value == 5
+    huge = CycleAnimator(res, cycles_per_frame=10**6, prerender=0)
+    assert huge.play.step == huge.stride.value == huge.stride.max  # clamped to the slider
+    assert CycleAnimator(res, prerender=0).play.step == 1  # default unchanged
