@@ -102,6 +102,13 @@ def latency_us(layer: str, variant: str = "dense_fp16_b1", timing: str = "graph"
         CUDA-graph replay (kernel only) or back-to-back launches (with launch overhead).
     data : dict, optional
         A loaded latency file (default: the shipped one).
+
+    Examples
+    --------
+    >>> round(latency_us("Alex-7", "dense_fp16_b1"), 1)
+    10.2
+    >>> round(latency_us("Alex-7", "csr_fp16_b1", timing="stream"), 1)  # launch overhead included
+    20.9
     """
     data = load_latency() if data is None else data
     if timing not in ("graph", "stream"):

@@ -44,7 +44,14 @@ __all__ = ["LayerSpec", "LAYER_SPECS", "LAYER_NAMES", "BenchmarkLayer", "benchma
 
 @dataclass(frozen=True)
 class LayerSpec:
-    """One row of EIE Table III: W is (n_out x n_in)."""
+    """One row of EIE Table III: W is (n_out x n_in).
+
+    Examples
+    --------
+    >>> spec = LAYER_SPECS["Alex-8"]
+    >>> spec.n_out, spec.n_in, spec.weight_density, spec.act_density
+    (1000, 4096, 0.25, 0.375)
+    """
 
     name: str
     n_in: int
@@ -93,6 +100,12 @@ class BenchmarkLayer:
     a : numpy.ndarray
         (n_in,) float32 input activations.
     seed : int
+
+    Examples
+    --------
+    >>> L = benchmark_layer("NT-We")
+    >>> L.shape, L.W_codes.shape, int(L.codes.min()), L.codebook.size, L.a.dtype
+    ((600, 4096), (600, 4096), 1, 16, dtype('float32'))
     """
 
     spec: LayerSpec
@@ -187,6 +200,12 @@ def benchmark_layer(name: str, seed: int = 0) -> BenchmarkLayer:
     Returns
     -------
     BenchmarkLayer
+
+    Examples
+    --------
+    >>> L = benchmark_layer("NT-We", seed=0)
+    >>> L is benchmark_layer("NT-We", seed=0), round(L.weight_density, 2)  # cached, Table III 10%
+    (True, 0.1)
     """
     if name not in LAYER_SPECS:
         raise DataError(fail_message("name", name, f"must be one of {LAYER_NAMES}",
@@ -226,7 +245,16 @@ def benchmark_layer(name: str, seed: int = 0) -> BenchmarkLayer:
 
 
 def all_layers(seed: int = 0) -> list[BenchmarkLayer]:
-    """The nine Table III layers, in paper order."""
+    """The nine Table III layers, in paper order.
+
+    Examples
+    --------
+    >>> len(LAYER_NAMES), LAYER_NAMES[-1]
+    (9, 'NT-LSTM')
+    >>> layers = all_layers(seed=0)  # doctest: +SKIP
+    >>> [L.name for L in layers] == list(LAYER_NAMES)  # doctest: +SKIP
+    True
+    """
     return [benchmark_layer(name, seed) for name in LAYER_NAMES]
 
 

@@ -10,17 +10,6 @@ Each file may be gzip-compressed (``train-images-idx3-ubyte.gz``) or raw
 ``.gz`` files from a list of public mirrors into the cache, checks each against the SHA-256 in
 :data:`SHA256` and writes it atomically, so an interrupted, truncated or corrupt download
 leaves nothing behind (the next mirror is then tried).
-
-Examples
---------
->>> import gzip, io, pathlib, tempfile
->>> import numpy as np
->>> from eie_lab.data.mnist import read_idx
->>> header = bytes([0, 0, 8, 1]) + (3).to_bytes(4, "big")
->>> path = pathlib.Path(tempfile.mkdtemp()) / "labels.gz"
->>> _ = path.write_bytes(gzip.compress(header + bytes([7, 2, 1])))
->>> read_idx(path)
-array([7, 2, 1], dtype=uint8)
 """
 
 from __future__ import annotations
@@ -129,6 +118,15 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     ------
     DataError
         When the file is missing, not IDX, or its size disagrees with its header.
+
+    Examples
+    --------
+    >>> import gzip, tempfile
+    >>> header = bytes([0, 0, 8, 1]) + (3).to_bytes(4, "big")  # uint8, 1-D, 3 items
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     _ = (Path(tmp) / "labels.gz").write_bytes(gzip.compress(header + bytes([7, 2, 1])))
+    ...     read_idx(Path(tmp) / "labels.gz")
+    array([7, 2, 1], dtype=uint8)
     """
     p = Path(path).expanduser().resolve()
     try:
@@ -265,6 +263,18 @@ def download_mnist(dest: str | os.PathLike[str] | None = None,
     DataError
         When a file cannot be fetched intact from any mirror (offline, truncated, bad checksum).
         Nothing partial is left in ``dest``.
+
+    Examples
+    --------
+    Files already present with the expected checksums are not fetched again (no network here):
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     sums = {name: hashlib.sha256(name.encode()).hexdigest() for name in SHA256}
+    ...     for name in sums:
+    ...         _ = (Path(tmp) / name).write_bytes(name.encode())
+    ...     download_mnist(tmp, mirrors=[], checksums=sums) == Path(tmp)
+    True
     """
     folder = Path(dest).expanduser() if dest is not None else cache_dir() / "mnist"
     mirrors = tuple(MIRRORS if mirrors is None else mirrors)
