@@ -100,6 +100,14 @@ def draw_huffman_tree(code_or_graph: Any, ax: plt.Axes | None = None, *,
     """Draw a Huffman code tree (a ``HuffmanCode`` or its ``to_networkx()`` DiGraph).
 
     Returns the matplotlib Figure (never calls ``plt.show()``).
+
+    Examples
+    --------
+    >>> from eie_lab.compression.huffman import HuffmanCode
+    >>> fig = draw_huffman_tree(HuffmanCode.from_counts({"A": 7, "D": 3, "B": 1, "C": 1}))
+    >>> fig.axes[0].get_title()
+    'Huffman tree (4 symbols)'
+    >>> plt.close(fig)
     """
     graph = code_or_graph.to_networkx() if hasattr(code_or_graph, "to_networkx") else code_or_graph
     pos = tree_layout(graph)
