@@ -9,12 +9,12 @@ that EIE reserves) stays fixed.
 Examples
 --------
 >>> import numpy as np
->>> from eie_lab.nn import lenet300, train, evaluate
+>>> from eie_lab.nn import MLP, train, evaluate
 >>> rng = np.random.default_rng(0)
 >>> y = rng.integers(0, 10, 256)
->>> x = (0.1 * rng.random((256, 784))).astype(np.float32)
+>>> x = (0.1 * rng.random((256, 20))).astype(np.float32)
 >>> x[np.arange(256), y] += 1.0
->>> net = lenet300(seed=0)
+>>> net = MLP((20, 32, 10), seed=0)  # a small stand-in for lenet300()
 >>> hist = train(net, x, y, epochs=5, batch_size=32, lr=0.1, seed=0)
 >>> len(hist.loss)
 5
