@@ -9,7 +9,7 @@ that EIE reserves) stays fixed.
 Examples
 --------
 >>> import numpy as np
->>> from eie_lab.nn import MLP, train, evaluate
+>>> from eie_lab.nn.mlp import MLP
 >>> rng = np.random.default_rng(0)
 >>> y = rng.integers(0, 10, 256)
 >>> x = (0.1 * rng.random((256, 20))).astype(np.float32)
