@@ -1,4 +1,4 @@
-"""Interleaved CSC encoding of a weight matrix over the EIE PE array ([EIE §III-B], design §3).
+"""Interleaved CSC encoding of a weight matrix over the EIE PE array ([EIE §III-B], timing contract in :mod:`eie_lab.eie`).
 
 Row i of W (m x n, rows are outputs) lives in PE ``i % N`` at local row ``i // N``. Each PE keeps
 its slice of every column as entries (v, z): v is the 4-bit codebook index, z the number of zero

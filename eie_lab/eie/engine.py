@@ -1,6 +1,6 @@
 """simulate(): dispatch to the fast (closed-form) or the cycle-stepping engine.
 
-The fast engine evaluates the timing contract (design §3) in closed form, vectorised over PEs and
+The fast engine evaluates the timing contract (see :mod:`eie_lab.eie`) in closed form, vectorised over PEs and
 over blocks of ``fifo_depth`` items. Within a block [t0, t0 + D) every broadcast depends only on
 finish times of items before t0, so, with W_t the cumulative work of a PE,
 

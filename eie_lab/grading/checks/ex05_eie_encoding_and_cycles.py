@@ -2,7 +2,7 @@
 entries per column e[k][j] (padding included) and cycles by the queue recurrence.
 
 References: :func:`eie_lab.eie.encode` (``EncodedLayer.e``) and :func:`eie_lab.eie.simulate`
-(``.cycles``, ``.busy``) under the timing contract (design.md §3): b_0 = 0,
+(``.cycles``, ``.busy``) under the timing contract (``help(eie_lab.eie)``, "Timing contract"): b_0 = 0,
 b_t = max(b_{t-1} + 1, max_k f[k][t-D]); s[k][t] = max(b_t + L, f[k][t-1]);
 f[k][t] = s[k][t] + max(e[k][j_t], c); cycles = max(max_k f[k][K-1], b_{K-1} + L).
 The visible example is the 16 x 8, 4-PE matrix of EIE Fig. 2/3 (PE0: p = 0 3 4 6 6 8 10 11 13).
