@@ -62,7 +62,7 @@ def test_code_length_labels_do_not_crowd():
     code = HuffmanCode.from_counts([2**(32 - i) if i < 31 else 2**10 for i in range(32)])
     fig = plot_code_lengths(code)
     labels = _tick_labels(fig.axes[0].xaxis)
-    assert labels == ["0", "5", "10", "15", "20", "25", "30"]
+    assert labels == ["0", "5", "10", "15", "20", "25", "31"]
     assert len(fig.axes[0].patches) == 32 and len(fig.axes[0].texts) == 32
     small = plot_code_lengths(HuffmanCode.from_counts({"A": 7, "D": 3, "B": 1, "C": 1}))
     assert _tick_labels(small.axes[0].xaxis) == ["A", "B", "C", "D"]

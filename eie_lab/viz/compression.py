@@ -164,8 +164,10 @@ def plot_code_lengths(code, ax=None, *, title: str = "Symbol frequency and code 
                     ha="center", va="bottom", fontsize=8 if len(symbols) > 20 else 9)
     step = 5 if len(symbols) > 20 else 1
     ticks = list(range(0, len(symbols), step))
-    if ticks[-1] < len(symbols) - 1 and len(symbols) - 1 - ticks[-1] >= min(step, 3):
-        ticks.append(len(symbols) - 1)  # label the last symbol too, unless it would collide
+    if ticks[-1] < len(symbols) - 1:  # always label the last symbol (often the filler / zmax)
+        if len(symbols) - 1 - ticks[-1] < min(step, 3):
+            ticks.pop()  # ... in place of a neighbour it would collide with
+        ticks.append(len(symbols) - 1)
     ax.set_xticks(ticks, [str(symbols[i]) for i in ticks])
     ax.set_xlim(-0.7, len(symbols) - 0.3)
     ax.set_xlabel("symbol (number above the bar: code length in bits)")
