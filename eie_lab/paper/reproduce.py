@@ -163,13 +163,13 @@ def fig_rows(figure: str = "fig6", sim_times_us: dict[str, float] | None = None
 
 
 def _fmt(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.4g}"
+    if isinstance(value, float):  # 4 significant digits, never e-notation for large values
+        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
     return str(value)
 
 
 def markdown_table(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None) -> str:
-    """Rows of dicts as a Markdown table (floats to 4 significant digits).
+    """Rows of dicts as a Markdown table (floats to 4 significant digits; >= 1000 as 35,023).
 
     Parameters
     ----------
