@@ -66,3 +66,17 @@ def test_code_length_labels_do_not_crowd():
     assert len(fig.axes[0].patches) == 32 and len(fig.axes[0].texts) == 32
     small = plot_code_lengths(HuffmanCode.from_counts({"A": 7, "D": 3, "B": 1, "C": 1}))
     assert _tick_labels(small.axes[0].xaxis) == ["A", "B", "C", "D"]
+
+
+def test_sse_history_relative_to_optimum():
+    from types import SimpleNamespace
+
+    from eie_lab.viz.compression import plot_sse_history
+
+    runs = {"linear": SimpleNamespace(sse_history=np.array([6.0, 2.0, 1.1])),
+            "random": SimpleNamespace(sse_history=np.array([12.0, 1.3]))}
+    ax = plot_sse_history(runs, optimum=1.0).axes[0]
+    ax.figure.canvas.draw()
+    assert [line.get_label() for line in ax.lines] == ["linear", "random", "optimum (DP)"]
+    assert ax.get_yscale() == "log" and "1.25" in _tick_labels(ax.yaxis)
+    assert plot_sse_history(runs).axes[0].get_ylabel() == "SSE"

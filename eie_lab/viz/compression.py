@@ -4,6 +4,7 @@
 - :func:`plot_inits`: histogram and CDF of a layer with the linear, density and random
   (Forgy) initial centroids marked, as in [DC Fig. 4] (papers.md §2.6).
 - :func:`plot_codebook`: the shared values drawn on the histogram of the weights they replace.
+- :func:`plot_sse_history`: SSE of k-means runs per Lloyd iteration, relative to the optimum.
 - :func:`plot_bits_vs_error`: any metric against bits per weight, one line per series.
 - :func:`plot_code_lengths`: symbol frequencies with their Huffman code lengths.
 
@@ -29,8 +30,8 @@ from matplotlib.figure import Figure
 
 from eie_lab.compression.quantize import INITS, init_centroids
 
-__all__ = ["plot_weight_histogram", "plot_inits", "plot_codebook", "plot_bits_vs_error",
-           "plot_code_lengths", "INIT_STYLES"]
+__all__ = ["plot_weight_histogram", "plot_inits", "plot_codebook", "plot_sse_history",
+           "plot_bits_vs_error", "plot_code_lengths", "INIT_STYLES"]
 
 #: Colour and marker of each initialisation in every figure.
 INIT_STYLES = {"linear": ("tab:green", "o"), "density": ("tab:orange", "s"),
@@ -104,6 +105,40 @@ def plot_codebook(w: np.ndarray, codebook: np.ndarray, ax=None, *, bins: int = 1
     ax.set_xlabel("weight value")
     ax.set_ylabel("count")
     ax.set_title(f"{title} ({np.count_nonzero(cb) if skip_zero else cb.size} centroids)")
+    return fig
+
+
+def plot_sse_history(runs: Mapping[str, object], optimum: float | None = None, ax=None, *,
+                     title: str = "k-means never increases the SSE") -> Figure:
+    """SSE per Lloyd iteration of each run (label -> result with ``.sse_history``).
+
+    With ``optimum`` (e.g. from ``quantize.optimal_sse_1d``) the curves are divided by it, so
+    1 is the best clustering there is, on a log axis labelled 1, 1.25, 2, 5, 10, ...
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as R
+    >>> fig = plot_sse_history({"linear": R(sse_history=[4.0, 2.2, 2.1])}, optimum=2.0)
+    >>> fig.axes[0].lines[0].get_ydata().tolist(), fig.axes[0].get_ylabel()
+    ([2.0, 1.1, 1.05], 'SSE / optimal SSE')
+    """
+    from matplotlib.ticker import FixedLocator, FormatStrFormatter, NullFormatter
+
+    fig, ax = _ax(ax, (6.5, 3.2))
+    scale = 1.0 if optimum is None else float(optimum)
+    for name, run in runs.items():
+        color, _ = INIT_STYLES.get(name, (None, "o"))
+        ax.plot(np.asarray(run.sse_history, dtype=float) / scale, color=color, label=name)
+    ax.set_xlabel("Lloyd iteration")
+    ax.set_ylabel("SSE" if optimum is None else "SSE / optimal SSE")
+    if optimum is not None:
+        ax.axhline(1.0, color="0.4", ls="--", lw=1, label="optimum (DP)")
+        ax.set_yscale("log")
+        ax.yaxis.set_major_locator(FixedLocator([1, 1.25, 2, 5, 10, 20, 50, 100]))
+        ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))
+        ax.yaxis.set_minor_formatter(NullFormatter())
+    ax.set_title(title)
+    ax.legend(fontsize=9)
     return fig
 
 
