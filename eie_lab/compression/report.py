@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 
 from eie_lab.compression.model_file import CompressedModel
 
-__all__ = ["CompressionReport", "compression_report", "compare_with_paper", "PAPER_TABLE2"]
+__all__ = ["CompressionReport", "compression_report", "compare_with_paper", "storage_table",
+           "PAPER_TABLE2"]
 
 #: DC Table 2 (LeNet-300-100), as cited in papers.md §2.3: kept %, weight bits P+Q / P+Q+H,
 #: index bits P+Q / P+Q+H, compress rate % P+Q / P+Q+H.
@@ -180,3 +181,41 @@ def compare_with_paper(report: CompressionReport, paper: dict | None = None) -> 
             lines.append("| | paper | " + " | ".join(
                 (f.format(ref[k]) if k in ref else "–") for k, _, f in keys) + " |")
     return "\n".join(lines)
+
+
+_STORAGE_COLS = [("layer", "layer", "{}"), ("weights", "weights", "{:,}"),
+                 ("weights_pct", "kept", "{:.1%}"), ("weight_bits_pq", "w bits", "{:.1f}"),
+                 ("weight_bits_pqh", "w bits H", "{:.2f}"), ("index_bits_pq", "i bits", "{:.1f}"),
+                 ("index_bits_pqh", "i bits H", "{:.2f}"), ("rate_pq", "P+Q", "{:.2%}"),
+                 ("rate_pqh", "P+Q+H", "{:.2%}")]
+
+
+def storage_table(reports) -> str:
+    """DC Table 2-shaped text table of :class:`~eie_lab.compression.storage.StorageReport` rows.
+
+    Parameters
+    ----------
+    reports : sequence of StorageReport
+        One per layer (add ``merge_reports(reports)`` for a total row).
+
+    Returns
+    -------
+    str
+        Fixed-width table; the last column is the compression factor 1 / rate(P+Q+H).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from eie_lab.compression.storage import storage_report
+    >>> w = np.zeros((16, 16), np.float32); w[::3, ::2] = 1.0; w[1, 1] = -1.0
+    >>> print(storage_table([storage_report(w, weight_bits=2, index_bits=3, name="fc")]).splitlines()[0])
+    layer  weights   kept  w bits  w bits H  i bits  i bits H    P+Q  P+Q+H     x
+    """
+    table = [[head for _, head, _ in _STORAGE_COLS] + ["x"]]
+    for report in reports:
+        row = report.row()
+        table.append([fmt.format(row[key]) for key, _, fmt in _STORAGE_COLS]
+                     + [f"{1 / row['rate_pqh']:.0f}"])
+    widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
+    return "\n".join("  ".join(c.ljust(w) if i == 0 else c.rjust(w)
+                               for i, (c, w) in enumerate(zip(r, widths))) for r in table)
