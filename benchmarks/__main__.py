@@ -11,6 +11,8 @@ import pkgutil
 import sys
 from pathlib import Path
 
+from eie_lab.errors import EieLabError
+
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -26,7 +28,12 @@ def main(argv: list[str] | None = None) -> int:
     for name in chosen:
         print(f"\n=== benchmark: {name} ===", flush=True)
         module = importlib.import_module(f"benchmarks.bench_{name}")
-        if module.main([]) != 0:
+        try:
+            ok = module.main([]) == 0
+        except EieLabError as exc:  # e.g. MNIST missing: say why, run the others
+            print(f"benchmark {name} could not run: {exc}", file=sys.stderr)
+            ok = False
+        if not ok:
             failed.append(name)
     print(f"\n{len(chosen) - len(failed)} passed, {len(failed)} failed" +
           (f": {', '.join(failed)}" if failed else ""))
