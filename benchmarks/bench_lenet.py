@@ -67,11 +67,15 @@ def main(argv: list[str] | None = None) -> int:
     t_all = time.perf_counter()
     x, y, xt, yt = mnist_arrays()
     # named baseline: one epoch of scikit-learn's MLPClassifier vs one epoch of eie_lab.nn
-    sk_epoch = _sklearn_epoch_seconds(x, y)
-    probe = lenet300(seed=args.seed)
-    t0 = time.perf_counter()
-    train(probe, x, y, epochs=1, seed=args.seed, **BASELINE_RECIPE)
-    our_epoch = time.perf_counter() - t0
+    # (best of two runs each, so that one noisy run on a shared machine does not decide)
+    sk_runs = [_sklearn_epoch_seconds(x, y) for _ in range(2)]
+    sk_epoch = None if None in sk_runs else min(sk_runs)
+    our_epoch = float("inf")
+    for _ in range(2):
+        probe = lenet300(seed=args.seed)
+        t0 = time.perf_counter()
+        train(probe, x, y, epochs=1, seed=args.seed, **BASELINE_RECIPE)
+        our_epoch = min(our_epoch, time.perf_counter() - t0)
 
     t0 = time.perf_counter()
     base = pretrained_lenet300(seed=args.seed, cache=False)
