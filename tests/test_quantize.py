@@ -218,3 +218,46 @@ def test_histogram_engine_falls_back_on_narrow_data():
     r = kmeans_1d(x, 8)
     assert r.converged
     _fixed_point_checks(x, r)
+
+
+def _pruned_float32(n, seed):
+    rng = np.random.default_rng(seed)
+    w = rng.normal(0, 0.02, n).astype(np.float32)
+    return w[np.abs(w) > np.quantile(np.abs(w), 0.7)]
+
+
+def test_histogram_engine_newton_path_is_monotone_and_deterministic():
+    from eie_lab.compression import kmeans1d
+
+    w = _pruned_float32(1_000_000, 7)
+    assert w.size >= kmeans1d.HIST_MIN
+    r = kmeans_1d(w, 16)
+    assert r.converged and r.sse_history.size >= 2
+    assert np.all(np.diff(r.sse_history) <= 1e-12 * r.sse_history[0])
+    _fixed_point_checks(w, r)
+    again = kmeans_1d(w, 16)
+    np.testing.assert_array_equal(r.codebook, again.codebook)
+    np.testing.assert_array_equal(r.labels, again.labels)
+
+
+def test_histogram_engine_plain_lloyd_fallback(monkeypatch):
+    from eie_lab.compression import _kmeans_hist
+
+    w = _pruned_float32(1_000_000, 8)
+    fast = kmeans_1d(w, 8)
+    monkeypatch.setattr(_kmeans_hist, "_BUDGET", 0)  # the Newton path never settles
+    slow = kmeans_1d(w, 8)
+    assert slow.converged
+    _fixed_point_checks(w, slow)
+    assert fast.sse <= slow.sse * 1.001
+
+
+def test_histogram_engine_labels_with_signed_zeros():
+    from eie_lab.compression import kmeans1d
+
+    rng = np.random.default_rng(4)
+    x = rng.normal(0, 1, kmeans1d.HIST_MIN).astype(np.float32)
+    x[::7], x[1::7], x[2::11] = 0.0, -0.0, np.float32(1e-40)
+    r = kmeans_1d(x, 5, init=np.array([-2.0, -1e-3, 0.0, 1e-3, 2.0]))
+    assert r.converged
+    _fixed_point_checks(x, r)
