@@ -36,7 +36,7 @@ _WIN = 2  # buckets pulled out on each side of a midpoint's bucket (first time)
 _WARMUP = 8  # phase-1 Lloyd steps on the bucket means
 _TOL = 1e-5  # phase-2 stop: centroid residual relative to the largest |centroid|
 _BUDGET = 60  # iterations of each Newton phase before falling back to plain Lloyd
-_SMOOTH = 4  # density for the Jacobian: over +-_SMOOTH buckets
+_SMOOTH = 0.05  # density for the Jacobian: over +-_SMOOTH of the gap between centroids
 
 
 def lloyd_weighted(xs, wt, c, max_iter):
@@ -157,30 +157,30 @@ class _Hist:
         self.ext = [np.zeros(0, np.float32), np.zeros(0, np.intp), np.zeros(1),
                     np.zeros(0, np.intp)]  # sorted values, their keys, cumsum; positions in x
 
+    def below(self, v):
+        """Model count and sum (about the shift) of the points below the values ``v``."""
+        b = _key20(floor32(v)).astype(np.intp)
+        lo, hi = _key_value(b), _key_value(np.minimum(b + 1, _NB - 1))
+        f = np.clip((v - lo) / np.where(hi > lo, hi - lo, 1.0), 0.0, 1.0)
+        i = np.searchsorted(self.nz, b)  # buckets below b
+        return self.pc[i] + self.cnt[b] * f, self.ps[i] + self.sm[b] * f
+
     def model(self, c):
         """Lloyd map of the smooth model (points spread evenly inside each bucket) at ``c``."""
-        m = (c[:-1] + c[1:]) / 2.0
-        b = _key20(floor32(m)).astype(np.intp)
-        lo, hi = _key_value(b), _key_value(np.minimum(b + 1, _NB - 1))
-        f = np.clip((m - lo) / np.where(hi > lo, hi - lo, 1.0), 0.0, 1.0)
-        i = np.searchsorted(self.nz, b)  # buckets below b
-        n = np.diff(np.concatenate(([0.0], self.pc[i] + self.cnt[b] * f, [self.n])))
-        s = np.diff(np.concatenate(([0.0], self.ps[i] + self.sm[b] * f, [self.ps[-1]])))
+        cb, sb = self.below((c[:-1] + c[1:]) / 2.0)
+        n = np.diff(np.concatenate(([0.0], cb, [self.n])))
+        s = np.diff(np.concatenate(([0.0], sb, [self.ps[-1]])))
         ok = n > 0.5
         return np.where(ok, s / np.where(ok, n, 1.0) + self.shift, c), bool(ok.all())
 
     def jacobian(self, c, f):
         """Jacobian of the Lloyd map at ``c`` (``f`` = the map's value), tridiagonal: centroid j
-        moves with the point density at its midpoints, measured over +-_SMOOTH buckets."""
-        m = (c[:-1] + c[1:]) / 2.0
-        b = _key20(floor32(m)).astype(np.intp)
-        a, z = np.maximum(b - _SMOOTH, 0), np.minimum(b + _SMOOTH + 1, _NB - 1)
-        ia, iz = np.searchsorted(self.nz, a), np.searchsorted(self.nz, z)
-        cnt, sm = self.pc[iz] - self.pc[ia], self.ps[iz] - self.ps[ia]
-        rho = cnt / np.maximum(_key_value(z) - _key_value(a), 1e-300)
-        mu = sm / np.maximum(cnt, 1) + self.shift  # density and mean near each midpoint
-        below = self.pc[np.searchsorted(self.nz, b)]
-        inv = 1.0 / np.maximum(np.diff(np.concatenate(([0], below, [self.n]))), 1)
+        moves with the point density at its midpoints, measured over +-_SMOOTH of the gap."""
+        m, gap = (c[:-1] + c[1:]) / 2.0, _SMOOTH * np.diff(c)
+        (c_lo, s_lo), (c_hi, s_hi) = self.below(m - gap), self.below(m + gap)
+        rho = (c_hi - c_lo) / np.maximum(2.0 * gap, 1e-300)
+        mu = (s_hi - s_lo) / np.maximum(c_hi - c_lo, 1e-300) + self.shift
+        inv = 1.0 / np.maximum(np.diff(np.concatenate(([0.0], self.below(m)[0], [self.n]))), 1)
         jac = np.zeros((c.size, c.size))
         i = np.arange(c.size - 1)
         beta = rho * (mu - f[:-1]) * inv[:-1] / 2.0  # d F_j / d c_{j+1} (via midpoint j)
