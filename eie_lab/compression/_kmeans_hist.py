@@ -146,7 +146,8 @@ class _Hist:
     def __init__(self, x, key, cnt, nz):
         self.x, self.key, self.cnt, self.nz, self.n = x, key, cnt, nz, x.size
         self.shift = float(np.median(x[:: max(1, x.size // 4095)]))  # a central value
-        xd = np.subtract(x, self.shift, dtype=np.float64)
+        xd = x.astype(np.float64)
+        xd -= self.shift
         self.sm = np.bincount(key, weights=xd, minlength=_NB)
         self.total_sq = float(np.dot(xd, xd))  # about the shift, for precision
         del xd
