@@ -32,7 +32,7 @@ import numpy as np
 
 _BITS = 20  # histogram key bits
 _NB = 1 << _BITS
-_WIN = 2  # buckets pulled out on each side of a midpoint's bucket (first time)
+_WIN = 1  # buckets pulled out on each side of a midpoint's bucket (first time)
 _WARMUP = 8  # phase-1 Lloyd steps on the bucket means
 _TOL = 1e-5  # phase-2 stop: centroid residual relative to the largest |centroid|
 _BUDGET = 60  # iterations of each Newton phase before falling back to plain Lloyd
