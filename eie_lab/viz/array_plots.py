@@ -103,6 +103,16 @@ def busy_bars(result_or_trace, ax=None, *, title: str | None = None) -> Figure:
     return fig
 
 
+def _cycle_map_axes(per_cycle: np.ndarray, ax, max_cycles: int | None):
+    """Cycles to show and the (figure, axes) for a (n_cycles, n_pe) map: PEs down, cycles across."""
+    n = per_cycle.shape[0] if max_cycles is None else min(per_cycle.shape[0], int(max_cycles))
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(10, min(6.0, 1.7 + 0.06 * per_cycle.shape[1])))
+    else:
+        fig = ax.figure
+    return n, fig, ax
+
+
 def queue_heatmap(trace, ax=None, *, max_cycles: int | None = None) -> Figure:
     """Queue occupancy over time: PEs down, cycles across, colour = items in the queue.
 
@@ -116,11 +126,7 @@ def queue_heatmap(trace, ax=None, *, max_cycles: int | None = None) -> Figure:
         Show only the first ``max_cycles`` cycles.
     """
     q = np.asarray(trace.queue_len)
-    n = q.shape[0] if max_cycles is None else min(q.shape[0], int(max_cycles))
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(10, min(6.0, 1.5 + 0.06 * q.shape[1] + 0.2)))
-    else:
-        fig = ax.figure
+    n, fig, ax = _cycle_map_axes(q, ax, max_cycles)
     depth = int(trace.fifo_depth)
     im = ax.imshow(q[:n].T, aspect="auto", interpolation="nearest", cmap="Blues", vmin=0,
                    vmax=depth, origin="upper", extent=(-0.5, n - 0.5, q.shape[1] - 0.5, -0.5))
@@ -150,11 +156,7 @@ def state_timeline(trace, ax=None, *, max_cycles: int | None = None) -> Figure:
         Show only the first ``max_cycles`` cycles.
     """
     st = np.asarray(trace.state)
-    n = st.shape[0] if max_cycles is None else min(st.shape[0], int(max_cycles))
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(10, min(6.0, 1.5 + 0.06 * st.shape[1] + 0.2)))
-    else:
-        fig = ax.figure
+    n, fig, ax = _cycle_map_axes(st, ax, max_cycles)
     cmap = ListedColormap([STATE_COLORS[0], STATE_COLORS[1], STATE_COLORS[2]])
     ax.imshow(st[:n].T, aspect="auto", interpolation="nearest", cmap=cmap, vmin=-0.5, vmax=2.5,
               extent=(-0.5, n - 0.5, st.shape[1] - 0.5, -0.5))
