@@ -6,8 +6,9 @@ import pytest
 
 from eie_lab.data.layers import benchmark_layer
 from eie_lab.eie import EIEConfig, EnergyModel, simulate
-from eie_lab.eie.energy import SPMAT_READS_PER_CYCLE, TABLE2_POWER_MW
+from eie_lab.eie.energy import SPMAT_READS_PER_CYCLE
 from eie_lab.errors import ConfigError
+from eie_lab.paper_tables import TABLE_II_PE_POWER_MW
 
 
 @pytest.fixture(scope="module")
@@ -18,8 +19,8 @@ def alex7():
 
 def test_defaults_reproduce_table2_per_pe_power():
     m = EnergyModel()
-    assert m.steady_state_power_mw() == pytest.approx(sum(TABLE2_POWER_MW.values()))
-    assert sum(TABLE2_POWER_MW.values()) == pytest.approx(9.157, abs=2e-3)  # Table II rounding
+    assert m.steady_state_power_mw() == pytest.approx(sum(TABLE_II_PE_POWER_MW.values()))
+    assert sum(TABLE_II_PE_POWER_MW.values()) == pytest.approx(9.157, abs=2e-3)  # Table II rounding
     assert m.e_mac_pj == pytest.approx(1.162 * 1.25)
     assert m.e_pointer_pj == pytest.approx(1.807 * 1.25 * 8 / 2)
 

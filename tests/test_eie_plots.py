@@ -10,9 +10,9 @@ import numpy as np
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+from eie_lab import paper_tables as T  # noqa: E402
 from eie_lab.data.layers import fig2_example  # noqa: E402
 from eie_lab.eie import EIEConfig, encode  # noqa: E402
-from eie_lab.paper import tables as T  # noqa: E402
 from eie_lab.viz import eie_plots as P  # noqa: E402
 
 
@@ -39,7 +39,7 @@ def test_entry_rows_with_padding():
 
 
 def test_ratio_bars_are_log_and_skip_nan():
-    fig = P.plot_ratio_bars(T.energy_efficiencies(), T.LAYERS, T.FIG7_LABELS, ylabel="x")
+    fig = P.plot_ratio_bars(T.energy_efficiencies(), T.LAYER_NAMES, T.FIG7_LABELS, ylabel="x")
     ax = fig.axes[0]
     assert ax.get_yscale() == "log"
     n_finite = sum(not math.isnan(v) for vals in T.energy_efficiencies().values() for v in vals)
@@ -75,11 +75,11 @@ def test_pe_colors_are_distinct():
 
 def test_ratio_bars_mark_missing_values_once_per_layer():
     eff = T.energy_efficiencies()
-    fig = P.plot_ratio_bars(eff, T.LAYERS, T.FIG7_LABELS)
-    n_gaps = sum(any(math.isnan(vals[i]) for vals in eff.values()) for i in range(len(T.LAYERS)))
+    fig = P.plot_ratio_bars(eff, T.LAYER_NAMES, T.FIG7_LABELS)
+    n_gaps = sum(any(math.isnan(vals[i]) for vals in eff.values()) for i in range(len(T.LAYER_NAMES)))
     assert n_gaps > 0 and _texts(fig).count("n/a") == n_gaps
     plt.close(fig)
-    fig = P.plot_ratio_bars(eff, T.LAYERS, T.FIG7_LABELS, missing="")
+    fig = P.plot_ratio_bars(eff, T.LAYER_NAMES, T.FIG7_LABELS, missing="")
     assert "n/a" not in _texts(fig)
     plt.close(fig)
 

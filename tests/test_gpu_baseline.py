@@ -12,28 +12,28 @@ import pytest
 
 from eie_lab.data import gpu_baseline as G
 from eie_lab.errors import DataError
-from eie_lab.paper.tables import LAYERS
+from eie_lab.paper_tables import LAYER_NAMES
 
 SCRIPT = pathlib.Path(__file__).resolve().parents[1] / "benchmarks" / "gpu_fc_latency.py"
 
 
 def test_shipped_files_cover_the_nine_layers():
     lat = G.load_latency()
-    assert [r["layer"] for r in lat["rows"]] == list(LAYERS)
+    assert [r["layer"] for r in lat["rows"]] == list(LAYER_NAMES)
     assert lat["meta"]["gpu"].startswith("NVIDIA H100")
     for row in lat["rows"]:
         for variant in G.VARIANTS:
             assert row[variant]["graph_us"] > 0 and row[variant]["stream_us"] > 0
-    assert [r["layer"] for r in G.load_power()["rows"]] == list(LAYERS)
+    assert [r["layer"] for r in G.load_power()["rows"]] == list(LAYER_NAMES)
 
 
 def test_energy_table_against_eie():
     rows = G.energy_table()
-    assert [r["layer"] for r in rows] == list(LAYERS)
+    assert [r["layer"] for r in rows] == list(LAYER_NAMES)
     for r in rows:
         assert r["h100_csr_fp32_uj"] == pytest.approx(r["h100_csr_fp32_us"] * r["h100_csr_fp32_w"])
         assert r["ratio"] > 100  # a 700 W board spends two to three orders of magnitude more
-    sim = {name: 1.0 for name in LAYERS}
+    sim = {name: 1.0 for name in LAYER_NAMES}
     assert G.energy_table(sim, 2.0)[0]["eie_uj"] == 2.0
 
 

@@ -6,8 +6,8 @@ import math
 
 import pytest
 
+from eie_lab import paper_tables as T
 from eie_lab.errors import ConfigError
-from eie_lab.paper import tables as T
 
 
 @pytest.mark.parametrize("figure, paper", [("fig6", T.FIG6_LABELS), ("fig7", T.FIG7_LABELS)])
@@ -22,7 +22,7 @@ def test_fig6_neuraltalk_labels_match_except_the_flagged_two():
     recomputed = T.recomputed_labels("fig6")
     mismatched = set()
     for series, labels in T.FIG6_LABELS.items():
-        for i, layer in enumerate(T.LAYERS):
+        for i, layer in enumerate(T.LAYER_NAMES):
             if recomputed[series][i] != labels[i]:
                 mismatched.add((series, layer))
     assert mismatched == set(T.FIG6_MISMATCHES)

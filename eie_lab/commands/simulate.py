@@ -15,7 +15,7 @@ import json
 from eie_lab.data.layers import LAYER_NAMES, benchmark_layer
 from eie_lab.eie import EIEConfig, simulate
 from eie_lab.errors import ConfigError, fail_message
-from eie_lab.paper.tables import EIE_ACTUAL_US  # [EIE Table IV] "actual" µs at 64 PEs
+from eie_lab.paper_tables import EIE_ACTUAL_US  # [EIE Table IV] "actual" µs at 64 PEs
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

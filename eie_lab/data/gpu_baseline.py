@@ -29,6 +29,7 @@ from importlib import resources
 from typing import Any
 
 from eie_lab.errors import DataError, fail_message
+from eie_lab.paper_tables import EIE_ACTUAL_US, EIE_POWER_W
 
 __all__ = ["MEASURED", "VARIANTS", "load_latency", "load_power", "latency_us", "latency_table",
            "energy_table"]
@@ -164,7 +165,6 @@ def energy_table(eie_times_us: dict[str, float] | None = None, eie_power_w: floa
     >>> row["layer"], round(row["eie_uj"], 2), round(row["ratio"])
     ('Alex-7', 7.32, 331)
     """
-    from eie_lab.paper.tables import EIE_ACTUAL_US, EIE_POWER_W
 
     data = load_power() if data is None else data
     times = EIE_ACTUAL_US if eie_times_us is None else eie_times_us

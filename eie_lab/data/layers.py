@@ -36,6 +36,7 @@ from math import erfc, sqrt
 import numpy as np
 
 from eie_lab.errors import DataError, fail_message
+from eie_lab.paper_tables import LAYER_NAMES, TABLE_III
 from eie_lab.random import as_rng
 
 __all__ = ["LayerSpec", "LAYER_SPECS", "LAYER_NAMES", "BenchmarkLayer", "benchmark_layer",
@@ -65,19 +66,10 @@ class LayerSpec:
 _ALEX = "Compressed AlexNet, ImageNet classification"
 _VGG = "Compressed VGG-16, ImageNet classification and detection"
 _NT = "Compressed NeuralTalk (RNN + LSTM), image captioning"
-#: [EIE Table III], papers.md §1.3.
-LAYER_SPECS = {s.name: s for s in (
-    LayerSpec("Alex-6", 9216, 4096, 0.09, 0.351, 0.03, _ALEX),
-    LayerSpec("Alex-7", 4096, 4096, 0.09, 0.353, 0.03, _ALEX),
-    LayerSpec("Alex-8", 4096, 1000, 0.25, 0.375, 0.10, _ALEX),
-    LayerSpec("VGG-6", 25088, 4096, 0.04, 0.183, 0.01, _VGG),
-    LayerSpec("VGG-7", 4096, 4096, 0.04, 0.375, 0.02, _VGG),
-    LayerSpec("VGG-8", 4096, 1000, 0.23, 0.411, 0.09, _VGG),
-    LayerSpec("NT-We", 4096, 600, 0.10, 1.0, 0.10, _NT),
-    LayerSpec("NT-Wd", 600, 8791, 0.11, 1.0, 0.11, _NT),
-    LayerSpec("NT-LSTM", 1201, 2400, 0.10, 1.0, 0.11, _NT),
-)}
-LAYER_NAMES = tuple(LAYER_SPECS)
+_KIND = {"Alex": _ALEX, "VGG": _VGG, "NT": _NT}
+#: [EIE Table III] as :class:`LayerSpec` rows, keyed by name in the paper's order.
+LAYER_SPECS = {name: LayerSpec(name, *row, _KIND[name.split("-")[0]])
+               for name, row in TABLE_III.items()}
 
 _SIGMA = 0.01  # scale of the unpruned Gaussian weights
 

@@ -47,15 +47,14 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
 from eie_lab.errors import ConfigError, fail_message
+from eie_lab.paper_tables import TABLE_II_PE_POWER_MW
 
 if TYPE_CHECKING:  # pragma: no cover
     from eie_lab.eie.results import AccessCounts
 
-__all__ = ["EnergyModel", "EnergyBreakdown", "TABLE2_POWER_MW", "SPMAT_READS_PER_CYCLE"]
+__all__ = ["EnergyModel", "EnergyBreakdown", "SPMAT_READS_PER_CYCLE"]
 
-#: Per-PE module power in mW at 800 MHz [EIE Table II].
-TABLE2_POWER_MW = {"act_queue": 0.112, "ptr_read": 1.807, "spmat_read": 4.955,
-                   "arithm_unit": 1.162, "act_rw": 1.122}
+_MW = TABLE_II_PE_POWER_MW  # per-PE module power in mW at 800 MHz [EIE Table II]
 
 _CYCLE_NS = 1e3 / 800.0  # the paper's clock period, 1.25 ns
 _STEADY_PERIOD = 8  # cycles between pointer reads in the paper's steady state (§VI)
@@ -140,11 +139,11 @@ class EnergyModel:
     help: use the Table II defaults of EnergyModel()
     """
 
-    e_spmat_row_pj: float = TABLE2_POWER_MW["spmat_read"] * _CYCLE_NS / SPMAT_READS_PER_CYCLE
-    e_pointer_pj: float = TABLE2_POWER_MW["ptr_read"] * _CYCLE_NS * _STEADY_PERIOD / 2
-    e_mac_pj: float = TABLE2_POWER_MW["arithm_unit"] * _CYCLE_NS
-    e_act_access_pj: float = TABLE2_POWER_MW["act_rw"] * _CYCLE_NS / 2
-    e_queue_pj: float = TABLE2_POWER_MW["act_queue"] * _CYCLE_NS * _STEADY_PERIOD
+    e_spmat_row_pj: float = _MW["SpmatRead"] * _CYCLE_NS / SPMAT_READS_PER_CYCLE
+    e_pointer_pj: float = _MW["PtrRead"] * _CYCLE_NS * _STEADY_PERIOD / 2
+    e_mac_pj: float = _MW["ArithmUnit"] * _CYCLE_NS
+    e_act_access_pj: float = _MW["ActRW"] * _CYCLE_NS / 2
+    e_queue_pj: float = _MW["Act queue"] * _CYCLE_NS * _STEADY_PERIOD
     static_mw_per_pe: float = 0.0
 
     def __post_init__(self) -> None:

@@ -31,12 +31,12 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from eie_lab import paper_tables as T
 from eie_lab.cache import atomic_write_bytes
 from eie_lab.data.layers import LAYER_NAMES, benchmark_layer
 from eie_lab.eie import simulate
 from eie_lab.errors import ConfigError, fail_message
 from eie_lab.paper import sweeps as S
-from eie_lab.paper import tables as T
 from eie_lab.progress import progress
 
 __all__ = ["WHAT", "QUICK_LAYERS", "table4", "fidelity", "fig_rows", "markdown_table",
@@ -148,14 +148,14 @@ def fig_rows(figure: str = "fig6", sim_times_us: dict[str, float] | None = None
     paper = T.FIG6_LABELS if figure == "fig6" else T.FIG7_LABELS
     rows = []
     for series, vals in values.items():
-        for i, layer in enumerate(T.LAYERS):
+        for i, layer in enumerate(T.LAYER_NAMES):
             rows.append({"series": series, "layer": layer, "value": vals[i],
                          "recomputed": labels[series][i], "paper": paper[series][i],
                          "match": labels[series][i] == paper[series][i]})
-    if sim_times_us is not None and all(n in sim_times_us for n in T.LAYERS):
+    if sim_times_us is not None and all(n in sim_times_us for n in T.LAYER_NAMES):
         sim = (T.speedups(sim_times_us) if figure == "fig6"
                else T.energy_efficiencies(sim_times_us))["EIE"]
-        for i, layer in enumerate(T.LAYERS):
+        for i, layer in enumerate(T.LAYER_NAMES):
             rows.append({"series": "EIE (simulated)", "layer": layer, "value": sim[i],
                          "recomputed": T.format_label(sim[i], "EIE", figure),
                          "paper": paper["EIE"][i], "match": None})
@@ -345,7 +345,7 @@ def reproduce(out: str | os.PathLike[str], what: str | Sequence[str] | None = No
             for r in rows:
                 values.setdefault(r["series"], []).append(r["value"])
             paper = T.FIG6_LABELS if figure == "fig6" else T.FIG7_LABELS
-            fig = P.plot_ratio_bars(values, T.LAYERS, paper, ylabel=ylabel,
+            fig = P.plot_ratio_bars(values, T.LAYER_NAMES, paper, ylabel=ylabel,
                                     title=f"EIE {figure.replace('fig', 'Fig. ')} recomputed "
                                           "(labels: paper)")
             emit(figure, f"{figure}: recomputed vs paper labels", rows, fig)

@@ -2,7 +2,7 @@
 
 The numbers are [EIE Table I] (papers.md §1.2), which [DC §1] and [LWC Fig. 1] also use; LWC
 adds a register-file row (1 pJ) that EIE leaves out. The values come from the one copy in
-:data:`eie_lab.paper.tables.TABLE_I_ENERGY_PJ`; here they become named rows (with a kind and a
+:data:`eie_lab.paper_tables.TABLE_I_ENERGY_PJ`; here they become named rows (with a kind and a
 source) so that notebooks, tests and plots all use the same numbers.
 
 Examples
@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, NamedTuple
 
 from eie_lab.errors import ConfigError, fail_message
-from eie_lab.paper.tables import TABLE_I_ENERGY_PJ as _PJ
+from eie_lab.paper_tables import TABLE_I_ENERGY_PJ as _PJ
 
 if TYPE_CHECKING:  # matplotlib is imported only when drawing
     from matplotlib.axes import Axes

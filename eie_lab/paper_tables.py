@@ -14,7 +14,7 @@ Two things the paper leaves open, stated honestly here:
 
 Examples
 --------
->>> from eie_lab.paper.tables import speedups, format_label, FIG6_LABELS
+>>> from eie_lab.paper_tables import speedups, format_label, FIG6_LABELS
 >>> s = speedups()
 >>> format_label(s["EIE"][0], "EIE"), FIG6_LABELS["EIE"][0]
 ('248', '248')
@@ -32,7 +32,7 @@ import numpy as np
 from eie_lab.errors import ConfigError, fail_message
 
 __all__ = [
-    "LAYERS", "ALEXNET_VGG", "NEURALTALK", "SERIES", "SOURCES", "TABLE_IV_US",
+    "TABLE_III", "LAYER_NAMES", "ALEXNET_VGG", "NEURALTALK", "SERIES", "SOURCES", "TABLE_IV_US",
     "EIE_THEORETICAL_US", "EIE_ACTUAL_US", "DC_TABLE9_POWER_W", "EIE_POWER_W",
     "FIG6_LABELS", "FIG7_LABELS", "FIG6_MISMATCHES", "TABLE_I_ENERGY_PJ",
     "TABLE_II_PE_POWER_MW", "SRAM_PER_PE_KB", "PRECISION_TOP5", "MULT_ENERGY_RATIO_16B", "geomean", "label_values", "format_label",
@@ -40,15 +40,27 @@ __all__ = [
     "label_comparison",
 ]
 
-#: The nine benchmark layers of [EIE Table III], in the paper's column order.
-LAYERS: tuple[str, ...] = ("Alex-6", "Alex-7", "Alex-8", "VGG-6", "VGG-7", "VGG-8",
-                           "NT-We", "NT-Wd", "NT-LSTM")
+#: [EIE Table III] the nine benchmark layers, in the paper's column order:
+#: name -> (inputs n_in, outputs n_out, weight density, activation density, FLOP density).
+TABLE_III: dict[str, tuple[int, int, float, float, float]] = {
+    "Alex-6": (9216, 4096, 0.09, 0.351, 0.03),
+    "Alex-7": (4096, 4096, 0.09, 0.353, 0.03),
+    "Alex-8": (4096, 1000, 0.25, 0.375, 0.10),
+    "VGG-6": (25088, 4096, 0.04, 0.183, 0.01),
+    "VGG-7": (4096, 4096, 0.04, 0.375, 0.02),
+    "VGG-8": (4096, 1000, 0.23, 0.411, 0.09),
+    "NT-We": (4096, 600, 0.10, 1.0, 0.10),
+    "NT-Wd": (600, 8791, 0.11, 1.0, 0.11),
+    "NT-LSTM": (1201, 2400, 0.10, 1.0, 0.11),
+}
+#: The nine benchmark layer names, in the paper's column order (the one list of them).
+LAYER_NAMES: tuple[str, ...] = tuple(TABLE_III)
 #: The six layers that also appear in [DC] (and have powers in DC Table 9).
-ALEXNET_VGG: tuple[str, ...] = LAYERS[:6]
+ALEXNET_VGG: tuple[str, ...] = LAYER_NAMES[:6]
 #: The NeuralTalk layers (EIE only; no published powers).
-NEURALTALK: tuple[str, ...] = LAYERS[6:]
+NEURALTALK: tuple[str, ...] = LAYER_NAMES[6:]
 
-#: Wall-clock µs per layer, [EIE Table IV]; key (platform, batch, matrix), values in LAYERS order.
+#: Wall-clock µs per layer, [EIE Table IV]; key (platform, batch, matrix), values in LAYER_NAMES order.
 #: CPU = Core i7-5930k (MKL), GPU = Titan X (cuBLAS/cuSPARSE), mGPU = Tegra K1.
 TABLE_IV_US: dict[tuple[str, int, str], tuple[float, ...]] = {
     ("CPU", 1, "dense"): (7516.2, 6187.1, 1134.9, 35022.8, 5372.8, 774.2, 605.0, 1361.4, 470.5),
@@ -67,8 +79,8 @@ TABLE_IV_US: dict[tuple[str, int, str], tuple[float, ...]] = {
     ("EIE", 1, "actual"): (30.3, 12.2, 9.9, 34.4, 8.7, 8.4, 8.0, 13.9, 7.5),
 }
 #: [EIE Table IV] EIE rows as {layer: µs}.
-EIE_THEORETICAL_US: dict[str, float] = dict(zip(LAYERS, TABLE_IV_US[("EIE", 1, "theoretical")]))
-EIE_ACTUAL_US: dict[str, float] = dict(zip(LAYERS, TABLE_IV_US[("EIE", 1, "actual")]))
+EIE_THEORETICAL_US: dict[str, float] = dict(zip(LAYER_NAMES, TABLE_IV_US[("EIE", 1, "theoretical")]))
+EIE_ACTUAL_US: dict[str, float] = dict(zip(LAYER_NAMES, TABLE_IV_US[("EIE", 1, "actual")]))
 
 #: Board/socket power in W, [DC Table 9], for the six ALEXNET_VGG layers (batch 1 and 64).
 DC_TABLE9_POWER_W: dict[tuple[str, int, str], tuple[float, ...]] = {
@@ -144,6 +156,7 @@ MULT_ENERGY_RATIO_16B: dict[str, float] = {"32b fixed": 5.0, "32b float": 6.2}
 
 #: Where every constant comes from (papers.md section in brackets).
 SOURCES: dict[str, str] = {
+    "TABLE_III": "[EIE Table III]",
     "TABLE_IV_US": "[EIE Table IV] (papers.md §1.4); AlexNet/VGG columns = [DC Table 8]",
     "DC_TABLE9_POWER_W": "[DC Table 9] (papers.md §2.10)",
     "EIE_POWER_W": "[EIE abstract] 600 mW; reproduces [EIE Fig. 7] exactly (papers.md §1.6)",
@@ -237,17 +250,17 @@ def table_iv_time(platform: str, batch: int, matrix: str) -> dict[str, float]:
     if key not in TABLE_IV_US:
         raise ConfigError(fail_message("(platform, batch, matrix)", key, "not a row of Table IV",
                                        f"use one of {sorted(TABLE_IV_US)}"))
-    return dict(zip(LAYERS, TABLE_IV_US[key]))
+    return dict(zip(LAYER_NAMES, TABLE_IV_US[key]))
 
 
 def _eie_times(eie_times_us: Mapping[str, float] | None) -> tuple[float, ...]:
     if eie_times_us is None:
         return TABLE_IV_US[("EIE", 1, "actual")]
-    missing = [name for name in LAYERS if name not in eie_times_us]
+    missing = [name for name in LAYER_NAMES if name not in eie_times_us]
     if missing:
         raise ConfigError(fail_message("eie_times_us", sorted(eie_times_us), f"lacks {missing}",
                                        "give a time in µs for each of the nine layers"))
-    return tuple(float(eie_times_us[name]) for name in LAYERS)
+    return tuple(float(eie_times_us[name]) for name in LAYER_NAMES)
 
 
 def speedups(eie_times_us: Mapping[str, float] | None = None) -> dict[str, list[float]]:
@@ -261,7 +274,7 @@ def speedups(eie_times_us: Mapping[str, float] | None = None) -> dict[str, list[
     Returns
     -------
     dict
-        {series: [nine ratios in LAYERS order]}.
+        {series: [nine ratios in LAYER_NAMES order]}.
 
     Examples
     --------
@@ -293,7 +306,7 @@ def energy_efficiencies(eie_times_us: Mapping[str, float] | None = None,
     Returns
     -------
     dict of str to list of float
-        {series: nine ratios in LAYERS order}.
+        {series: nine ratios in LAYER_NAMES order}.
 
     Examples
     --------
@@ -367,7 +380,7 @@ def table_iv_rows(batch: int | None = 1) -> list[dict[str, object]]:
     for (platform, b, matrix), times in TABLE_IV_US.items():
         if batch is None or b == batch or platform == "EIE":
             out.append({"platform": platform, "batch": b if platform != "EIE" else "-",
-                        "matrix": matrix, **dict(zip(LAYERS, times))})
+                        "matrix": matrix, **dict(zip(LAYER_NAMES, times))})
     return out
 
 
@@ -390,7 +403,7 @@ def label_comparison(figure: str = "fig6") -> list[dict[str, str]]:
     out = []
     for series, labels in recomputed.items():
         row = {"series": series}
-        for name, ours, theirs in zip((*LAYERS, "Geo Mean"), labels, paper[series]):
+        for name, ours, theirs in zip((*LAYER_NAMES, "Geo Mean"), labels, paper[series]):
             row[name] = ours if ours == theirs else f"{ours} (paper {theirs})"
         out.append(row)
     return out
