@@ -1,4 +1,6 @@
-"""Tests for eie_lab.compression.quantize: DC Fig. 3, Eq. 1, exact 1-D k-means, share_weights."""
+"""Tests for the 1-D quantizer (eie_lab.quantizer, re-exported by eie_lab.compression.quantize):
+DC Fig. 3, Eq. 1, Lloyd's algorithm and its fast engines (eie_lab._kmeans_fast) against the
+readable loop, share_weights, quantize_to_codebook."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from eie_lab import _kmeans_fast, quantizer
 from eie_lab.compression.quantize import (
     compression_rate,
     finetune_centroids,
@@ -20,6 +23,7 @@ from eie_lab.compression.quantize import (
     share_weights,
 )
 from eie_lab.errors import CompressionError
+from eie_lab.quantizer import lloyd, quantize_to_codebook
 
 # DC Fig. 3 (papers.md §2.5)
 FIG3_W = np.array([[2.09, -0.98, 1.48, 0.09], [0.05, -0.14, -1.08, 2.12],
@@ -197,24 +201,20 @@ def _fixed_point_checks(x, r):
 
 @pytest.mark.parametrize("k", [2, 15, 64])
 def test_histogram_engine_reaches_an_exact_lloyd_fixed_point(k, monkeypatch):
-    from eie_lab.compression import kmeans1d
-
     rng = np.random.default_rng(k)
     w = rng.normal(0, 0.02, 1_200_000).astype(np.float32)
     w = w[np.abs(w) > np.quantile(np.abs(w), 0.75)]
-    assert w.size >= kmeans1d.HIST_MIN
+    assert w.size >= _kmeans_fast.HIST_MIN
     r = kmeans_1d(w, k)
     assert r.converged
     _fixed_point_checks(w, r)
-    monkeypatch.setattr(kmeans1d, "HIST_MIN", 10**12)  # the sorted engine on the same data
+    monkeypatch.setattr(_kmeans_fast, "HIST_MIN", 10**12)  # the sorted engine on the same data
     ref = kmeans_1d(w, k)  # both are Lloyd fixed points, not necessarily the same one
     assert r.sse <= ref.sse * 1.01
 
 
 def test_histogram_engine_falls_back_on_narrow_data():
-    from eie_lab.compression import kmeans1d
-
-    x = (1.0 + np.random.default_rng(0).normal(0, 1e-6, kmeans1d.HIST_MIN)).astype(np.float32)
+    x = (1.0 + np.random.default_rng(0).normal(0, 1e-6, _kmeans_fast.HIST_MIN)).astype(np.float32)
     r = kmeans_1d(x, 8)
     assert r.converged
     _fixed_point_checks(x, r)
@@ -227,10 +227,8 @@ def _pruned_float32(n, seed):
 
 
 def test_histogram_engine_newton_path_is_monotone_and_deterministic():
-    from eie_lab.compression import kmeans1d
-
     w = _pruned_float32(1_000_000, 7)
-    assert w.size >= kmeans1d.HIST_MIN
+    assert w.size >= _kmeans_fast.HIST_MIN
     r = kmeans_1d(w, 16)
     assert r.converged and r.sse_history.size >= 2
     assert np.all(np.diff(r.sse_history) <= 1e-12 * r.sse_history[0])
@@ -241,11 +239,9 @@ def test_histogram_engine_newton_path_is_monotone_and_deterministic():
 
 
 def test_histogram_engine_plain_lloyd_fallback(monkeypatch):
-    from eie_lab.compression import _kmeans_hist
-
     w = _pruned_float32(1_000_000, 8)
     fast = kmeans_1d(w, 8)
-    monkeypatch.setattr(_kmeans_hist, "_BUDGET", 0)  # the Newton path never settles
+    monkeypatch.setattr(_kmeans_fast, "_BUDGET", 0)  # the Newton path never settles
     slow = kmeans_1d(w, 8)
     assert slow.converged
     _fixed_point_checks(w, slow)
@@ -253,11 +249,112 @@ def test_histogram_engine_plain_lloyd_fallback(monkeypatch):
 
 
 def test_histogram_engine_labels_with_signed_zeros():
-    from eie_lab.compression import kmeans1d
-
     rng = np.random.default_rng(4)
-    x = rng.normal(0, 1, kmeans1d.HIST_MIN).astype(np.float32)
+    x = rng.normal(0, 1, _kmeans_fast.HIST_MIN).astype(np.float32)
     x[::7], x[1::7], x[2::11] = 0.0, -0.0, np.float32(1e-40)
     r = kmeans_1d(x, 5, init=np.array([-2.0, -1e-3, 0.0, 1e-3, 2.0]))
     assert r.converged
     _fixed_point_checks(x, r)
+
+
+# --- the readable reference (quantizer.lloyd) against the fast engines (_kmeans_fast) ---------
+
+
+def test_readable_lloyd_is_the_textbook_loop():
+    """Every point is assigned to its nearest centroid, every centroid is its cluster's mean."""
+    x = np.array([0.0, 0.1, 0.2, 3.0, 3.2, 7.0, 7.4, 7.5])
+    r = lloyd(x, np.array([0.0, 1.0, 7.5]))
+    np.testing.assert_allclose(r.codebook, [0.1, 3.1, 7.3])
+    assert r.labels.tolist() == [0, 0, 0, 1, 1, 2, 2, 2] and r.converged
+    assert r.n_iter == r.sse_history.size - 1 and r.sse == r.sse_history[-1]
+    assert r.sse == pytest.approx(0.02 + 0.02 + 0.14)
+
+
+def test_readable_lloyd_moves_an_empty_cluster_into_the_widest_one():
+    x = np.array([-1.0, -0.9, 1.0, 1.1, 1.2, 5.0])  # the centroid at 3 never gets a point
+    r = lloyd(x, np.array([-1.0, 3.0, 5.0]), max_iter=1)
+    # cluster 0 ({-1, -0.9, 1, 1.1, 1.2}) has the largest SSE; its farthest point from its mean
+    # (0.28) is -1.0, which becomes the new centroid
+    np.testing.assert_allclose(r.codebook, [-1.0, 0.28, 5.0])
+
+
+def _lloyd_case(seed, n, k, kind, init):
+    rng = np.random.default_rng(seed)
+    x = {"normal": lambda: rng.normal(0, 1, n),
+         "pruned": lambda: rng.laplace(0, 0.02, 4 * n)[:n] + np.sign(rng.random(n) - 0.5) * 0.03,
+         "clumps": lambda: rng.choice([-2.0, 0.5, 3.0], n) + rng.normal(0, 0.1, n)}[kind]()
+    return x, init_centroids(x, k, init, seed=seed)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(2, 40_000), st.integers(1, 40),
+       st.sampled_from(["normal", "pruned", "clumps"]), st.sampled_from(["linear", "density", "random"]),
+       st.booleans())
+def test_sorted_engine_follows_the_readable_lloyd_exactly(seed, n, k, kind, init, f32):
+    """Same iteration, same path: labels and update count equal, centroids equal to rounding."""
+    x, c0 = _lloyd_case(seed, n, k, kind, init)
+    if f32:
+        x = x.astype(np.float32)
+    ref = lloyd(x, c0)
+    codebook, labels, history, n_iter, converged = _kmeans_fast.kmeans(x, c0, 1000)
+    np.testing.assert_array_equal(labels, ref.labels)
+    assert (n_iter, converged) == (ref.n_iter, ref.converged)
+    np.testing.assert_allclose(codebook, ref.codebook, rtol=1e-12, atol=1e-12 * np.abs(x).max())
+    np.testing.assert_allclose(history, ref.sse_history, rtol=1e-9,
+                               atol=1e-12 * float(np.sum(x.astype(float) ** 2)))
+
+
+@settings(max_examples=40, deadline=None)
+@given(arrays(np.float64, st.integers(1, 300), elements=st.floats(-100, 100)),
+       st.integers(1, 9), st.sampled_from(["linear", "density", "random"]))
+def test_sorted_engine_properties_on_adversarial_data(x, k, init):
+    """Ties, duplicates and empty clusters: the fast engine keeps Lloyd's guarantees."""
+    c0 = init_centroids(x, k, init, seed=1)
+    codebook, labels, history, n_iter, converged = _kmeans_fast.kmeans(x, c0, 1000)
+    ref = lloyd(x, c0)
+    scale = 1e-9 * (1.0 + float(np.sum((x - np.median(x)) ** 2)))
+    assert converged and n_iter == history.size - 1 and np.all(np.diff(history) <= scale)
+    mid = (codebook[:-1] + codebook[1:]) / 2.0
+    np.testing.assert_array_equal(labels, np.searchsorted(mid, x))  # nearest, ties low
+    assert history[-1] == pytest.approx(float(np.sum((x - codebook[labels]) ** 2)), abs=scale)
+    assert history[-1] >= optimal_sse_1d(x, k) - scale
+    assert ref.sse >= optimal_sse_1d(x, k) - scale
+
+
+@pytest.mark.parametrize("k", [4, 16])
+def test_histogram_engine_against_the_readable_lloyd(k):
+    w = _pruned_float32(1_000_000, 11)
+    assert w.size >= _kmeans_fast.HIST_MIN
+    init = init_centroids(w, k, "linear")
+    r = kmeans_1d(w, k, init)
+    ref = lloyd(w, init)
+    assert ref.converged and r.converged
+    _fixed_point_checks(w, r)
+    # both are exact Lloyd fixed points from the same start; on this layer the same one
+    np.testing.assert_allclose(r.codebook, ref.codebook, rtol=1e-9)
+    np.testing.assert_array_equal(r.labels, ref.labels)
+
+
+def test_kmeans_1d_dispatch_and_label_dtype(monkeypatch):
+    x = np.random.default_rng(6).normal(0, 1, 3000).astype(np.float32)
+    small = kmeans_1d(x, 8)
+    assert small.labels.dtype == np.uint8
+    monkeypatch.setattr(quantizer, "FAST_MIN", 100)  # the fast engine on the same data
+    fast = kmeans_1d(x, 8)
+    assert fast.labels.dtype == np.uint8
+    np.testing.assert_array_equal(fast.labels, small.labels)
+    np.testing.assert_allclose(fast.codebook, small.codebook, rtol=1e-12)
+    assert kmeans_1d(x.astype(np.float64), 8).labels.dtype == np.intp
+    assert kmeans_1d(x.reshape(60, 50), 8).labels.shape == (60, 50)
+
+
+def test_quantize_to_codebook_nearest_non_zero_entry():
+    cb = np.array([0.0, 0.5, -1.0, 2.0])
+    W = np.array([[0.0, 0.4, 1.25, -7.0], [3.0, -0.2, 0.75, 0.0]])
+    codes = quantize_to_codebook(W, cb)
+    assert codes.dtype == np.int64 and codes.shape == W.shape
+    # 1.25 lies halfway between 0.5 and 2.0 (tie -> the smaller value); -0.2 is nearer 0.5 than -1
+    assert codes.tolist() == [[0, 1, 1, 2], [3, 1, 1, 0]]
+    nz = W != 0
+    dist = np.abs(W[..., None] - cb[1:])
+    np.testing.assert_array_equal(np.abs(W - cb[codes])[nz], dist.min(axis=-1)[nz])

@@ -3,8 +3,10 @@
 Modules (one job each):
 
 * :mod:`~eie_lab.compression.prune` — magnitude / std-threshold pruning, masks, sensitivity sweep
-* :mod:`~eie_lab.compression.quantize` — exact 1-D k-means weight sharing, centroid fine-tuning
-* :mod:`~eie_lab.compression.huffman` — canonical Huffman codes, bit-exact encode/decode
+* :mod:`~eie_lab.compression.quantize` — centroid fine-tuning, DC Eq. 1; re-exports the 1-D
+  k-means weight sharing of :mod:`eie_lab.quantizer` (one floor down, shared with :mod:`eie_lab.eie`)
+* :mod:`~eie_lab.compression.huffman` — Huffman codes built by merging the two rarest, canonical
+  code words, encode/decode (readable, on bit strings; :class:`HuffmanCode` runs them at numpy speed)
 * :mod:`~eie_lab.compression.storage` — relative-index sparse storage and per-stream size reports
 * :mod:`~eie_lab.compression.pipeline` — the whole pipeline on LeNet-300-100 (:func:`deep_compress`)
 * :mod:`~eie_lab.compression.model_file` — the versioned compressed-model file (:class:`CompressedModel`)

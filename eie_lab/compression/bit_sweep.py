@@ -20,12 +20,9 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from eie_lab.compression.quantize import share_weights
+from eie_lab.quantizer import INITS, share_weights
 
-__all__ = ["INITS", "weight_error_vs_bits", "test_error_vs_bits", "fewest_bits_within"]
-
-#: The three initialisations of [DC §3.2].
-INITS: tuple[str, ...] = ("linear", "density", "random")
+__all__ = ["weight_error_vs_bits", "test_error_vs_bits", "fewest_bits_within"]
 
 
 def weight_error_vs_bits(weights: Sequence[np.ndarray], bits: Sequence[int] = tuple(range(1, 9)),

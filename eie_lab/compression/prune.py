@@ -37,9 +37,9 @@ import numpy as np
 
 from eie_lab.errors import CompressionError, fail_message
 from eie_lab.progress import progress
+from eie_lab.quantizer import check_weights
 
 __all__ = [
-    "check_weights",
     "magnitude_prune",
     "global_magnitude_prune",
     "prune_by_std",
@@ -49,37 +49,6 @@ __all__ = [
     "SensitivityResult",
     "sensitivity_sweep",
 ]
-
-
-def check_weights(w: object, name: str = "w") -> np.ndarray:
-    """Return ``w`` as a numpy float array, rejecting empty, non-numeric, NaN or inf input.
-
-    Examples
-    --------
-    >>> check_weights([1, 2])
-    array([1., 2.])
-    >>> try:
-    ...     check_weights([1.0, float("nan")])
-    ... except ValueError as err:
-    ...     print(err)
-    w='array with 1 non-finite value(s)' is invalid: must not contain NaN or inf
-    help: check training for divergence (lower the learning rate) or clean the weights
-    """
-    arr = np.asarray(w)
-    if arr.dtype.kind not in "fiub":
-        raise CompressionError(fail_message(name, f"array of dtype {arr.dtype}",
-                                            "must be a numeric array", "pass float weights"))
-    if arr.size == 0:
-        raise CompressionError(fail_message(name, "empty array", "must hold at least one weight",
-                                            "pass a non-empty weight matrix"))
-    if arr.dtype.kind != "f":
-        arr = arr.astype(np.float64)
-    if not np.isfinite(arr.sum(dtype=np.float64)) and not np.all(np.isfinite(arr)):
-        bad = int(np.count_nonzero(~np.isfinite(arr)))
-        raise CompressionError(fail_message(
-            name, f"array with {bad} non-finite value(s)", "must not contain NaN or inf",
-            "check training for divergence (lower the learning rate) or clean the weights"))
-    return arr
 
 
 def _check_sparsity(s: float, name: str = "sparsity") -> float:

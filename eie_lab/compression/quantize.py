@@ -1,34 +1,47 @@
-"""Weight sharing: exact 1-D k-means per layer, centroid fine-tuning and DC Eq. 1.
+"""Weight sharing in the compression pipeline: centroid fine-tuning and DC Eq. 1.
 
 Deep Compression clusters the weights of each layer with k-means so that every weight is stored
-as a ``log2(k)``-bit index into a small codebook of shared values [DC §3, papers.md §2.5].
+as a ``log2(k)``-bit index into a small codebook of shared values [DC §3, papers.md §2.5], then
+fine-tunes the shared values with the gradients grouped by code [DC §3.3, Fig. 3].
 
-The clustering itself (initialisations, exact Lloyd iterations, the optimal dynamic
-programme) lives in :mod:`eie_lab.compression.kmeans1d` and is re-exported here.
+The clustering itself (initialisations, the readable Lloyd loop and its fast engines, the
+optimal dynamic programme, :func:`share_weights`) lives one floor down in
+:mod:`eie_lab.quantizer`, so that :mod:`eie_lab.eie` can use it without importing
+``compression``; its names are re-exported here for notebooks and exercises. This module keeps
+what only the compression pipeline needs: :func:`reduce_gradients`,
+:func:`finetune_centroids` and :func:`compression_rate`.
 
 Examples
 --------
+DC Fig. 3: sixteen weights, four shared values, one fine-tuning step with learning rate 1.
+
 >>> import numpy as np
->>> from eie_lab.compression.quantize import share_weights
->>> codebook, codes = share_weights(np.array([[0.0, 1.1, 0.9], [-1.0, 0.0, -1.2]]), bits=2)
->>> codebook, codes
-(array([ 0. , -1.2, -1. ,  1. ], dtype=float32), array([[0, 3, 3], [2, 0, 1]], dtype=uint8))
+>>> from eie_lab.compression.quantize import finetune_centroids, share_weights
+>>> W = np.array([[2.09, -0.98, 1.48, 0.09], [0.05, -0.14, -1.08, 2.12],
+...               [-0.91, 1.92, 0.0, -1.03], [1.87, 0.0, 1.53, 1.49]])
+>>> codebook, codes = share_weights(W, bits=2, reserve_zero=False)
+>>> codebook.round(2), codes[0]
+(array([-1. ,  0. ,  1.5,  2. ], dtype=float32), array([3, 0, 2, 1], dtype=uint8))
+>>> grad = np.array([[-0.03, -0.01, 0.03, 0.02], [-0.01, 0.01, -0.02, 0.12],
+...                  [-0.01, 0.02, 0.04, 0.01], [-0.07, -0.02, 0.01, -0.02]])
+>>> finetune_centroids(codebook.astype(float).round(2), codes, grad, lr=1.0).round(2)
+array([-0.97, -0.04,  1.48,  1.96])
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from eie_lab.compression.kmeans1d import (
+from eie_lab.errors import CompressionError, fail_message
+from eie_lab.quantizer import (
     INITS,
     KMeansResult,
-    _check_k,
+    check_k,
     init_centroids,
     kmeans_1d,
     optimal_sse_1d,
+    share_weights,
 )
-from eie_lab.compression.prune import check_weights
-from eie_lab.errors import CompressionError, fail_message
 
 __all__ = [
     "INITS",
@@ -42,66 +55,6 @@ __all__ = [
     "optimal_sse_1d",
 ]
 
-def share_weights(w: np.ndarray, bits: int, *, reserve_zero: bool = True, init: str = "linear",
-                  mask: np.ndarray | None = None, seed: int = 0,
-                  max_iter: int = 1000) -> tuple[np.ndarray, np.ndarray]:
-    """Cluster a layer's weights into a ``2**bits``-entry codebook and per-weight codes.
-
-    Parameters
-    ----------
-    w, bits : ndarray, int
-        Weights of one layer (pruned = 0.0); bits per code (1..16, ``2**bits`` entries).
-    reserve_zero : bool
-        If True (EIE's convention), ``codebook[0] == 0.0`` and code 0 is used for exactly the
-        pruned weights; the kept weights are clustered into the other ``2**bits - 1`` entries.
-        If False, all weights in ``mask`` are clustered into ``2**bits`` entries.
-    init : {"linear", "density", "random"}
-        Centroid initialisation (:func:`init_centroids`).
-    mask : ndarray of bool, optional
-        Kept weights (``True``). Default: ``w != 0`` when ``reserve_zero``, else all weights.
-        Weights outside the mask get code 0 (``reserve_zero``) or the code nearest 0.0.
-    seed, max_iter : int
-        Seed for ``init="random"``; bound on Lloyd iterations.
-
-    Returns
-    -------
-    codebook, codes : ndarray
-        float32 ``(2**bits,)`` shared values (with ``reserve_zero``: entry 0 is 0.0, entries 1..
-        ascending); uint8 (bits <= 8) or uint16 codes of w's shape: ``codebook[codes]``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> cb, codes = share_weights(np.array([0.0, 0.5, 0.6, 2.0, 2.2, -1.0]), bits=2)
-    >>> cb
-    array([ 0.  , -1.  ,  0.55,  2.1 ], dtype=float32)
-    >>> codes
-    array([0, 2, 2, 3, 3, 1], dtype=uint8)
-    """
-    arr = check_weights(w)
-    if not (isinstance(bits, int | np.integer) and 1 <= bits <= 16):
-        raise CompressionError(fail_message("bits", bits, "must be an int in 1..16",
-                                            "DC uses 5 (FC) to 8 (CONV) bits, EIE 4"))
-    if mask is None:
-        keep = arr != 0 if reserve_zero else np.ones(arr.shape, dtype=bool)
-    else:
-        keep = np.asarray(mask)
-        if keep.dtype != bool or keep.shape != arr.shape:
-            raise CompressionError(fail_message("mask", f"{keep.dtype} array {keep.shape}",
-                                                f"must be a bool array of shape {arr.shape}"))
-    n_codes = 1 << int(bits)
-    k = n_codes - 1 if reserve_zero else n_codes
-    codes = np.zeros(arr.shape, dtype=np.uint8 if bits <= 8 else np.uint16)
-    codebook, values = np.zeros(n_codes, dtype=np.float64), arr[keep]
-    if values.size:
-        res = kmeans_1d(values, k, init, max_iter=max_iter, seed=seed)
-        offset = 1 if reserve_zero else 0
-        codebook[offset:] = res.codebook
-        codes[keep] = res.labels + offset
-        if not reserve_zero and not keep.all():
-            codes[~keep] = int(np.argmin(np.abs(res.codebook)))
-    return codebook.astype(np.float32), codes
-
 
 def reduce_gradients(codes: np.ndarray, grad: np.ndarray, k: int) -> np.ndarray:
     """Group the weight gradients by code and sum them (DC Eq. 3, Fig. 3 "reduce").
@@ -112,7 +65,7 @@ def reduce_gradients(codes: np.ndarray, grad: np.ndarray, k: int) -> np.ndarray:
     >>> reduce_gradients(np.array([0, 1, 1]), np.array([0.5, 0.25, 0.25]), 3)
     array([0.5, 0.5, 0. ])
     """
-    c, g, k = np.asarray(codes), np.asarray(grad, dtype=np.float64), _check_k(k)
+    c, g, k = np.asarray(codes), np.asarray(grad, dtype=np.float64), check_k(k)
     if c.shape != g.shape:
         raise CompressionError(fail_message("grad", f"shape {g.shape}",
                                             f"must match codes' shape {c.shape}"))
@@ -156,6 +109,6 @@ def compression_rate(n: int, b: int, k: int) -> float:
     >>> compression_rate(16, 32, 4)  # DC Fig. 3
     3.2
     """
-    n, b, k = (_check_k(v) for v in (n, b, k))
+    n, b, k = (check_k(v) for v in (n, b, k))
     return float(n * b / (n * np.log2(k) + k * b))
 

@@ -28,7 +28,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from eie_lab.compression.quantize import INITS, init_centroids
+from eie_lab.quantizer import INITS, init_centroids
 
 __all__ = ["plot_weight_histogram", "plot_inits", "plot_codebook", "plot_sse_history",
            "plot_bits_vs_error", "plot_code_lengths", "INIT_STYLES"]

@@ -1,10 +1,18 @@
-"""Engines behind :func:`eie_lab.compression.kmeans1d.kmeans_1d` (private; no public API).
+"""Fast engines behind :func:`eie_lab.quantizer.kmeans_1d` (private; no public API).
 
-* :func:`lloyd_weighted`: exact Lloyd on sorted, optionally weighted points (prefix sums and a
-  ``searchsorted`` of the ``k - 1`` midpoints per iteration; empty clusters are relocated).
-* :func:`kmeans_hist`: exact Lloyd for large float32 data without a full sort. The floats are
-  counted into 2**20 buckets of an order-preserving key (two ``np.bincount`` passes, the second
-  one summing ``x - shift`` in float64, which also gives the total sum of squares). Then:
+The readable reference is :func:`eie_lab.quantizer.lloyd`; these engines run the same Lloyd
+iteration (nearest centroid with ties to the lower one, each centroid the mean of its points,
+empty clusters moved by scikit-learn's rule) and are tested against it in
+``tests/test_quantize.py``. :func:`kmeans` picks one:
+
+* :func:`lloyd_weighted` (the **sorted** engine): sort once; each iteration is a
+  ``searchsorted`` of the ``k - 1`` midpoints into the sorted points plus differences of prefix
+  sums, ``O(k log n)`` per iteration instead of ``O(n)``. It follows the same path as the
+  readable loop (up to rounding in the means).
+* :func:`kmeans_hist` (the **histogram** engine, float32 with >= :data:`HIST_MIN` values and
+  k <= 255; no full sort). The floats are counted into 2**20 buckets of an order-preserving key
+  (two ``np.bincount`` passes, the second one summing ``x - shift`` in float64, which also gives
+  the total sum of squares). Then:
 
   1. a few weighted Lloyd steps on the bucket means (this is where empty clusters, e.g. linear
      centroids inside the gap left by pruning, are relocated);
@@ -16,7 +24,8 @@
      midpoints are pulled out and sorted. Each iteration tries the model's Newton step and
      keeps it only if its exact SSE is below the Lloyd step's, so the SSE never increases. It
      stops when a Lloyd step leaves the assignment unchanged: an exact Lloyd fixed point
-     (every point nearest its centroid, every centroid the exact mean of its points).
+     (every point nearest its centroid, every centroid the exact mean of its points), possibly
+     a different (often slightly better) one than the readable loop's.
 
   If phase 2 or 3 does not settle within ``_BUDGET`` iterations, plain Lloyd is run from the
   initial centroids instead (bucket means to convergence, model to a 1e-12 residual, exact).
@@ -37,6 +46,33 @@ _WARMUP = 8  # phase-1 Lloyd steps on the bucket means
 _TOL = 1e-5  # phase-2 stop: centroid residual relative to the largest |centroid|
 _BUDGET = 60  # iterations of each Newton phase before falling back to plain Lloyd
 _SMOOTH = 0.05  # density for the Jacobian: over +-_SMOOTH of the gap between centroids
+
+#: float32 inputs at least this large (and k <= 255) use the histogram engine.
+HIST_MIN = 1 << 18
+
+
+def kmeans(x: np.ndarray, c: np.ndarray, max_iter: int):
+    """Lloyd on flat finite data ``x`` from sorted centroids ``c`` with the fastest engine.
+
+    Returns ``(codebook, labels, sse_history, n_iter, converged)`` as
+    :class:`eie_lab.quantizer.KMeansResult` documents them; labels are uint8 for float32 data
+    with ``k <= 255``.
+    """
+    if x.dtype == np.float32 and x.size >= HIST_MIN and c.size <= 255:
+        res = kmeans_hist(np.ascontiguousarray(x), c, max_iter)
+        if res is not None:
+            return res
+    xs = np.sort(x)  # sort in the input dtype (faster), sum in float64
+    shift = float(xs[xs.size // 2])  # centre the data: keeps the prefix sums well conditioned
+    xs = np.subtract(xs, shift, dtype=np.float64)
+    c, _, n_iter, history, converged = lloyd_weighted(xs, None, c - shift, max_iter)
+    codebook = c + shift
+    mid = (codebook[:-1] + codebook[1:]) / 2.0
+    if x.dtype == np.float32 and c.size <= 255:
+        labels = labels_float32(np.ascontiguousarray(x), mid)
+    else:
+        labels = np.searchsorted(mid, x.astype(np.float64), side="left")
+    return codebook, labels, np.array(history), n_iter, converged
 
 
 def lloyd_weighted(xs, wt, c, max_iter):
