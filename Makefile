@@ -15,6 +15,10 @@ EXTRAS ?= test,grading,browser,bench
 # Jupyter refuses to run as root (containers, CI) unless told; add --allow-root only then.
 BIN   := $(VENV)/bin
 STAMP := $(VENV)/.eie-lab-installed
+# JupyterLab's application-level defaults (overrides.json in the venv's app settings folder):
+# no "would you like to get news?" toast over the notebook's corner, no update check; a user can
+# still switch either on in Settings. With --LabApp.news_url=None nothing is fetched anyway.
+LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.json
 
 .PHONY: lab test lint bench venv clean help
 
@@ -35,10 +39,15 @@ $(STAMP): $(BIN)/python pyproject.toml
 
 venv: $(STAMP)
 
-lab: $(STAMP)
+$(LAB_OVERRIDES): $(STAMP) Makefile
+	@mkdir -p $(dir $@)
+	@printf '%s\n' '{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}}' > $@
+
+lab: $(STAMP) $(LAB_OVERRIDES)
 	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" \
 		--ServerApp.ip=$(HOST) --ServerApp.port=$(PORT) \
 		--LabApp.default_url=/lab/tree/notebooks/00_welcome.ipynb \
+		--LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate \
 		$(if $(TOKEN),--IdentityProvider.token=$(TOKEN),) \
 		$(if $(filter 0,$(shell id -u)),--allow-root,) $(ARGS)
 

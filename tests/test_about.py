@@ -13,8 +13,11 @@ from eie_lab.errors import ConfigError
 
 @pytest.fixture
 def no_mnist(monkeypatch, tmp_path):
+    from eie_lab.data import mnist
+
     monkeypatch.delenv("EIE_LAB_DATA", raising=False)
     monkeypatch.setenv("EIE_LAB_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(mnist, "BUNDLED_DIR", tmp_path / "no-checkout")  # as in a wheel install
     return tmp_path
 
 

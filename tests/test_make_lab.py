@@ -1,12 +1,16 @@
 """`make lab` (the README's first command) serves the notebooks.
 
 Starts `make lab` exactly as a user would, with --no-browser on a free loopback port and a random
-token, and fetches /lab/tree/notebooks with the token.
+token, and fetches /lab/tree/notebooks with the token. It also checks that the lab opens without
+JupyterLab's "news" toast: the front end asks about news only while the setting ``fetchNews`` of
+``@jupyterlab/apputils-extension:notification`` is ``"none"`` (JupyterLab's default), and
+`make lab` makes ``"false"`` the default (``overrides.json``) and serves no news feed.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import secrets
 import shutil
@@ -37,7 +41,8 @@ def test_make_lab_serves_notebooks(tmp_path):
         pytest.skip("no .venv with jupyter: run `make test` (it creates one)")
     port, token = _free_port(), secrets.token_hex(16)
     env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
-               JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "workspaces"))
+               JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "workspaces"),
+               JUPYTERLAB_SETTINGS_DIR=str(tmp_path / "user-settings"))  # a first-time user
     proc = subprocess.Popen(
         ["make", "--no-print-directory", "lab", "HOST=127.0.0.1", f"PORT={port}",
          f"TOKEN={token}", "ARGS=--no-browser"],
@@ -66,6 +71,15 @@ def test_make_lab_serves_notebooks(tmp_path):
         with urllib.request.urlopen(api, timeout=10) as resp:
             listing = resp.read().decode()
         assert "00_welcome.ipynb" in listing
+        # no news toast: fetchNews defaults to "false" (it asks only when "none"), no feed served
+        notify = "@jupyterlab/apputils-extension:notification"
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/lab/api/settings/{notify}"
+                                    f"?token={token}", timeout=10) as resp:
+            setting = json.loads(resp.read().decode())
+        default = setting["schema"]["properties"]["fetchNews"]["default"]
+        assert setting["settings"].get("fetchNews", default) == "false", setting["settings"]
+        assert setting["schema"]["properties"]["checkForUpdates"]["default"] is False
+        assert '"news": {"disabled": true}' in body
         # without the token the server refuses
         with pytest.raises(urllib.error.HTTPError):
             urllib.request.urlopen(f"http://127.0.0.1:{port}/api/contents/notebooks", timeout=10)

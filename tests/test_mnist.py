@@ -1,7 +1,10 @@
-"""MNIST: IDX parsing, lookup order, and checksummed atomic downloads from a loopback server.
+"""MNIST: IDX parsing, lookup order, checks of the files and their contents, and checksummed
+atomic downloads from a loopback server.
 
 No test touches the real network: downloads go to an http.server on 127.0.0.1 serving tiny
-synthetic IDX files with a checksum table built in the test.
+synthetic IDX files with a checksum table built in the test. Tiny synthetic files are loaded with
+``verify=False`` (they are not the published files); the real files are the copy shipped in
+``data/mnist/``.
 """
 
 from __future__ import annotations
@@ -153,27 +156,156 @@ def test_load_mnist_rejects_wrong_image_shape(tmp_path):
     (tmp_path / "t10k-images-idx3-ubyte.gz").write_bytes(
         gzip.compress(idx_bytes(np.zeros((5, 4, 4), np.uint8))))
     with pytest.raises(DataError, match=r"expected \(N, 28, 28\)"):
-        load_mnist("test", data_dir=tmp_path)
+        load_mnist("test", data_dir=tmp_path, verify=False)
 
 
 @pytest.mark.parametrize("raw", [False, True])
 def test_load_tiny_split(tmp_path, raw):
     write_tiny(tmp_path, raw=raw)
-    x, y = load_mnist("train", data_dir=tmp_path, download=False)
+    x, y = load_mnist("train", data_dir=tmp_path, download=False, verify=False)
     want_x, want_y = tiny_split(12, 12)
     np.testing.assert_array_equal(x, want_x)
     np.testing.assert_array_equal(y, want_y)
-    xa, ya, xt, yt = load_mnist_arrays(data_dir=tmp_path, n_train=4)
+    xa, ya, xt, yt = load_mnist_arrays(data_dir=tmp_path, n_train=4, verify=False)
     assert xa.shape == (4, 784) and xt.shape == (5, 784)
     np.testing.assert_allclose(xa * 255, want_x[:4].reshape(4, -1))
+
+
+# ---------------------------------------------------------------- checks of files and contents
+
+SHIPPED = mnist.BUNDLED_DIR
+
+
+def copy_split(dest: Path, split: str, as_split: str | None = None) -> Path:
+    """Copy one split's two shipped .gz files into ``dest`` (optionally under the other split's
+    names, to swap train and test)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for stem, new in zip(mnist.FILES[split], mnist.FILES[as_split or split]):
+        (dest / (new + ".gz")).write_bytes((SHIPPED / (stem + ".gz")).read_bytes())
+    return dest
+
+
+def test_shipped_copy_is_complete_and_found_first_after_eie_lab_data(monkeypatch, tmp_path):
+    assert sorted(p.name for p in SHIPPED.glob("*.gz")) == sorted(mnist.SHA256)
+    for name, digest in mnist.SHA256.items():
+        assert hashlib.sha256((SHIPPED / name).read_bytes()).hexdigest() == digest
+    readme = (SHIPPED / "README.md").read_text()
+    assert "CC BY-SA 3.0" in readme and all(d in readme for d in mnist.SHA256.values())
+    monkeypatch.delenv("EIE_LAB_DATA", raising=False)
+    monkeypatch.setenv("EIE_LAB_CACHE", str(tmp_path / "cache"))
+    assert locate_mnist() == SHIPPED
+    x, y = load_mnist("test", download=False)
+    assert x.shape == (10000, 28, 28) and np.bincount(y).tolist() == TEST_COUNTS
+    assert not (tmp_path / "cache").exists()  # nothing downloaded, nothing written
+
+
+def _edit_label(folder: Path, index: int, value: int) -> Path:
+    path = folder / "t10k-labels-idx1-ubyte.gz"
+    raw = bytearray(gzip.decompress(path.read_bytes()))
+    raw[8 + index] = value
+    path.write_bytes(gzip.compress(bytes(raw)))
+    return path
+
+
+def test_edited_label_is_refused_before_training(tmp_path):
+    folder = copy_split(tmp_path, "test")
+    images_before = (folder / "t10k-images-idx3-ubyte.gz").read_bytes()
+    _edit_label(folder, 7, 131)
+    with pytest.raises(DataError) as info:
+        load_mnist("test", data_dir=folder)
+    msg = str(info.value)
+    assert "t10k-labels-idx1-ubyte.gz" in msg and "differs from the published MNIST file" in msg
+    assert "help:" in msg and "verify=False" in msg
+    with pytest.raises(DataError, match=r"holds 131 at index 7 .*digits 0-9") as info:
+        load_mnist("test", data_dir=folder, verify=False)  # the content check catches it too
+    assert "help:" in str(info.value)
+    assert (folder / "t10k-images-idx3-ubyte.gz").read_bytes() == images_before  # nothing lost
+
+
+def test_tiny_labels_out_of_range(tmp_path):
+    write_tiny(tmp_path)
+    labels = np.array([0, 1, 2, 3, 10], np.uint8)
+    (tmp_path / "t10k-labels-idx1-ubyte.gz").write_bytes(gzip.compress(idx_bytes(labels)))
+    with pytest.raises(DataError, match="holds 10 at index 4"):
+        load_mnist_arrays(data_dir=tmp_path, verify=False)
+
+
+def test_swapped_train_and_test_files_are_refused(tmp_path):
+    folder = copy_split(tmp_path / "swapped", "test", as_split="train")
+    with pytest.raises(DataError) as info:
+        load_mnist("train", data_dir=folder)
+    msg = str(info.value)
+    assert "holds the published t10k-images-idx3-ubyte.gz, not train-images-idx3-ubyte" in msg
+    assert "help:" in msg
+    with pytest.raises(DataError, match="holds 10000 images, the size of the test split .* "
+                                        "look swapped"):
+        load_mnist("train", data_dir=folder, verify=False)
+
+
+def test_unreadable_file_is_a_data_error(tmp_path, monkeypatch):
+    folder = copy_split(tmp_path, "test")
+    victim = folder / "t10k-images-idx3-ubyte.gz"
+    real_read = Path.read_bytes
+
+    def read_bytes(self):  # as root, chmod 000 does not stop a read: refuse it here instead
+        if self.name == victim.name:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_read(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    for verify in (True, False):
+        with pytest.raises(DataError) as info:
+            load_mnist("test", data_dir=folder, verify=verify)
+        msg = str(info.value)
+        assert "cannot be read (PermissionError" in msg and victim.name in msg and "chmod" in msg
+        assert not isinstance(info.value, PermissionError)
+    monkeypatch.undo()
+    assert load_mnist("test", data_dir=folder)[0].shape == (10000, 28, 28)  # file untouched
+
+
+def test_raw_and_regzipped_originals_pass(tmp_path):
+    folder = copy_split(tmp_path, "test")
+    labels = folder / "t10k-labels-idx1-ubyte.gz"
+    raw = gzip.decompress(labels.read_bytes())
+    labels.unlink()
+    (folder / "t10k-labels-idx1-ubyte").write_bytes(raw)  # gunzipped by hand
+    images = folder / "t10k-images-idx3-ubyte.gz"
+    images.write_bytes(gzip.compress(gzip.decompress(images.read_bytes()), mtime=1))  # other header
+    assert hashlib.sha256(images.read_bytes()).hexdigest() != mnist.SHA256[images.name]
+    x, y = load_mnist("test", data_dir=folder)
+    assert np.bincount(y).tolist() == TEST_COUNTS
+
+
+def test_verify_names_and_fingerprint(tmp_path):
+    with pytest.raises(DataError, match="is not one of the MNIST files"):
+        mnist.verify_mnist_file(tmp_path / "digits.gz")
+    with pytest.raises(DataError, match="does not exist"):
+        mnist.verify_mnist_file(tmp_path / "t10k-labels-idx1-ubyte.gz")
+    shipped = mnist.mnist_fingerprint(SHIPPED)
+    raw = copy_split(tmp_path / "raw", "train")
+    copy_split(raw, "test")
+    for gz in raw.glob("*.gz"):
+        gz.with_suffix("").write_bytes(gzip.decompress(gz.read_bytes()))
+        gz.unlink()
+    assert mnist.mnist_fingerprint(raw) == shipped  # the same data, however stored
+    tiny = mnist.mnist_fingerprint(write_tiny(tmp_path / "tiny"))
+    assert len(tiny) == 16 and tiny != shipped
+
+
+def test_n_train_must_be_an_integer(tmp_path):
+    for bad in ("100", 2.5, True, -1):
+        with pytest.raises(DataError, match="n_train"):
+            load_mnist_arrays(data_dir=write_tiny(tmp_path / "d"), n_train=bad, verify=False)
 
 
 # ---------------------------------------------------------------- lookup order
 
 @pytest.fixture
 def clean_env(monkeypatch, tmp_path):
+    """No EIE_LAB_DATA, an empty cache, and no shipped copy (as in an installed wheel)."""
     monkeypatch.delenv("EIE_LAB_DATA", raising=False)
     monkeypatch.setenv("EIE_LAB_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(mnist, "BUNDLED_DIR", tmp_path / "no-checkout" / "data" / "mnist")
     return tmp_path
 
 
@@ -199,8 +331,13 @@ def test_lookup_order(clean_env, monkeypatch):
     assert mnist_search_paths() == [direct, sub, cache]
     (direct / "t10k-labels-idx1-ubyte.gz").unlink()  # an incomplete folder is skipped
     assert locate_mnist() == sub
-    x, _ = load_mnist("test", download=False)
+    x, _ = load_mnist("test", download=False, verify=False)
     assert x.shape == (5, 28, 28)
+    bundled = write_tiny(tmp / "checkout" / "data" / "mnist")
+    monkeypatch.setattr(mnist, "BUNDLED_DIR", bundled)
+    assert mnist_search_paths() == [direct, sub, bundled, cache]  # the shipped copy: 3rd
+    monkeypatch.delenv("EIE_LAB_DATA")
+    assert locate_mnist() == bundled  # ... and it beats the cache
 
 
 # ---------------------------------------------------------------- downloads (loopback only)
@@ -260,7 +397,7 @@ def test_download_success_then_load(server, sums, tmp_path):
     dest = download_mnist(tmp_path / "m", mirrors=[base + "/good/"], checksums=sums,
                           progress=False, timeout=5)
     assert sorted(p.name for p in dest.iterdir()) == sorted(sums)
-    x, y = load_mnist("train", data_dir=dest)
+    x, y = load_mnist("train", data_dir=dest, verify=False)
     np.testing.assert_array_equal(y, tiny_split(12, 12)[1])
     # a second call finds the verified files and fetches nothing
     before = len(httpd.hits)

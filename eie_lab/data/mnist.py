@@ -1,15 +1,21 @@
-"""MNIST: find, download (checksummed, atomic) and read the four IDX files.
+"""MNIST: find, check, download (checksummed, atomic) and read the four IDX files.
 
 Where the files are looked for, in order (the first folder holding all four wins):
 
 1. ``$EIE_LAB_DATA`` itself, then ``$EIE_LAB_DATA/mnist``;
-2. ``cache_dir()/mnist`` (``$EIE_LAB_CACHE``, else ``~/.cache/eie-lab``).
+2. :data:`BUNDLED_DIR`, the copy shipped in the repository (``data/mnist/`` of a checkout), so a
+   fresh clone works offline;
+3. ``cache_dir()/mnist`` (``$EIE_LAB_CACHE``, else the platform's user cache folder).
 
 Each file may be gzip-compressed (``train-images-idx3-ubyte.gz``) or raw
-(``train-images-idx3-ubyte``). When nothing is found, :func:`load_mnist` downloads the four
-``.gz`` files from a list of public mirrors into the cache, checks each against the SHA-256 in
-:data:`SHA256` and writes it atomically, so an interrupted, truncated or corrupt download
-leaves nothing behind (the next mirror is then tried).
+(``train-images-idx3-ubyte``). Before use, every file is checked against the published SHA-256
+(:data:`SHA256` for the ``.gz`` files, :data:`SHA256_RAW` for the IDX data inside), and the
+contents are checked too (28 x 28 ``uint8`` images, one label per image, labels 0-9, train and
+test not swapped), so a damaged, edited or misplaced file is a clear
+:class:`~eie_lab.errors.DataError` naming the file and the fix, not a failure later in training.
+When nothing is found, :func:`load_mnist` downloads the four ``.gz`` files from a list of public
+mirrors into the cache, checks each against :data:`SHA256` and writes it atomically, so an
+interrupted, truncated or corrupt download leaves nothing behind (the next mirror is then tried).
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import gzip
 import hashlib
 import http.client
 import math
+import numbers
 import os
 import urllib.request
 import zlib
@@ -31,22 +38,35 @@ from eie_lab.cache import atomic_write, cache_dir
 from eie_lab.errors import DataError, fail_message
 from eie_lab.progress import Progress
 
-__all__ = ["FILES", "SHA256", "MIRRORS", "DOWNLOAD_COMMAND", "read_idx", "find_mnist_files",
+__all__ = ["FILES", "SHA256", "SHA256_RAW", "SPLIT_SIZES", "BUNDLED_DIR", "MIRRORS",
+           "DOWNLOAD_COMMAND", "read_idx", "verify_mnist_file", "find_mnist_files",
            "mnist_search_paths", "locate_mnist", "how_to_get_mnist", "download_mnist",
-           "load_mnist", "load_mnist_arrays"]
+           "load_mnist", "mnist_fingerprint", "load_mnist_arrays"]
 
 #: The four standard file stems, per split: (images, labels).
 FILES: dict[str, tuple[str, str]] = {
     "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
     "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
 }
-#: SHA-256 of the canonical ``.gz`` files (see ``shared/data/mnist/README.md``).
+#: SHA-256 of the canonical ``.gz`` files (see ``data/mnist/README.md``).
 SHA256: dict[str, str] = {
     "train-images-idx3-ubyte.gz": "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
     "train-labels-idx1-ubyte.gz": "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
     "t10k-images-idx3-ubyte.gz": "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
     "t10k-labels-idx1-ubyte.gz": "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
 }
+#: SHA-256 of the uncompressed IDX data of each file (the same files gunzipped).
+SHA256_RAW: dict[str, str] = {
+    "train-images-idx3-ubyte": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+    "train-labels-idx1-ubyte": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+    "t10k-images-idx3-ubyte": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+    "t10k-labels-idx1-ubyte": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+}
+#: Examples per split in the published files.
+SPLIT_SIZES: dict[str, int] = {"train": 60000, "test": 10000}
+#: The copy of the four ``.gz`` files shipped in the repository (``data/mnist/`` beside the
+#: package in a checkout); it does not exist in an installed wheel and is then skipped.
+BUNDLED_DIR: Path = Path(__file__).resolve().parents[2] / "data" / "mnist"
 #: Public mirrors serving the byte-identical ``.gz`` files, tried in order.
 MIRRORS: tuple[str, ...] = (
     "https://ossci-datasets.s3.amazonaws.com/mnist/",
@@ -56,7 +76,10 @@ DOWNLOAD_COMMAND = "eie-lab data mnist"
 _SPLITS = tuple(FILES)
 _STEMS = tuple(stem for pair in FILES.values() for stem in pair)
 _CHUNK = 1 << 16
+_GZIP_MAGIC = b"\x1f\x8b"
 # IDX type code -> numpy dtype (big-endian, as the format stores it)
+# every published digest (gz and raw) -> the file it belongs to
+_KNOWN_DIGESTS = {**{d: n for n, d in SHA256.items()}, **{d: n for n, d in SHA256_RAW.items()}}
 _IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
 
@@ -83,15 +106,30 @@ def _parse_idx(data: bytes, name: str) -> np.ndarray:
     return arr.astype(dtype.newbyteorder("="), copy=False)
 
 
+def _read_bytes(path: Path) -> bytes:
+    """The file's bytes; an unreadable file is a DataError naming it, not a bare OSError."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise DataError(fail_message(
+            "file", str(path), f"cannot be read ({type(exc).__name__}: {exc.strerror or exc})",
+            "make it readable (e.g. chmod a+r FILE), or point EIE_LAB_DATA at a readable copy"
+        )) from exc
+
+
+def _gunzip(raw: bytes, path: str) -> bytes:
+    try:
+        return gzip.decompress(raw)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise DataError(fail_message("file", path, f"is a damaged gzip file ({exc})",
+                                     "delete it and download it again")) from exc
+
+
 @functools.lru_cache(maxsize=8)
 def _read_idx_cached(path: str, mtime_ns: int, size: int) -> np.ndarray:
-    raw = Path(path).read_bytes()
-    if raw[:2] == b"\x1f\x8b":  # gzip magic, whatever the file is called
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise DataError(fail_message("file", path, f"is a damaged gzip file ({exc})",
-                                         "delete it and download it again")) from exc
+    raw = _read_bytes(Path(path))
+    if raw[:2] == _GZIP_MAGIC:  # whatever the file is called
+        raw = _gunzip(raw, path)
     arr = _parse_idx(raw, path)
     arr.setflags(write=False)  # shared by every caller through the cache
     return arr
@@ -137,6 +175,93 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     return _read_idx_cached(str(p), st.st_mtime_ns, st.st_size)
 
 
+@functools.lru_cache(maxsize=16)
+def _file_sha256(path: str, mtime_ns: int, size: int) -> str:
+    return hashlib.sha256(_read_bytes(Path(path))).hexdigest()
+
+
+@functools.lru_cache(maxsize=16)
+def _content_sha256(path: str, mtime_ns: int, size: int) -> str:
+    """SHA-256 of the IDX data: of the file, or of its gunzipped content for a gzip file."""
+    raw = _read_bytes(Path(path))
+    return hashlib.sha256(_gunzip(raw, path) if raw[:2] == _GZIP_MAGIC else raw).hexdigest()
+
+
+def _digests(p: Path) -> set[str]:
+    """The file's SHA-256, plus that of its IDX content when the file itself is not known."""
+    try:
+        st = p.stat()
+    except OSError as exc:
+        raise DataError(fail_message("path", str(p), "does not exist or cannot be read",
+                                     how_to_get_mnist())) from exc
+    key = (str(p.resolve()), st.st_mtime_ns, st.st_size)
+    got = {_file_sha256(*key)}
+    if got.isdisjoint(_KNOWN_DIGESTS):  # e.g. an original re-gzipped with another header
+        got.add(_content_sha256(*key))
+    return got
+
+
+def verify_mnist_file(path: str | os.PathLike[str]) -> Path:
+    """Check one MNIST file against the published SHA-256 its name calls for.
+
+    A ``.gz`` file passes when it is the published file (:data:`SHA256`) or when its gunzipped
+    content is the published IDX data (:data:`SHA256_RAW`); a raw file passes when it is that
+    IDX data. Digests are remembered per (path, modification time, size), so checking again
+    in the same process is free.
+
+    Parameters
+    ----------
+    path : path-like
+        A file named like one of the four MNIST files (raw or ``.gz``).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``, once checked.
+
+    Raises
+    ------
+    DataError
+        When the name is not an MNIST file name, the file cannot be read, it holds a different
+        MNIST file (train and test swapped, images and labels swapped), or it is damaged or
+        edited.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from eie_lab.data.mnist import verify_mnist_file
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     fake = Path(tmp) / "t10k-labels-idx1-ubyte"
+    ...     _ = fake.write_bytes(bytes([0, 0, 8, 1, 0, 0, 0, 1, 131]))
+    ...     try:
+    ...         verify_mnist_file(fake)
+    ...     except DataError as exc:
+    ...         print(str(exc).splitlines()[0].split(" is invalid: ")[1][:47])
+    differs from the published MNIST file (SHA-256
+    """
+    p = Path(path)
+    stem = p.name[:-3] if p.name.endswith(".gz") else p.name
+    if stem not in SHA256_RAW:
+        raise DataError(fail_message("file", str(path), f"is not one of the MNIST files {_STEMS}",
+                                     "name the files as published (raw or .gz)"))
+    got = _digests(p)
+    if got & {SHA256[stem + ".gz"], SHA256_RAW[stem]}:
+        return p
+    other = next((name for digest, name in _KNOWN_DIGESTS.items() if digest in got), None)
+    if other is not None:
+        raise DataError(fail_message(
+            "file", str(path), f"holds the published {other}, not {stem} (files swapped or "
+            "misnamed)", "give each file its published name, or fetch MNIST again with "
+            f"`{DOWNLOAD_COMMAND} --dest DIR`"))
+    raise DataError(fail_message(
+        "file", str(path), f"differs from the published MNIST file (SHA-256 {min(got)}, "
+        f"expected {SHA256[stem + '.gz']} for the .gz file or {SHA256_RAW[stem]} for the raw "
+        "IDX file): it is damaged or edited",
+        f"delete it and run `{DOWNLOAD_COMMAND}` (for the copy shipped in data/mnist/: "
+        "`git checkout -- data/mnist`); to load other IDX data of the same layout on purpose, "
+        "pass verify=False"))
+
+
 def _find_file(folder: Path, stem: str) -> Path | None:
     for name in (stem, stem + ".gz"):  # raw first: it loads without decompressing
         if (folder / name).is_file():
@@ -160,6 +285,9 @@ def find_mnist_files(folder: str | os.PathLike[str]) -> dict[str, Path | None]:
 def mnist_search_paths() -> list[Path]:
     """The folders :func:`locate_mnist` looks in, in order.
 
+    ``$EIE_LAB_DATA`` and ``$EIE_LAB_DATA/mnist`` when set, :data:`BUNDLED_DIR` when it exists
+    (a checkout), then the cache's ``mnist`` folder.
+
     Examples
     --------
     >>> from eie_lab.data.mnist import mnist_search_paths
@@ -171,6 +299,8 @@ def mnist_search_paths() -> list[Path]:
     if env:
         base = Path(env).expanduser()
         paths += [base, base / "mnist"]
+    if BUNDLED_DIR.is_dir():
+        paths.append(BUNDLED_DIR)
     paths.append(cache_dir(create=False) / "mnist")
     return paths
 
@@ -298,10 +428,58 @@ def download_mnist(dest: str | os.PathLike[str] | None = None,
     return folder
 
 
+def _folder(data_dir: str | os.PathLike[str] | None, download: bool,
+            progress: bool | None) -> Path:
+    """``data_dir``, else the located folder, else (when allowed) a fresh download."""
+    if data_dir is not None:
+        return Path(data_dir).expanduser()
+    folder = locate_mnist()
+    if folder is None:
+        if not download:
+            raise DataError("MNIST was not found (download=False)\nhelp: " + how_to_get_mnist())
+        folder = download_mnist(progress=progress)
+    return folder
+
+
+def _split_paths(folder: Path, split: str) -> list[Path]:
+    paths = [_find_file(folder, stem) for stem in FILES[split]]
+    missing = [s for s, p in zip(FILES[split], paths) if p is None]
+    if missing:
+        raise DataError(fail_message("data_dir", str(folder), f"lacks {missing} (.gz or raw)",
+                                     how_to_get_mnist()))
+    return paths  # type: ignore[return-value]
+
+
+def _check_contents(split: str, images: np.ndarray, labels: np.ndarray,
+                    paths: list[Path]) -> None:
+    """Shapes, dtypes, labels 0-9 and the split's size: the checks that need no checksum."""
+    if images.ndim != 3 or images.shape[1:] != (28, 28) or images.dtype != np.uint8:
+        raise DataError(fail_message("images", str(paths[0]),
+                                     f"has shape {images.shape} {images.dtype}, expected "
+                                     "(N, 28, 28) uint8", "use the original MNIST files"))
+    if labels.ndim != 1 or labels.shape[0] != images.shape[0] or labels.dtype != np.uint8:
+        raise DataError(fail_message("labels", str(paths[1]),
+                                     f"has shape {labels.shape} {labels.dtype}, expected "
+                                     f"({images.shape[0]},) uint8", "use the original MNIST files"))
+    bad = np.flatnonzero(labels > 9)
+    if bad.size:
+        i = int(bad[0])
+        raise DataError(fail_message(
+            "labels", str(paths[1]), f"holds {int(labels[i])} at index {i} ({bad.size} labels "
+            "outside 0..9); MNIST labels are the digits 0-9", "use the original MNIST files"))
+    other = next(s for s in _SPLITS if s != split)
+    n = images.shape[0]
+    if n == SPLIT_SIZES[other] != SPLIT_SIZES[split]:
+        raise DataError(fail_message(
+            f"{split} images", str(paths[0]), f"holds {n} images, the size of the {other} split "
+            f"({SPLIT_SIZES[split]} expected): the train and test files look swapped",
+            "give each file its published name (train-* for 60000 images, t10k-* for 10000)"))
+
+
 def load_mnist(split: str = "train", *, data_dir: str | os.PathLike[str] | None = None,
-               download: bool = True, progress: bool | None = None
+               download: bool = True, progress: bool | None = None, verify: bool = True
                ) -> tuple[np.ndarray, np.ndarray]:
-    """Load one MNIST split as read-only ``uint8`` arrays.
+    """Load one MNIST split as read-only ``uint8`` arrays, checked before use.
 
     Parameters
     ----------
@@ -314,6 +492,10 @@ def load_mnist(split: str = "train", *, data_dir: str | os.PathLike[str] | None 
         cache (default True); otherwise raise :class:`~eie_lab.errors.DataError`.
     progress : bool, optional
         Progress bar for a download; None follows ``EIE_LAB_PROGRESS``.
+    verify : bool
+        Check each file against the published SHA-256 (:func:`verify_mnist_file`; default
+        True). ``False`` loads other IDX data of the same layout (e.g. a small stand-in); the
+        content checks (shapes, labels 0-9, train/test not swapped) apply either way.
 
     Returns
     -------
@@ -321,6 +503,12 @@ def load_mnist(split: str = "train", *, data_dir: str | os.PathLike[str] | None 
         ``uint8`` of shape (N, 28, 28) (N = 60000 train, 10000 test), 0 = background.
     labels : numpy.ndarray
         ``uint8`` of shape (N,), digits 0-9.
+
+    Raises
+    ------
+    DataError
+        When MNIST is missing (and cannot be downloaded), a file cannot be read, differs from
+        the published file, or its contents break a rule above.
 
     Examples
     --------
@@ -332,41 +520,58 @@ def load_mnist(split: str = "train", *, data_dir: str | os.PathLike[str] | None 
     if split not in FILES:
         raise DataError(fail_message("split", split, f"must be one of {_SPLITS}",
                                      'use split="train" or split="test"'))
-    if data_dir is not None:
-        folder = Path(data_dir).expanduser()
-    else:
-        folder = locate_mnist()
-        if folder is None:
-            if not download:
-                raise DataError("MNIST was not found (download=False)\nhelp: "
-                                + how_to_get_mnist())
-            folder = download_mnist(progress=progress)
-    paths = [_find_file(folder, stem) for stem in FILES[split]]
-    missing = [s for s, p in zip(FILES[split], paths) if p is None]
-    if missing:
-        raise DataError(fail_message("data_dir", str(folder), f"lacks {missing} (.gz or raw)",
-                                     how_to_get_mnist()))
-    images, labels = (read_idx(p) for p in paths)  # type: ignore[arg-type]
-    if images.ndim != 3 or images.shape[1:] != (28, 28) or images.dtype != np.uint8:
-        raise DataError(fail_message("images", str(paths[0]),
-                                     f"has shape {images.shape} {images.dtype}, expected "
-                                     "(N, 28, 28) uint8", "use the original MNIST files"))
-    if labels.ndim != 1 or labels.shape[0] != images.shape[0] or labels.dtype != np.uint8:
-        raise DataError(fail_message("labels", str(paths[1]),
-                                     f"has shape {labels.shape} {labels.dtype}, expected "
-                                     f"({images.shape[0]},) uint8", "use the original MNIST files"))
+    paths = _split_paths(_folder(data_dir, download, progress), split)
+    if verify:
+        for path in paths:
+            verify_mnist_file(path)
+    images, labels = (read_idx(p) for p in paths)
+    _check_contents(split, images, labels, paths)
     return images, labels
+
+
+def mnist_fingerprint(data_dir: str | os.PathLike[str] | None = None, *, download: bool = True,
+                      progress: bool | None = None) -> str:
+    """A short hex digest naming the MNIST data that :func:`load_mnist` would load.
+
+    The published files (gz or raw) all give one fingerprint; any other IDX data gives one
+    of its own, so a cache keyed by it (e.g. :func:`eie_lab.nn.zoo.cache_path`) never mixes
+    results computed from different data.
+
+    Parameters
+    ----------
+    data_dir, download, progress
+        As in :func:`load_mnist`.
+
+    Returns
+    -------
+    str
+        16 hex digits.
+
+    Examples
+    --------
+    >>> from eie_lab.data.mnist import locate_mnist, mnist_fingerprint
+    >>> if locate_mnist() is not None:
+    ...     assert len(mnist_fingerprint(download=False)) == 16
+    """
+    folder = _folder(data_dir, download, progress)
+    parts = []
+    for split in _SPLITS:
+        for stem, path in zip(FILES[split], _split_paths(folder, split)):
+            got = _digests(path)
+            known = got & {SHA256[stem + ".gz"], SHA256_RAW[stem]}
+            parts.append(f"{stem}={SHA256_RAW[stem] if known else min(got)}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
 def load_mnist_arrays(*, data_dir: str | os.PathLike[str] | None = None, download: bool = True,
                       progress: bool | None = None, n_train: int | None = None,
-                      n_test: int | None = None
+                      n_test: int | None = None, verify: bool = True
                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """MNIST ready for training: flattened ``float32`` pixels in [0, 1] and ``int64`` labels.
 
     Parameters
     ----------
-    data_dir, download, progress
+    data_dir, download, progress, verify
         As in :func:`load_mnist`.
     n_train, n_test : int, optional
         Keep only the first ``n`` examples of each split (quick experiments).
@@ -386,11 +591,12 @@ def load_mnist_arrays(*, data_dir: str | os.PathLike[str] | None = None, downloa
     """
     out: list[np.ndarray] = []
     for split, n in (("train", n_train), ("test", n_test)):
-        if n is not None and (int(n) != n or n < 1):
+        if n is not None and (isinstance(n, bool) or not isinstance(n, numbers.Integral)
+                              or n < 1):
             raise DataError(fail_message(f"n_{split}", n, "must be a positive integer or None",
                                          f"use e.g. n_{split}=1000"))
         images, labels = load_mnist(split, data_dir=data_dir, download=download,
-                                    progress=progress)
+                                    progress=progress, verify=verify)
         sl = slice(None if n is None else int(n))
         x = images[sl].reshape(-1, 28 * 28).astype(np.float32) / np.float32(255.0)
         out += [x, labels[sl].astype(np.int64)]

@@ -38,8 +38,12 @@ BASELINE_RECIPE = {"batch_size": 128, "lr": 0.1, "momentum": 0.9, "weight_decay"
                    "schedule": "cosine"}
 
 
-def mnist_arrays(data_dir=None, n_train: int | None = None, n_test: int | None = None):
+def mnist_arrays(data_dir=None, n_train: int | None = None, n_test: int | None = None,
+                 verify: bool = True):
     """MNIST as ``(x_train, y_train, x_test, y_test)``: float32 rows in [0, 1], int64 labels.
+
+    ``verify=False`` loads IDX files that are not the published MNIST (see
+    :func:`eie_lab.data.mnist.load_mnist`).
 
     Examples
     --------
@@ -54,14 +58,14 @@ def mnist_arrays(data_dir=None, n_train: int | None = None, n_test: int | None =
     >>> for split, n in (("train", 5), ("t10k", 3)):
     ...     _ = (d / f"{split}-images-idx3-ubyte").write_bytes(idx(np.zeros((n, 28, 28), np.uint8)))
     ...     _ = (d / f"{split}-labels-idx1-ubyte").write_bytes(idx(np.arange(n, dtype=np.uint8)))
-    >>> x, y, xt, yt = mnist_arrays(tmp.name, n_train=4)
+    >>> x, y, xt, yt = mnist_arrays(tmp.name, n_train=4, verify=False)
     >>> x.shape, x.dtype, yt.tolist()
     ((4, 784), dtype('float32'), [0, 1, 2])
     >>> tmp.cleanup()
     """
     from eie_lab.data.mnist import load_mnist_arrays
 
-    return load_mnist_arrays(data_dir=data_dir, n_train=n_train, n_test=n_test)
+    return load_mnist_arrays(data_dir=data_dir, n_train=n_train, n_test=n_test, verify=verify)
 
 
 def cache_path(seed: int = 0, epochs: int = DEFAULT_EPOCHS) -> Path:
