@@ -8,8 +8,6 @@ import zipfile
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from eie_lab.compression import model_file as mf
 from eie_lab.compression.report import compression_report
@@ -28,23 +26,14 @@ def _model(seed=0, sizes=(20, 12, 5), bits=(4, 3), density=0.2):
     return mf.CompressedModel(layers, {"note": "test"})
 
 
-def test_paper_filler_fixture():
-    # EIE convention: z counts zeros; a gap over zmax=15 (4 bits) needs a filler (0, 15).
-    stream = np.zeros(23, int)
-    stream[[2, 3, 22]] = [1, 2, 3]
-    v, z = mf.relative_encode(stream, index_bits=4)
+def test_paper_padding_fixture():
+    # EIE convention: z counts zeros; a gap over zmax=15 (4 bits) needs a padding entry (0, 15).
+    codes = np.zeros((23, 1), int)
+    codes[[2, 3, 22], 0] = [1, 2, 3]
+    layer = mf.encode_layer("fc", np.arange(4.0), codes, np.zeros(23), 2, 4)
+    v, z = layer.entries()
     assert v.tolist() == [1, 2, 0, 3] and z.tolist() == [2, 0, 15, 2]
-    assert mf.relative_decode(v, z, 23).tolist() == stream.tolist()
-
-
-@settings(max_examples=60, deadline=None)
-@given(st.lists(st.integers(0, 7), max_size=300), st.integers(1, 6), st.integers(0, 40))
-def test_relative_round_trip(values, index_bits, pad):
-    stream = np.array(values + [0] * pad, dtype=int)
-    v, z = mf.relative_encode(stream, index_bits)
-    assert z.max(initial=0) < (1 << index_bits)
-    assert np.count_nonzero(v) == np.count_nonzero(stream)
-    assert mf.relative_decode(v, z, stream.size).tolist() == stream.tolist()
+    assert layer.codes().tolist() == codes.tolist()
 
 
 def test_round_trip_and_predictions(tmp_path):
@@ -141,16 +130,6 @@ def test_wrong_version_message_says_what_to_do(tmp_path):
     bad = _rewrite(path, tmp_path / "v.npz", _set("version", lambda v: np.array(99)))
     with pytest.raises(ModelFormatError, match="version=99.*\n.*recompress"):
         mf.load(bad)
-
-
-@settings(max_examples=30, deadline=None)
-@given(st.lists(st.integers(0, 5), min_size=1, max_size=200), st.integers(1, 5))
-def test_same_convention_as_storage_module(values, index_bits):
-    storage = pytest.importorskip("eie_lab.compression.storage")
-    stream = np.array(values)
-    v, z = mf.relative_encode(stream, index_bits)
-    ref = storage.encode_relative(stream[:, None], index_bits, "csc")
-    assert v.tolist() == ref.v.tolist() and z.tolist() == ref.z.tolist()
 
 
 def test_encode_layer_rejects_inconsistent_input():

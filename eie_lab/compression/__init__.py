@@ -7,7 +7,8 @@ Modules (one job each):
   k-means weight sharing of :mod:`eie_lab.quantizer` (one floor down, shared with :mod:`eie_lab.eie`)
 * :mod:`~eie_lab.compression.huffman` — Huffman codes built by merging the two rarest, canonical
   code words, encode/decode (readable, on bit strings; :class:`HuffmanCode` runs them at numpy speed)
-* :mod:`~eie_lab.compression.storage` — relative-index sparse storage and per-stream size reports
+* :mod:`~eie_lab.compression.storage` — per-stream size reports at the stages of DC Table 2 (the
+  relative-index format itself, with its padding entries, is :mod:`eie_lab.sparse_format`)
 * :mod:`~eie_lab.compression.pipeline` — the whole pipeline on LeNet-300-100 (:func:`deep_compress`)
 * :mod:`~eie_lab.compression.model_file` — the versioned compressed-model file (:class:`CompressedModel`)
 * :mod:`~eie_lab.compression.report` — the DC Table 2-shaped report
@@ -38,13 +39,8 @@ from eie_lab.compression.quantize import (
     reduce_gradients,
     share_weights,
 )
-from eie_lab.compression.storage import (
-    RelativeIndexMatrix,
-    StorageReport,
-    encode_relative,
-    merge_reports,
-    storage_report,
-)
+from eie_lab.compression.storage import StorageReport, merge_reports, storage_report
+from eie_lab.sparse_format import RelativeIndexMatrix, encode_relative
 
 __all__ = [
     "apply_mask",

@@ -6,9 +6,11 @@ The weight matrix ``W`` (``rows x cols``, rows are outputs) is walked **column b
 order EIE's PEs consume it) as one flat stream of ``rows*cols`` positions. Each stored entry is a
 pair ``(v, z)``: ``v`` is the weight's code (``codebook[v]``, code 0 = the weight 0.0) and ``z``
 the number of zeros since the previous entry (EIE's convention). When a gap exceeds
-``zmax = 2**index_bits - 1`` a filler entry ``(0, zmax)`` is inserted [DC §2, EIE §III]. Because the
-stream covers the whole flattened matrix, no column pointers are needed (``decode`` recovers
-them). Both ``v`` and ``z`` are Huffman coded with canonical codes stored as code lengths.
+``zmax = 2**index_bits - 1`` a padding entry ``(0, zmax)`` is inserted [DC §2, EIE §III-B]. This is
+the ``"stream"`` layout of :mod:`eie_lab.sparse_format`, which also states what each stored part
+costs: because the stream covers the whole flattened matrix, no column pointers are needed
+(``decode`` recovers them). Both ``v`` and ``z`` are Huffman coded with canonical codes stored as
+code lengths, one byte per possible symbol.
 
 File keys (``np.savez_compressed``)
 -----------------------------------
@@ -22,12 +24,10 @@ bitstream (``ceil(w_nbits/8)`` bytes) followed by the index bitstream.
 Examples
 --------
 >>> import numpy as np
->>> from eie_lab.compression.model_file import relative_encode, relative_decode
->>> v, z = relative_encode(np.array([0, 0, 5, 0, 0, 0, 0, 0, 7]), index_bits=2)
->>> v.tolist(), z.tolist()
-([5, 0, 7], [2, 3, 1])
->>> relative_decode(v, z, 9).tolist()
-[0, 0, 5, 0, 0, 0, 0, 0, 7]
+>>> layer = encode_layer("fc", np.array([0.0, -0.5, 0.5, 1.0]),
+...                      np.array([[0, 2, 0, 0], [1, 0, 0, 3]]), np.zeros(2), 2, 2)
+>>> [a.tolist() for a in layer.entries()]   # column by column; (0, 3) is a padding entry
+[[1, 2, 0, 3], [1, 0, 3, 0]]
 """
 
 from __future__ import annotations
@@ -41,42 +41,34 @@ import numpy as np
 
 from eie_lab.cache import atomic_write
 from eie_lab.compression.huffman import HuffmanCode
-from eie_lab.compression.storage import decode_stream, encode_stream
-from eie_lab.errors import CompressionError, EieLabError, ModelFormatError, fail_message
+from eie_lab.errors import (
+    CompressionError,
+    EieLabError,
+    EncodingError,
+    ModelFormatError,
+    fail_message,
+)
 from eie_lab.nn.mlp import MLP, Dense
+from eie_lab.sparse_format import (
+    FLOAT_BITS,
+    codebook_bits,
+    decode_stream,
+    encode_stream,
+    huffman_table_bits,
+)
 
-__all__ = ["CompressedLayer", "CompressedModel", "encode_layer", "relative_encode",
-           "relative_decode", "save", "load", "FORMAT", "VERSION"]
+__all__ = ["CompressedLayer", "CompressedModel", "encode_layer", "save", "load", "FORMAT",
+           "VERSION"]
 
 FORMAT = "eie-lab-compressed-model"
 VERSION = 1
 
 
-def relative_encode(codes: np.ndarray, index_bits: int) -> tuple[np.ndarray, np.ndarray]:
-    """Int64 entries ``(v, z)`` of a flat code stream: :func:`~.storage.encode_stream`.
-
-    Examples
-    --------
-    >>> codes = np.array([[0, 2, 0, 0], [1, 0, 0, 3]])
-    >>> relative_encode(codes.T, index_bits=2)  # column by column; (0, 3) is a filler
-    (array([1, 2, 0, 3]), array([1, 0, 3, 0]))
-    """
-    v, z = encode_stream(codes, index_bits)
-    return v.astype(np.int64), z.astype(np.int64)
-
-
-def relative_decode(v: np.ndarray, z: np.ndarray, size: int) -> np.ndarray:
-    """Inverse of :func:`relative_encode` (int64); :class:`ModelFormatError` past ``size``.
-
-    Examples
-    --------
-    >>> relative_decode(np.array([1, 2, 0, 3]), np.array([1, 0, 3, 0]), 8).reshape(4, 2).T
-    array([[0, 2, 0, 0],
-           [1, 0, 0, 3]])
-    """
+def _decode_codes(v: np.ndarray, z: np.ndarray, size: int) -> np.ndarray:
+    """The flat code stream of ``size`` positions; :class:`ModelFormatError` when damaged."""
     try:
-        return decode_stream(np.asarray(v, dtype=np.int64), z, size)
-    except CompressionError:
+        return decode_stream(v, z, size)
+    except EncodingError:
         last = int(np.sum(np.asarray(z, dtype=np.int64) + 1)) - 1
         raise ModelFormatError(fail_message("index stream", f"last position {last}",
                                             f"must be < rows*cols = {size}",
@@ -138,18 +130,22 @@ class CompressedLayer:
         """The ``(rows, cols)`` code matrix (0 = pruned)."""
         v, z = self.entries()
         rows, cols = self.shape
-        return relative_decode(v, z, rows * cols).reshape(cols, rows).T
+        return _decode_codes(v, z, rows * cols).reshape(cols, rows).T
 
     def dense(self) -> np.ndarray:
         """The float32 weight matrix ``codebook[codes]``."""
         return self.codebook.astype(np.float32)[self.codes()]
 
     def sizes_bits(self) -> dict[str, int]:
-        """Bits of every stored part (weights/index streams, codebook, Huffman tables, bias)."""
+        """Bits of every stored part, by the rules of :mod:`eie_lab.sparse_format`.
+
+        Weight and index streams (Huffman), codebook, Huffman tables and bias (float32); the
+        ``"stream"`` layout stores no pointers.
+        """
         return {"weights": self.w_nbits, "index": self.z_nbits,
-                "codebook": 32 * self.codebook.size,
-                "tables": 8 * (self.w_lengths.size + self.z_lengths.size),
-                "bias": 32 * self.bias.size, "pointers": 0}
+                "codebook": codebook_bits(self.weight_bits),
+                "tables": huffman_table_bits(self.weight_bits, self.index_bits),
+                "bias": FLOAT_BITS * self.bias.size, "pointers": 0}
 
 
 def encode_layer(name: str, codebook: np.ndarray, codes: np.ndarray, bias: np.ndarray,
@@ -172,7 +168,7 @@ def encode_layer(name: str, codebook: np.ndarray, codes: np.ndarray, bias: np.nd
             f"needs 2-D codes in [0, {n_codes}), <= {n_codes} centroids and codebook[0] == 0",
             "use quantize.share_weights(w, bits, reserve_zero=True)"))
     rows, cols = codes.shape
-    v, z = relative_encode(codes.T, index_bits)
+    v, z = encode_stream(codes.T, index_bits)
     wl, zl = _lengths_of(v, 1 << weight_bits), _lengths_of(z, 1 << index_bits)
     w_stream, w_nbits = _code_of(wl).encode(v) if v.size else (b"", 0)
     z_stream, z_nbits = _code_of(zl).encode(z) if z.size else (b"", 0)
@@ -304,7 +300,7 @@ def _load_layer(f, name: str) -> CompressedLayer:
                        f"must equal the decoded code lengths ({enc_w}, {enc_z})")
         if int(np.count_nonzero(v)) != n_nz:
             raise _bad(f"{name}.header n_nonzero", n_nz, f"stream holds {np.count_nonzero(v)}")
-        relative_decode(v, z, rows * cols)
+        _decode_codes(v, z, rows * cols)
     except ModelFormatError:
         raise
     except (EieLabError, ValueError, IndexError) as exc:

@@ -4,10 +4,9 @@ Row i of W (m x n, rows are outputs) lives in PE ``i % N`` at local row ``i // N
 its slice of every column as entries (v, z): v is the 4-bit codebook index, z the number of zero
 local rows before the entry (counted from the previous entry of the column in that PE, or from
 local row 0). While z > zmax a padding entry (v=0, z=zmax) is emitted and z shrinks by zmax + 1.
-``p[k][j]`` is the first entry of column j in PE k; ``e[k][j] = p[k][j+1] - p[k][j]``.
-
-Everything is vectorised: one ``np.nonzero`` over the codes, one stable sort by PE, and
-``np.repeat`` to insert the padding entries.
+``p[k][j]`` is the first entry of column j in PE k; ``e[k][j] = p[k][j+1] - p[k][j]``. The layout
+and the padding rule live in :mod:`eie_lab.sparse_format` (:func:`~eie_lab.sparse_format.interleave`);
+this module checks and quantises the input and wraps the result as an :class:`EncodedLayer`.
 
 Examples
 --------
@@ -31,6 +30,7 @@ import numpy as np
 from eie_lab.eie.config import EIEConfig
 from eie_lab.eie.layer import EncodedLayer
 from eie_lab.errors import EncodingError, fail_message
+from eie_lab.sparse_format import interleave
 
 __all__ = ["EncodedLayer", "encode", "encode_coo", "check_matrix", "quantize_to_codebook"]
 
@@ -295,59 +295,8 @@ def encode_coo(shape: tuple[int, int], rows: object, cols: object, codes: object
 def _build(m: int, n: int, rows: np.ndarray, cols: np.ndarray, csc_codes: np.ndarray,
            cb: np.ndarray, cfg: EIEConfig) -> EncodedLayer:
     """Interleave entries given in CSC order (by column, then row) over the PEs."""
-    N = cfg.n_pe
+    lay = interleave((m, n), rows, cols, csc_codes, cfg.n_pe, cfg.index_bits, cfg.weight_bits)
     csc_ptr = np.concatenate(([0], np.cumsum(np.bincount(cols, minlength=n)))).astype(np.int64)
-    # Sort by PE with a stable radix sort on a small dtype, which keeps (column, local row)
-    # order within each PE; one gather of a packed (column, row, code) key instead of four.
-    if N & (N - 1) == 0:  # power of two: shifts and masks are much cheaper than // and %
-        shift = N.bit_length() - 1
-        pe, local = rows & (N - 1), rows >> shift
-    else:
-        pe, local = np.divmod(rows, N)[::-1]
-    pe_key = pe.astype(np.uint16) if N <= np.iinfo(np.uint16).max else pe
-    order = np.argsort(pe_key, kind="stable")
-    counts = np.bincount(pe, minlength=N)
-    C = cb.size
-    code_bits = max(C - 1, 1).bit_length()
-    loc_bits = max(-(-m // N) - 1, 1).bit_length()
-    if n.bit_length() + loc_bits + code_bits <= 62:  # pack into one int64 with bit shifts
-        packed = ((cols << (loc_bits + code_bits)) | (local << code_bits) | csc_codes)[order]
-        code_s = packed & ((1 << code_bits) - 1)
-        loc_s = (packed >> code_bits) & ((1 << loc_bits) - 1)
-        col_s = packed >> (loc_bits + code_bits)
-    else:  # pragma: no cover - astronomically large layers
-        code_s, loc_s, col_s = csc_codes[order], local[order], cols[order]
-    # (PE, column) key of each entry, sorted; a new group starts where the key changes
-    key = col_s + np.repeat(np.arange(N, dtype=np.int64) * n, counts)
-    first = np.ones(key.size, dtype=bool)
-    first[1:] = key[1:] != key[:-1]
-    # Gap (zero local rows) before each entry, from the previous entry of the same (PE, column).
-    gap = loc_s.copy()
-    gap[1:] -= loc_s[:-1] + 1
-    gap[first] = loc_s[first]
-    zbits = cfg.index_bits  # span = zmax + 1 = 2**index_bits
-    reps = (gap >> zbits) + 1  # 1 + padding entries (0, zmax) before this entry
-    z_real = gap & cfg.zmax
-    cum = np.cumsum(reps)  # entries (with padding) up to and including each real entry
-    total = int(cum[-1]) if cum.size else 0
-    # small signed dtypes: int16 holds every index up to 14 bits
-    v_all = np.zeros(total, dtype=np.int16 if cfg.weight_bits <= 14 else np.int32)
-    z_all = np.full(total, cfg.zmax, dtype=np.int16 if cfg.index_bits <= 14 else np.int32)
-    pos = cum - 1  # position of each real entry after padding is inserted
-    v_all[pos] = code_s
-    z_all[pos] = z_real
-    # pointers: real and padded entries per (PE, column) group
-    e_real = np.bincount(key, minlength=N * n).reshape(N, n).astype(np.int64)
-    cut = np.concatenate(([0], np.cumsum(e_real.ravel())))  # real entries before each group
-    before = np.concatenate(([0], cum))[cut]  # entries (with padding) before each group
-    p = np.empty((N, n + 1), dtype=np.int64)
-    p[:, :n] = before[:-1].reshape(N, n)
-    p[:, n] = before[n::n]
-    p -= p[:, :1].copy()
-    e = np.diff(p, axis=1)
-    bounds = np.concatenate(([0], np.cumsum(p[:, -1])))
-    v = [v_all[bounds[k]:bounds[k + 1]] for k in range(N)]
-    z = [z_all[bounds[k]:bounds[k + 1]] for k in range(N)]
-    return EncodedLayer(shape=(m, n), config=cfg, codebook=cb, v=v, z=z, p=p, e=e, e_real=e_real,
-                        csc_ptr=csc_ptr, csc_rows=rows.astype(np.intp),
-                        csc_codes=csc_codes.astype(np.uint8 if C <= 256 else np.int64))
+    return EncodedLayer(shape=(m, n), config=cfg, codebook=cb, v=lay.v, z=lay.z, p=lay.p, e=lay.e,
+                        e_real=lay.e_real, csc_ptr=csc_ptr, csc_rows=rows.astype(np.intp),
+                        csc_codes=csc_codes.astype(np.uint8 if cb.size <= 256 else np.int64))

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from eie_lab.eie.config import EIEConfig
+from eie_lab.sparse_format import decode_interleaved
 
 __all__ = ["EncodedLayer"]
 
@@ -134,17 +135,4 @@ class EncodedLayer:
         numpy.ndarray
             (m, n) float64, ``codebook[code]`` where a weight is stored and 0 elsewhere.
         """
-        m, n = self.shape
-        n_pe = self.n_pe
-        out = np.zeros((m, n), dtype=np.float64)
-        for k in range(n_pe):
-            v, z, p = self.v[k], self.z[k], self.p[k]
-            if v.size == 0:
-                continue
-            cols = np.repeat(np.arange(n), np.diff(p))  # column of each entry
-            steps = np.cumsum(z + 1)  # running sum of (z + 1) over the PE's whole stream
-            starts = np.concatenate(([0], steps))[p[:-1]]  # running sum before each column
-            local = steps - starts[cols] - 1  # local row = sum of (z + 1) within column - 1
-            keep = v != 0
-            out[local[keep] * n_pe + k, cols[keep]] = self.codebook[v[keep]]
-        return out
+        return self.codebook[decode_interleaved(self.v, self.z, self.p, self.shape)]
