@@ -32,7 +32,7 @@ import numpy as np
 
 from eie_lab.cache import atomic_write_bytes
 from eie_lab.data.layers import LAYER_NAMES, benchmark_layer
-from eie_lab.eie import EIEConfig, simulate
+from eie_lab.eie import EIEConfig, encode, simulate
 
 #: [EIE Table IV] EIE theoretical and actual time in µs (papers.md §1.4).
 PAPER_THEORETICAL_US = {"Alex-6": 28.1, "Alex-7": 11.7, "Alex-8": 8.9, "VGG-6": 28.1,
@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # 1. encode + fast simulate all nine
     def run_all():
-        return [simulate(layer.encode(cfg), layer.a) for layer in layers]
+        return [simulate(encode(layer, cfg), layer.a) for layer in layers]
 
     t_all, results = _best(run_all, args.repeat)
     wall_all = _wall(run_all)
@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # 2. fast engine on Alex-6 vs scipy CSR mat-vec of the same (quantised) layer
     alex6 = layers[0]
-    enc6 = alex6.encode(cfg)
+    enc6 = encode(alex6, cfg)
     a6 = alex6.a.astype(np.float64)
     A6 = sp.csr_matrix((alex6.codebook[alex6.codes], (alex6.rows, alex6.cols)), shape=alex6.shape)
     reps = max(5, 3 * args.repeat)
@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # 3. cycle engine with full trace on Alex-7
     alex7 = layers[1]
-    enc7 = alex7.encode(cfg)
+    enc7 = encode(alex7, cfg)
     t_trace, res7 = _best(lambda: simulate(enc7, alex7.a, engine="cycle"), 1)
     t_fast7, fast7 = _best(lambda: simulate(enc7, alex7.a), 3)
     if res7.cycles != fast7.cycles or res7.counts != fast7.counts:

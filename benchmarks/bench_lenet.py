@@ -54,7 +54,8 @@ def _sklearn_epoch_seconds(x: np.ndarray, y: np.ndarray) -> float | None:
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; returns 0 when every target is met."""
     from eie_lab.compression.model_file import load
-    from eie_lab.compression.pipeline import deep_compress, preset
+    from eie_lab.compression.pipeline import deep_compress
+    from eie_lab.compression.pipeline_config import preset
     from eie_lab.nn import evaluate, lenet300, train
     from eie_lab.nn.zoo import BASELINE_RECIPE, DEFAULT_EPOCHS, mnist_arrays, pretrained_lenet300
 

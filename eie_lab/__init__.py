@@ -1,13 +1,21 @@
 """eie-lab: Deep Compression and the EIE accelerator, as a small exact numpy model.
 
-The package is organised the way data flows through the lab::
+The package is organised in floors, the way data flows through the lab; every import points
+down (a module imports only from its own floor or the floors below)::
 
-    data, nn  ->  compression  ->  eie  ->  viz  ->  notebooks / exercises  <-  grading
+    ground    errors, random, progress, cache, paper_tables (the papers' numbers),
+              sparse_format (relative index with padding), quantizer (1-D k-means)
+    1         data (MNIST, EIE benchmark matrices), nn (the numpy trainer)
+    2         compression (prune, share weights, Huffman, storage reports, pipeline, model file)
+    3         eie (encoder, hardware units, cycle and fast engines, energy)
+    4         viz (plots, SVG frames, widgets); paper (reproduce, sweeps) on top of it
+    top       grading, commands / cli
 
 The most used names are re-exported here; everything else lives in its subpackage:
 :mod:`eie_lab.data` (MNIST, the EIE benchmark layers), :mod:`eie_lab.nn` (the numpy trainer),
 :mod:`eie_lab.compression`, :mod:`eie_lab.eie` (encoder and simulator), :mod:`eie_lab.paper`
-(the papers' numbers), and — imported only by notebooks, the CLI and tests — :mod:`eie_lab.viz`
+(reproducing the paper on the simulator), and — imported only by notebooks, the CLI and tests —
+:mod:`eie_lab.viz`
 and :mod:`eie_lab.grading`.
 
 Examples
@@ -24,9 +32,8 @@ Examples
 
 from __future__ import annotations
 
-from eie_lab.compression import CompressedModel, deep_compress, load_compressed
-from eie_lab.data.mnist import load_mnist
-from eie_lab.eie import EIEConfig, encode, simulate
+import importlib
+
 from eie_lab.errors import (
     ConfigError,
     DataError,
@@ -35,10 +42,18 @@ from eie_lab.errors import (
     GradingError,
     ModelFormatError,
 )
-from eie_lab.nn import lenet300
 from eie_lab.random import as_rng
 
 __version__ = "0.1.0"
+
+# The most used names of the floors above, loaded on first use (PEP 562), so that importing one
+# floor (``import eie_lab.eie``) never loads the floors beside or above it.
+_LAZY = {
+    "EIEConfig": "eie_lab.eie", "encode": "eie_lab.eie", "simulate": "eie_lab.eie",
+    "deep_compress": "eie_lab.compression", "CompressedModel": "eie_lab.compression",
+    "load_compressed": "eie_lab.compression", "lenet300": "eie_lab.nn",
+    "load_mnist": "eie_lab.data.mnist",
+}
 
 __all__ = [
     "__version__",
@@ -58,3 +73,15 @@ __all__ = [
     "GradingError",
     "ModelFormatError",
 ]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'eie_lab' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

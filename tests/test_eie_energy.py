@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from eie_lab.data.layers import benchmark_layer
-from eie_lab.eie import EIEConfig, EnergyModel, simulate
+from eie_lab.eie import EIEConfig, EnergyModel, encode, simulate
 from eie_lab.eie.energy import SPMAT_READS_PER_CYCLE
 from eie_lab.errors import ConfigError
 from eie_lab.paper_tables import TABLE_II_PE_POWER_MW
@@ -14,7 +14,7 @@ from eie_lab.paper_tables import TABLE_II_PE_POWER_MW
 @pytest.fixture(scope="module")
 def alex7():
     layer = benchmark_layer("Alex-7")
-    return simulate(layer.encode(EIEConfig()), layer.a)
+    return simulate(encode(layer, EIEConfig()), layer.a)
 
 
 def test_defaults_reproduce_table2_per_pe_power():

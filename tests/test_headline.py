@@ -18,7 +18,8 @@ def test_full_pipeline_reaches_40x_without_accuracy_loss(mnist_dir, tmp_path, mo
     monkeypatch.setenv("EIE_LAB_DATA", str(mnist_dir))
     monkeypatch.setenv("EIE_LAB_CACHE", str(tmp_path))
     from eie_lab.compression.model_file import load
-    from eie_lab.compression.pipeline import deep_compress, preset
+    from eie_lab.compression.pipeline import deep_compress
+    from eie_lab.compression.pipeline_config import preset
     from eie_lab.nn import evaluate
     from eie_lab.nn.zoo import mnist_arrays, pretrained_lenet300
 

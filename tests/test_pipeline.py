@@ -7,7 +7,8 @@ import pytest
 
 from eie_lab.cli import main as cli_main
 from eie_lab.compression.model_file import load
-from eie_lab.compression.pipeline import PipelineConfig, deep_compress, preset
+from eie_lab.compression.pipeline import deep_compress
+from eie_lab.compression.pipeline_config import PipelineConfig, preset
 from eie_lab.errors import ConfigError
 from eie_lab.nn import evaluate, lenet300, train
 from eie_lab.nn.zoo import mnist_arrays

@@ -166,7 +166,7 @@ def test_design_explorer_reruns_and_caches(clean_env, monkeypatch):
 
     bl = benchmark_layer("NT-LSTM")
     cfg = EIEConfig(n_pe=16, fifo_depth=1)
-    assert ex.result.cycles == simulate(bl.encode(cfg), bl.a, cfg).cycles
+    assert ex.result.cycles == simulate(encode(bl, cfg), bl.a, cfg).cycles
     ex.layer.value = "LeNet ip3"
     assert ex.result.y.shape == (10,) and "LeNet" in ex.summary.value
     assert set(ex.layer.options) >= {"Alex-6", "NT-LSTM", "LeNet ip1", "LeNet ip2", "LeNet ip3"}

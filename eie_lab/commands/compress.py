@@ -81,7 +81,7 @@ def parse_keep(text: str) -> dict[str, float]:
 
 
 def _config(args: argparse.Namespace):
-    from eie_lab.compression.pipeline import preset
+    from eie_lab.compression.pipeline_config import preset
 
     kw: dict = {"seed": args.seed, "baseline_epochs": args.epochs, "n_train": args.n_train}
     cfg = preset(args.preset)

@@ -13,7 +13,7 @@ import argparse
 import json
 
 from eie_lab.data.layers import LAYER_NAMES, benchmark_layer
-from eie_lab.eie import EIEConfig, simulate
+from eie_lab.eie import EIEConfig, encode, simulate
 from eie_lab.errors import ConfigError, fail_message
 from eie_lab.paper_tables import EIE_ACTUAL_US  # [EIE Table IV] "actual" µs at 64 PEs
 
@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     rows = []
     for name in names:
         layer = benchmark_layer(name, args.seed)
-        res = simulate(layer.encode(cfg), layer.a, engine=args.engine)
+        res = simulate(encode(layer, cfg), layer.a, engine=args.engine)
         row = {"layer": name, **res.summary(), "paper_actual_us": EIE_ACTUAL_US[name]}
         rows.append(row)
     if args.json:

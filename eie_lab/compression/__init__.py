@@ -19,7 +19,8 @@ from __future__ import annotations
 from eie_lab.compression.huffman import HuffmanCode, entropy
 from eie_lab.compression.model_file import CompressedModel
 from eie_lab.compression.model_file import load as load_compressed
-from eie_lab.compression.pipeline import PipelineConfig, deep_compress, preset
+from eie_lab.compression.pipeline import deep_compress
+from eie_lab.compression.pipeline_config import PipelineConfig, preset
 from eie_lab.compression.prune import (
     apply_mask,
     global_magnitude_prune,

@@ -37,6 +37,7 @@ import numpy as np
 
 from eie_lab.errors import DataError, fail_message
 from eie_lab.paper_tables import LAYER_NAMES, TABLE_III
+from eie_lab.quantizer import quantize_to_codebook
 from eie_lab.random import as_rng
 
 __all__ = ["LayerSpec", "LAYER_SPECS", "LAYER_NAMES", "BenchmarkLayer", "benchmark_layer",
@@ -142,12 +143,6 @@ class BenchmarkLayer:
         out[self.rows, self.cols] = self.codes
         return out
 
-    def encode(self, config=None):
-        """Encode for the EIE array without building the dense matrix (see ``encode_coo``)."""
-        from eie_lab.eie.encoding import encode_coo
-
-        return encode_coo(self.shape, self.rows, self.cols, self.codes, self.codebook, config)
-
 
 def weight_codebook(tau: float, wmax: float, bits: int = 4) -> np.ndarray:
     """Code 0 = 0.0 plus 2**bits - 1 levels spaced linearly over [-wmax, -tau] ∪ [tau, wmax].
@@ -223,8 +218,6 @@ def benchmark_layer(name: str, seed: int = 0) -> BenchmarkLayer:
     values = (mag * rng.choice([-1.0, 1.0], size=pos.size)).astype(np.float32)
     wmax = float(np.abs(values).max()) if values.size else 2 * tau
     cb = weight_codebook(tau, wmax)
-    from eie_lab.eie.encoding import quantize_to_codebook
-
     codes = quantize_to_codebook(values.astype(np.float64), cb).astype(np.uint8)
     k = int(round(spec.act_density * n))
     a = np.zeros(n, dtype=np.float32)

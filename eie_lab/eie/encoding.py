@@ -27,12 +27,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from eie_lab.data.layers import BenchmarkLayer
 from eie_lab.eie.config import EIEConfig
 from eie_lab.eie.layer import EncodedLayer
 from eie_lab.errors import EncodingError, fail_message
+from eie_lab.quantizer import quantize_to_codebook, share_weights
 from eie_lab.sparse_format import interleave
 
-__all__ = ["EncodedLayer", "encode", "encode_coo", "check_matrix", "quantize_to_codebook"]
+__all__ = ["EncodedLayer", "encode", "encode_coo", "check_matrix"]
 
 
 def check_matrix(W: object, name: str = "W") -> np.ndarray:
@@ -82,43 +84,6 @@ def check_matrix(W: object, name: str = "W") -> np.ndarray:
     return arr
 
 
-def quantize_to_codebook(W: np.ndarray, codebook: np.ndarray) -> np.ndarray:
-    """Codes of the nearest non-zero codebook entry for each non-zero of W; 0 for zeros.
-
-    Parameters
-    ----------
-    W : numpy.ndarray
-        Weights of any shape; zeros are pruned weights.
-    codebook : numpy.ndarray
-        (C,) shared weights; entry 0 is reserved for zero and never chosen for a non-zero.
-
-    Returns
-    -------
-    numpy.ndarray
-        int64 codes with W's shape (ties go to the smaller codebook value).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> quantize_to_codebook(np.array([[0.0, 0.9, -2.2]]), np.array([0.0, 1.0, -2.0, 3.0])).tolist()
-    [[0, 1, 2]]
-    """
-    cb = np.asarray(codebook, dtype=np.float64)[1:]
-    order = np.argsort(cb, kind="stable")
-    srt = cb[order]
-    flat = W.ravel()
-    pos = np.clip(np.searchsorted(srt, flat), 1, max(srt.size - 1, 1))
-    if srt.size == 1:
-        nearest = np.zeros(flat.shape, dtype=np.int64)
-    else:
-        left = srt[pos - 1]
-        right = srt[pos]
-        nearest = np.where(np.abs(flat - left) <= np.abs(right - flat), pos - 1, pos)
-    codes = order[nearest] + 1
-    codes[flat == 0] = 0
-    return codes.reshape(W.shape).astype(np.int64)
-
-
 def _check_codebook(codebook: object, cfg: EIEConfig) -> np.ndarray:
     try:
         cb = np.asarray(codebook, dtype=np.float64)
@@ -144,7 +109,6 @@ def _quantize(W: np.ndarray, cfg: EIEConfig, codebook, codes, seed) -> tuple[np.
         raise EncodingError(fail_message("codebook", None, "is needed when codes are given",
                                          "pass codebook= together with codes="))
     if codebook is None:
-        from eie_lab.compression.quantize import share_weights
         if not W.any():  # nothing to cluster: every weight is pruned
             return np.zeros(cfg.codebook_size), np.zeros(W.shape, dtype=np.int64)
         codebook, codes = share_weights(W, cfg.weight_bits, reserve_zero=True, init="linear",
@@ -175,14 +139,17 @@ def encode(W: object, config: EIEConfig | None = None, *, codebook: object = Non
 
     Parameters
     ----------
-    W : array_like
-        (m, n) dense weights, rows are outputs. Zeros are pruned weights.
+    W : array_like or BenchmarkLayer
+        (m, n) dense weights, rows are outputs. Zeros are pruned weights. A
+        :class:`~eie_lab.data.layers.BenchmarkLayer` is encoded from its stored entries and
+        codebook, without building the dense matrix (:func:`encode_coo`); ``codebook`` and
+        ``codes`` must then be omitted.
     config : EIEConfig, optional
         Defaults to ``EIEConfig()`` (64 PEs, 4-bit v and z).
     codebook : array_like, optional
         (2**weight_bits,) shared weights with ``codebook[0] == 0.0``. Without ``codes``, each
         non-zero weight gets the nearest non-zero entry. Without a codebook, weights are shared
-        by k-means (``eie_lab.compression.quantize.share_weights``).
+        by k-means (:func:`eie_lab.quantizer.share_weights`).
     codes : array_like of int, optional
         (m, n) codebook indices; code 0 marks a pruned weight. Needs ``codebook``.
     seed : int
@@ -209,7 +176,19 @@ def encode(W: object, config: EIEConfig | None = None, *, codebook: object = Non
     ([2, 3, 1], [0, 0, 1], [0, 2, 3])
     >>> bool(np.array_equal(layer.decode(), W))
     True
+
+    A benchmark layer of EIE Table III:
+
+    >>> from eie_lab.data.layers import benchmark_layer
+    >>> encode(benchmark_layer("NT-We"), EIEConfig(n_pe=64)).nnz
+    245892
     """
+    if isinstance(W, BenchmarkLayer):
+        if codebook is not None or codes is not None:
+            raise EncodingError(fail_message("codebook/codes", "given with a BenchmarkLayer",
+                                             "a benchmark layer carries its own codebook and codes",
+                                             "call encode(layer, config) without them"))
+        return encode_coo(W.shape, W.rows, W.cols, W.codes, W.codebook, config)
     cfg = EIEConfig() if config is None else config
     if not isinstance(cfg, EIEConfig):
         raise EncodingError(fail_message("config", type(cfg).__name__, "must be an EIEConfig",

@@ -36,6 +36,7 @@ from eie_lab.eie.encoding import EncodedLayer, check_matrix, encode
 from eie_lab.eie.engine import check_activations, simulate
 from eie_lab.eie.results import SimResult
 from eie_lab.errors import EncodingError, fail_message
+from eie_lab.quantizer import quantize_to_codebook
 
 __all__ = ["EIENetwork", "NetworkResult", "encode_network", "run_network", "network_from_mlp"]
 
@@ -205,8 +206,6 @@ def encode_network(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray | 
                                                  f"must be ({W.shape[0]},)", "one bias per output"))
             W = np.concatenate((W, b[:, None]), axis=1)
             if cd is not None:
-                from eie_lab.eie.encoding import quantize_to_codebook
-
                 cd = np.concatenate((cd, quantize_to_codebook(b[:, None], np.asarray(cb, float))), axis=1)
         layers.append(encode(W, cfg, codebook=cb, codes=cd, seed=seed))
         has_bias.append(b is not None)

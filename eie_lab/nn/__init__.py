@@ -8,7 +8,7 @@ Examples
 """
 
 from eie_lab.nn.mlp import LENET300_NAMES, LENET300_SIZES, MLP, Dense, lenet300
-from eie_lab.nn.train import History, evaluate, reduce_by_code, train
+from eie_lab.nn.train import GradHook, History, evaluate, train
 
 __all__ = ["MLP", "Dense", "lenet300", "LENET300_SIZES", "LENET300_NAMES", "train", "evaluate",
-           "History", "reduce_by_code"]
+           "History", "GradHook"]

@@ -4,7 +4,9 @@ Masks are honoured exactly: the gradient, the weight decay and the momentum of a
 all zeroed, so a pruned weight stays ``0.0`` through retraining [LWC §3]. In shared-weight mode the
 weight gradients of a layer are grouped by code and summed, and the sum updates the codebook
 (``centroid -= lr × sum``) [DC §3.3, Eq. 3]; the codes never change, and code 0 (the weight 0.0
-that EIE reserves) stays fixed.
+that EIE reserves) stays fixed. The grouping is Deep Compression's idea, so it lives in
+:mod:`eie_lab.compression` and reaches the trainer as a gradient hook (``grad_hook=``): the trainer
+stays on the floor below compression.
 
 Examples
 --------
@@ -25,16 +27,23 @@ True
 from __future__ import annotations
 
 import math
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from eie_lab.errors import ConfigError, fail_message
 from eie_lab.nn.mlp import MLP
-from eie_lab.progress import Progress
+from eie_lab.progress import progress_bar
 from eie_lab.random import as_rng
 
-__all__ = ["train", "evaluate", "History", "reduce_by_code"]
+__all__ = ["train", "evaluate", "History", "GradHook"]
+
+#: ``hook(codes, grad, k) -> (k,) codebook gradient`` for a shared-weight layer: the gradient of
+#: each shared weight from the gradients of the weights that use it [DC §3.3, Eq. 3], e.g.
+#: :func:`eie_lab.compression.quantize.reduce_gradients`.
+GradHook = Callable[[np.ndarray, np.ndarray, int], np.ndarray]
 
 
 @dataclass
@@ -66,22 +75,6 @@ def evaluate(model: MLP, x: np.ndarray, y: np.ndarray) -> float:
     return model.error_rate(x, y)
 
 
-def reduce_by_code(codes: np.ndarray, grad: np.ndarray, k: int) -> np.ndarray:
-    """Sum ``grad`` over the entries of each code: ``out[c] = sum(grad[codes == c])`` [DC Eq. 3].
-
-    The same function as :func:`eie_lab.compression.quantize.reduce_gradients`.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> reduce_by_code(np.array([0, 1, 1]), np.array([1.0, 2.0, 3.0]), 3).tolist()
-    [1.0, 5.0, 0.0]
-    """
-    from eie_lab.compression.quantize import reduce_gradients  # lazy: compression imports nn
-
-    return reduce_gradients(codes, grad, k)
-
-
 def _lr_at(schedule: str, lr: float, step: int, total: int) -> float:
     if schedule == "constant":
         return lr
@@ -96,9 +89,10 @@ def _lr_at(schedule: str, lr: float, step: int, total: int) -> float:
 def train(model: MLP, x: np.ndarray, y: np.ndarray, *, epochs: int = 10, batch_size: int = 64,
           lr: float = 0.05, momentum: float = 0.9, weight_decay: float = 1e-4,
           schedule: str = "cosine", codebook_lr: float | None = None,
+          grad_hook: GradHook | None = None,
           x_val: np.ndarray | None = None, y_val: np.ndarray | None = None,
           seed: int | np.random.Generator = 0, desc: str = "train",
-          disable_progress: bool | None = None) -> History:
+          progress: bool | None = None) -> History:
     """Train ``model`` in place with minibatch SGD + momentum + L2; returns a :class:`History`.
 
     Parameters
@@ -116,14 +110,19 @@ def train(model: MLP, x: np.ndarray, y: np.ndarray, *, epochs: int = 10, batch_s
     codebook_lr : float, optional
         Learning rate of the codebooks in shared-weight mode (default: ``lr / 10``, because the
         reduced gradient is a sum over many weights).
+    grad_hook : callable, optional
+        ``grad_hook(codes, grad, k)`` turns a shared-weight layer's weight gradient into its
+        codebook gradient (:data:`GradHook`; pass
+        :func:`eie_lab.compression.quantize.reduce_gradients`). Needed when the model has
+        shared-weight layers.
     x_val, y_val : numpy.ndarray, optional
         Evaluated after every epoch into ``History.val_error``.
     seed : int or numpy.random.Generator
         Seed of the shuffling.
     desc : str
         Progress bar label.
-    disable_progress : bool, optional
-        None follows ``EIE_LAB_PROGRESS``.
+    progress : bool, optional
+        Draw the progress bar; None follows ``EIE_LAB_PROGRESS``.
 
     Examples
     --------
@@ -138,8 +137,6 @@ def train(model: MLP, x: np.ndarray, y: np.ndarray, *, epochs: int = 10, batch_s
     >>> len(hist.loss), len(hist.val_error), int(np.count_nonzero(net.layer("ip1").W))
     (3, 3, 4)
     """
-    import time
-
     x = np.ascontiguousarray(x, dtype=np.float32)
     y = np.asarray(y).astype(np.int64)
     if x.ndim != 2 or x.shape[0] != y.shape[0] or x.shape[1] != model.sizes[0]:
@@ -153,6 +150,10 @@ def train(model: MLP, x: np.ndarray, y: np.ndarray, *, epochs: int = 10, batch_s
         raise ConfigError(fail_message("lr/momentum/weight_decay", (lr, momentum, weight_decay),
                                        "need lr > 0, 0 <= momentum < 1, weight_decay >= 0",
                                        "use lr=0.05, momentum=0.9, weight_decay=1e-4"))
+    if grad_hook is None and any(layer.shared for layer in model.layers):
+        raise ConfigError(fail_message("grad_hook", None, "is needed to train shared-weight layers",
+                                       "pass grad_hook=eie_lab.compression.quantize."
+                                       "reduce_gradients [DC Eq. 3]"))
     cb_lr = lr / 10.0 if codebook_lr is None else float(codebook_lr)
     rng = as_rng(seed)
     n = x.shape[0]
@@ -162,7 +163,7 @@ def train(model: MLP, x: np.ndarray, y: np.ndarray, *, epochs: int = 10, batch_s
            for layer in model.layers]
     hist = History()
     t0 = time.perf_counter()
-    bar = Progress(total=total, desc=desc, unit="step", disable=disable_progress)
+    bar = progress_bar(total=total, desc=desc, unit="step", progress=progress)
     step = 0
     try:
         for _ in range(epochs):
@@ -178,7 +179,7 @@ def train(model: MLP, x: np.ndarray, y: np.ndarray, *, epochs: int = 10, batch_s
                         gW += weight_decay * layer.W
                     if layer.shared:
                         k = layer.codebook.size
-                        gc = reduce_by_code(layer.codes, gW, k).astype(np.float32)
+                        gc = np.asarray(grad_hook(layer.codes, gW, k), dtype=np.float32)
                         gc[0] = 0.0  # code 0 (weight 0.0) stays fixed
                         vW *= momentum
                         vW -= (cb_lr * rate / lr) * gc
@@ -201,10 +202,10 @@ def train(model: MLP, x: np.ndarray, y: np.ndarray, *, epochs: int = 10, batch_s
             hist.loss.append(loss_sum / n)
             if x_val is not None and y_val is not None:
                 hist.val_error.append(evaluate(model, x_val, y_val))
-                bar.set_postfix(f"loss={hist.loss[-1]:.4f} val_err={hist.val_error[-1]:.2%}")
+                bar.set_postfix_str(f"loss={hist.loss[-1]:.4f} val_err={hist.val_error[-1]:.2%}")
             else:
                 hist.val_error.append(float("nan"))
-                bar.set_postfix(f"loss={hist.loss[-1]:.4f}")
+                bar.set_postfix_str(f"loss={hist.loss[-1]:.4f}")
     finally:
         bar.close()
     hist.seconds = time.perf_counter() - t0

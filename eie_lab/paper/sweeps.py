@@ -24,10 +24,10 @@ import functools
 from collections.abc import Sequence
 
 from eie_lab.data.layers import LAYER_NAMES, benchmark_layer
-from eie_lab.eie import EIEConfig, EncodedLayer, EnergyModel, simulate
+from eie_lab.eie import EIEConfig, EncodedLayer, EnergyModel, encode, simulate
 from eie_lab.eie.results import count_accesses
 from eie_lab.errors import ConfigError, fail_message
-from eie_lab.progress import Progress
+from eie_lab.progress import progress_bar
 
 __all__ = ["Sweep", "encoded_layer", "fifo_and_width_sweeps", "FIFO_DEPTHS", "PE_COUNTS", "INDEX_BITS", "SRAM_WIDTHS", "fifo_sweep",
            "pe_sweep", "index_bits_sweep", "sram_width_sweep", "sram_read_energy_pj"]
@@ -140,12 +140,12 @@ def encoded_layer(name: str, n_pe: int = 64, index_bits: int = 4, seed: int = 0)
     >>> layer.shape, layer.n_pe, encoded_layer("NT-LSTM") is layer
     ((2400, 1201), 64, True)
     """
-    return benchmark_layer(name, seed).encode(EIEConfig(n_pe=n_pe, index_bits=index_bits))
+    return encode(benchmark_layer(name, seed), EIEConfig(n_pe=n_pe, index_bits=index_bits))
 
 
 def fifo_sweep(names: Sequence[str] | None = None, depths: Sequence[int] = FIFO_DEPTHS,
                n_pe: int = 64, seed: int = 0, desc: str = "FIFO sweep",
-               disable: bool | None = None) -> Sweep:
+               progress: bool | None = None) -> Sweep:
     """Load efficiency (and cycles) vs activation-queue depth, per layer ([EIE Fig. 8]).
 
     Metrics: ``load_efficiency``, ``cycles``, ``broadcast_stalls``.
@@ -157,8 +157,8 @@ def fifo_sweep(names: Sequence[str] | None = None, depths: Sequence[int] = FIFO_
     depths : sequence of int
         FIFO depths (default :data:`FIFO_DEPTHS`, 1…256).
     n_pe, seed : int
-        PEs (paper: 64) and the benchmark layers' seed; ``desc``/``disable`` label or
-        hide the progress bar.
+        PEs (paper: 64) and the benchmark layers' seed; ``desc`` labels the progress bar,
+        ``progress`` shows it (None follows ``EIE_LAB_PROGRESS``).
 
     Examples
     --------
@@ -166,7 +166,7 @@ def fifo_sweep(names: Sequence[str] | None = None, depths: Sequence[int] = FIFO_
     """
     names, depths = _names(names), _values("depths", depths)
     sweep = Sweep("fifo_depth", depths)
-    bar = Progress(total=len(names) * len(depths), desc=desc, unit="run", disable=disable)
+    bar = progress_bar(total=len(names) * len(depths), desc=desc, unit="run", progress=progress)
     for name in names:
         bl = benchmark_layer(name, seed)
         layer = encoded_layer(name, n_pe, 4, seed)
@@ -182,7 +182,7 @@ def fifo_sweep(names: Sequence[str] | None = None, depths: Sequence[int] = FIFO_
 
 def pe_sweep(names: Sequence[str] | None = None, n_pes: Sequence[int] = PE_COUNTS,
              fifo_depth: int = 8, seed: int = 0, desc: str = "#PE sweep",
-             disable: bool | None = None) -> Sweep:
+             progress: bool | None = None) -> Sweep:
     """Speedup, real work and load efficiency vs number of PEs ([EIE Figs 11, 12, 13]).
 
     Metrics: ``speedup`` (cycles on the smallest array in ``n_pes`` / cycles; relative to 1 PE when
@@ -197,7 +197,8 @@ def pe_sweep(names: Sequence[str] | None = None, n_pes: Sequence[int] = PE_COUNT
     fifo_depth : int
         Queue depth (paper: 8).
     seed : int
-        Seed of the benchmark layers; ``desc``/``disable`` label or hide the progress bar.
+        Seed of the benchmark layers; ``desc`` labels the progress bar, ``progress`` shows it
+        (None follows ``EIE_LAB_PROGRESS``).
 
     Examples
     --------
@@ -207,7 +208,7 @@ def pe_sweep(names: Sequence[str] | None = None, n_pes: Sequence[int] = PE_COUNT
     """
     names, n_pes = _names(names), _values("n_pes", n_pes)
     sweep = Sweep("n_pe", n_pes)
-    bar = Progress(total=len(names) * len(n_pes), desc=desc, unit="run", disable=disable)
+    bar = progress_bar(total=len(names) * len(n_pes), desc=desc, unit="run", progress=progress)
     for name in names:
         bl = benchmark_layer(name, seed)
         cycles = []
@@ -228,7 +229,7 @@ def pe_sweep(names: Sequence[str] | None = None, n_pes: Sequence[int] = PE_COUNT
 
 def index_bits_sweep(names: Sequence[str] | None = None, bits: Sequence[int] = INDEX_BITS,
                      n_pe: int = 64, seed: int = 0, desc: str = "index-bit sweep",
-                     disable: bool | None = None) -> Sweep:
+                     progress: bool | None = None) -> Sweep:
     """Padding overhead and storage vs the width of the relative row index z.
 
     Metrics: ``padding_overhead`` (padding entries / real entries), ``real_work``,
@@ -241,8 +242,8 @@ def index_bits_sweep(names: Sequence[str] | None = None, bits: Sequence[int] = I
     bits : sequence of int
         Index widths (default :data:`INDEX_BITS`); each is a new encoding.
     n_pe, seed : int
-        PEs (paper: 64) and the benchmark layers' seed; ``desc``/``disable`` label or
-        hide the progress bar.
+        PEs (paper: 64) and the benchmark layers' seed; ``desc`` labels the progress bar,
+        ``progress`` shows it (None follows ``EIE_LAB_PROGRESS``).
 
     Examples
     --------
@@ -252,7 +253,7 @@ def index_bits_sweep(names: Sequence[str] | None = None, bits: Sequence[int] = I
     """
     names, bits = _names(names), _values("bits", bits)
     sweep = Sweep("index_bits", bits)
-    bar = Progress(total=len(names) * len(bits), desc=desc, unit="run", disable=disable)
+    bar = progress_bar(total=len(names) * len(bits), desc=desc, unit="run", progress=progress)
     for name in names:
         bl = benchmark_layer(name, seed)
         for b in bits:
@@ -306,7 +307,7 @@ def sram_read_energy_pj(width_bits: int, e64_pj: float | None = None,
 def sram_width_sweep(names: Sequence[str] | None = ("Alex-6", "Alex-7", "Alex-8"),
                      widths: Sequence[int] = SRAM_WIDTHS, n_pe: int = 64, seed: int = 0,
                      fixed_fraction: float = 0.5, desc: str = "SRAM-width sweep",
-                     disable: bool | None = None) -> Sweep:
+                     progress: bool | None = None) -> Sweep:
     """Spmat SRAM reads and read energy vs SRAM row width ([EIE Fig. 9], AlexNet by default).
 
     Metrics: ``reads`` (row reads over the array), ``pj_per_read`` (:func:`sram_read_energy_pj`),
@@ -321,8 +322,8 @@ def sram_width_sweep(names: Sequence[str] | None = ("Alex-6", "Alex-7", "Alex-8"
     fixed_fraction : float
         Passed to :func:`sram_read_energy_pj`.
     n_pe, seed : int
-        PEs (paper: 64) and the benchmark layers' seed; ``desc``/``disable`` label or
-        hide the progress bar.
+        PEs (paper: 64) and the benchmark layers' seed; ``desc`` labels the progress bar,
+        ``progress`` shows it (None follows ``EIE_LAB_PROGRESS``).
 
     Examples
     --------
@@ -332,7 +333,7 @@ def sram_width_sweep(names: Sequence[str] | None = ("Alex-6", "Alex-7", "Alex-8"
     """
     names, widths = _names(names), _values("widths", widths)
     sweep = Sweep("spmat_width_bits", widths)
-    bar = Progress(total=len(names) * len(widths), desc=desc, unit="run", disable=disable)
+    bar = progress_bar(total=len(names) * len(widths), desc=desc, unit="run", progress=progress)
     for name in names:
         bl = benchmark_layer(name, seed)
         layer = encoded_layer(name, n_pe, 4, seed)
@@ -353,7 +354,8 @@ def sram_width_sweep(names: Sequence[str] | None = ("Alex-6", "Alex-7", "Alex-8"
 def fifo_and_width_sweeps(names: Sequence[str] | None = None, depths: Sequence[int] = FIFO_DEPTHS,
                           widths: Sequence[int] = SRAM_WIDTHS,
                           width_names: Sequence[str] | None = ("Alex-6", "Alex-7", "Alex-8"),
-                          seed: int = 0, desc: str = "64-PE sweeps") -> tuple[Sweep, Sweep | None]:
+                          seed: int = 0, desc: str = "64-PE sweeps", progress: bool | None = None
+                          ) -> tuple[Sweep, Sweep | None]:
     """:func:`fifo_sweep` over ``names`` and :func:`sram_width_sweep` over ``width_names``, layer by
     layer, so each layer is encoded for 64 PEs only once. Returns (fifo, width or None).
 
@@ -369,6 +371,8 @@ def fifo_and_width_sweeps(names: Sequence[str] | None = None, depths: Sequence[i
         Seed of the random benchmark layers.
     desc : str
         Progress-bar label.
+    progress : bool, optional
+        Draw the progress bar; None follows ``EIE_LAB_PROGRESS``.
 
     Returns
     -------
@@ -385,13 +389,14 @@ def fifo_and_width_sweeps(names: Sequence[str] | None = None, depths: Sequence[i
     width_names = [] if width_names is None else [n for n in _names(width_names)]
     fifo: Sweep | None = None
     width: Sweep | None = None
-    bar = Progress(total=len(set(names) | set(width_names)), desc=desc, unit="layer")
+    bar = progress_bar(total=len(set(names) | set(width_names)), desc=desc, unit="layer",
+                       progress=progress)
     for name in [n for n in LAYER_NAMES if n in names or n in width_names]:
         if name in names:
-            s = fifo_sweep([name], depths, seed=seed, disable=True)
+            s = fifo_sweep([name], depths, seed=seed, progress=False)
             fifo = s if fifo is None else fifo.merge(s)
         if name in width_names:
-            s = sram_width_sweep([name], widths, seed=seed, disable=True)
+            s = sram_width_sweep([name], widths, seed=seed, progress=False)
             width = s if width is None else width.merge(s)
         bar.update()
     bar.close()
