@@ -23,12 +23,17 @@ from __future__ import annotations
 import copy
 import warnings
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-__all__ = ["CheckFailed", "call", "expect_array", "expect_number", "expect_equal", "cases",
-           "describe"]
+from eie_lab.grading.exercise_data import materialise
+
+__all__ = ["CheckFailed", "Part", "run_part", "call", "expect_array", "expect_number",
+           "expect_equal", "cases", "describe"]
+
+Case = tuple[str, tuple]  # (label naming the case, the arguments of the student's function)
 
 
 class CheckFailed(AssertionError):
@@ -39,6 +44,70 @@ class CheckFailed(AssertionError):
     >>> issubclass(CheckFailed, AssertionError)   # nbgrader scores it as a failed test
     True
     """
+
+
+@dataclass(frozen=True)
+class Part:
+    """One graded part: its visible cases, its hidden-case generator and its judge.
+
+    The cases are plain inputs, so the same part runs in two ways. In the student's kernel
+    (self-study, and real nbgrader) :func:`run_part` calls the student's function and judges
+    each answer there. In ``eie-lab autograde`` the grader sends the cases into the sandbox,
+    gets the answers back as plain data, and calls :attr:`judge` in its own process.
+
+    Attributes
+    ----------
+    name : str
+        The part, also the name of the student's function (``magnitude_prune``).
+    examples : callable
+        ``examples() -> [(label, args), ...]``: the visible worked examples.
+    hidden : callable
+        ``hidden(seed) -> [(label, args), ...]``: randomised cases drawn from ``seed``.
+    judge : callable
+        ``judge(args, got, label)`` raises :class:`CheckFailed` when ``got`` is wrong for
+        ``args``.
+    seed : int
+        The seed of the hidden cases in the student's kernel (the grader draws its own).
+    package : tuple of str
+        eie-lab's own implementations of this part (``"module:name"``; ``"module:*"`` for
+        every function of a module): an answer that calls one scores 0 when graded.
+
+    Examples
+    --------
+    >>> part = Part("double", lambda: [("example 1", (2,))], lambda seed: [("hidden 1", (seed,))],
+    ...             lambda args, got, label: expect_number(got, 2 * args[0], "2x", label), 7)
+    >>> run_part(part, lambda x: 2 * x, hidden=True)
+    """
+
+    name: str
+    examples: Callable[[], list[Case]]
+    hidden: Callable[[int], list[Case]]
+    judge: Callable[[tuple, Any, str], None]
+    seed: int
+    package: tuple[str, ...] = ()
+
+    def cases(self, hidden: bool = False, seed: int | None = None) -> list[Case]:
+        """The visible examples, or the hidden cases drawn from ``seed`` (default
+        :attr:`seed`)."""
+        if not hidden:
+            return self.examples()
+        return self.hidden(self.seed if seed is None else int(seed))
+
+
+def run_part(part: Part, fn: Callable, hidden: bool = False) -> None:
+    """Run ``part``'s visible (or hidden) cases on the student's ``fn`` in this process.
+
+    Raises
+    ------
+    CheckFailed
+        At the first wrong answer.
+
+    Examples
+    --------
+    See :class:`Part`.
+    """
+    for label, args in part.cases(hidden):
+        part.judge(args, call(fn, *materialise(args)), label)
 
 
 def describe(x: Any) -> str:

@@ -26,18 +26,21 @@ from eie_lab.compression import huffman
 from eie_lab.compression.huffman import HuffmanCode
 from eie_lab.grading.checks._core import (
     CheckFailed,
-    call,
+    Part,
     cases,
     describe,
     expect_equal,
     expect_number,
+    run_part,
 )
+from eie_lab.grading.exercise_data import SEED_COUNTS
 
-__all__ = ["REFERENCE", "huffman_lengths", "canonical_code", "entropy", "SEED_COUNTS",
+__all__ = ["REFERENCE", "PARTS", "huffman_lengths", "canonical_code", "entropy", "SEED_COUNTS",
            "check_code_lengths", "check_canonical_code", "check_encode", "check_decode",
            "check_expected_length", "check_entropy"]
 
-SEED_COUNTS = {"A": 7, "D": 3, "B": 1, "C": 1}
+_PACKAGE = ("eie_lab.compression.huffman:*", "eie_lab.compression._huffman_engine:*",
+            "eie_lab.compression._huffman_fast:*")
 
 
 def huffman_lengths(counts: dict) -> dict:
@@ -100,34 +103,37 @@ def _count_cases(hidden: bool, seed: int) -> list[dict]:
     return [SEED_COUNTS, {"x": 5}, {0: 1, 1: 1, 2: 2}]
 
 
-def check_code_lengths(fn, hidden: bool = False) -> None:
-    """``fn(counts)`` -> {symbol: length} of an optimal (Huffman) prefix code."""
-    for i, counts in enumerate(_count_cases(hidden, 301)):
-        case = f"{_label(hidden, i)}: code_lengths({describe(counts)})"
-        got = call(fn, counts)
-        if not isinstance(got, dict) or set(got) != set(counts):
-            raise CheckFailed(f"{case}: expected a dict with one length per symbol "
-                              f"{sorted(counts)}, got {describe(got)}")
-        if any(not isinstance(v, (int, np.integer)) or v < 1 for v in got.values()):
-            raise CheckFailed(f"{case}: every length must be an integer >= 1, got {got}")
-        kraft = sum(2.0 ** -int(v) for v in got.values())
-        if len(counts) > 1 and kraft != 1.0:
-            raise CheckFailed(f"{case}: the lengths break Kraft's equality (sum of 2^-l = "
-                              f"{kraft:.6g}, a Huffman code has exactly 1)")
-        want = huffman_lengths(counts)
-        bits_got = sum(counts[s] * int(got[s]) for s in counts)
-        bits_want = sum(counts[s] * want[s] for s in counts)
-        if bits_got != bits_want:
-            raise CheckFailed(f"{case}: these lengths take {bits_got} bits in total, the optimal "
-                              f"(Huffman) code takes {bits_want}; e.g. {want}")
+def _counts_part(name: str, hidden: bool, seed: int) -> list[tuple[str, tuple]]:
+    return [(f"{_label(hidden, i)}: {name}({describe(c)})", (c,))
+            for i, c in enumerate(_count_cases(hidden, seed))]
 
 
-def check_canonical_code(fn, hidden: bool = False) -> None:
-    """``fn(lengths)`` -> {symbol: bit string} assigned canonically."""
-    examples = [huffman_lengths(c) for c in _count_cases(hidden, 302)]
-    for i, lengths in enumerate(examples):
-        case = f"{_label(hidden, i)}: canonical_code({describe(lengths)})"
-        expect_equal(call(fn, lengths), canonical_code(lengths), "the code", case)
+def _cl_judge(args, got, case):
+    counts, = args
+    if type(got) is not dict or set(got) != set(counts):
+        raise CheckFailed(f"{case}: expected a dict with one length per symbol "
+                          f"{sorted(counts)}, got {describe(got)}")
+    if any(not isinstance(v, (int, np.integer)) or v < 1 for v in got.values()):
+        raise CheckFailed(f"{case}: every length must be an integer >= 1, got {got}")
+    kraft = sum(2.0 ** -int(v) for v in got.values())
+    if len(counts) > 1 and kraft != 1.0:
+        raise CheckFailed(f"{case}: the lengths break Kraft's equality (sum of 2^-l = "
+                          f"{kraft:.6g}, a Huffman code has exactly 1)")
+    want = huffman_lengths(counts)
+    bits_got = sum(counts[s] * int(got[s]) for s in counts)
+    bits_want = sum(counts[s] * want[s] for s in counts)
+    if bits_got != bits_want:
+        raise CheckFailed(f"{case}: these lengths take {bits_got} bits in total, the optimal "
+                          f"(Huffman) code takes {bits_want}; e.g. {want}")
+
+
+def _cc_cases(hidden: bool, seed: int):
+    return [(f"{_label(hidden, i)}: canonical_code({describe(lengths)})", (lengths,))
+            for i, lengths in enumerate(huffman_lengths(c) for c in _count_cases(hidden, seed))]
+
+
+def _cc_judge(args, got, case):
+    expect_equal(got, canonical_code(*args), "the code", case)
 
 
 def _streams(hidden: bool, seed: int):
@@ -143,33 +149,82 @@ def _streams(hidden: bool, seed: int):
         yield stream, canonical_code(huffman_lengths(counts))
 
 
+def _enc_cases(hidden: bool, seed: int):
+    return [(f"{_label(hidden, i)}: encode({describe(stream)}, code)", (stream, code))
+            for i, (stream, code) in enumerate(_streams(hidden, seed))]
+
+
+def _enc_judge(args, got, case):
+    expect_equal(got, _encode(*args), "the bits", case)
+
+
+def _dec_cases(hidden: bool, seed: int):
+    out = []
+    for i, (stream, code) in enumerate(_streams(hidden, seed)):
+        bits = "".join(code[s] for s in stream)
+        out.append((f"{_label(hidden, i)}: decode({describe(bits)}, code)", (bits, code)))
+    return out
+
+
+def _dec_judge(args, got, case):
+    bits, code = args
+    expect_equal(list(got) if type(got) is tuple else got, _decode(bits, code), "the symbols",
+                 case)
+
+
+def _el_cases(hidden: bool, seed: int):
+    return [(f"{_label(hidden, i)}: expected_length({describe(c)}, lengths)",
+             (c, huffman_lengths(c))) for i, c in enumerate(_count_cases(hidden, seed))]
+
+
+def _el_judge(args, got, case):
+    expect_number(got, REFERENCE["expected_length"](*args), "the expected length", case)
+
+
+def _en_judge(args, got, case):
+    expect_number(got, entropy(*args), "the entropy", case, atol=1e-9)
+
+
+def _part(name, make, judge, seed):
+    return Part(name, lambda: make(False, seed), lambda s: make(True, s), judge, seed, _PACKAGE)
+
+
+PARTS = {
+    "code_lengths": _part("code_lengths", lambda h, s: _counts_part("code_lengths", h, s),
+                          _cl_judge, 301),
+    "canonical_code": _part("canonical_code", _cc_cases, _cc_judge, 302),
+    "encode": _part("encode", _enc_cases, _enc_judge, 303),
+    "decode": _part("decode", _dec_cases, _dec_judge, 304),
+    "expected_length": _part("expected_length", _el_cases, _el_judge, 305),
+    "entropy": _part("entropy", lambda h, s: _counts_part("entropy", h, s), _en_judge, 306),
+}
+
+
+def check_code_lengths(fn, hidden: bool = False) -> None:
+    """``fn(counts)`` -> {symbol: length} of an optimal (Huffman) prefix code."""
+    run_part(PARTS["code_lengths"], fn, hidden)
+
+
+def check_canonical_code(fn, hidden: bool = False) -> None:
+    """``fn(lengths)`` -> {symbol: bit string} assigned canonically."""
+    run_part(PARTS["canonical_code"], fn, hidden)
+
+
 def check_encode(fn, hidden: bool = False) -> None:
     """``fn(symbols, code)`` -> the concatenated bit string."""
-    for i, (stream, code) in enumerate(_streams(hidden, 303)):
-        case = f"{_label(hidden, i)}: encode({describe(stream)}, code)"
-        expect_equal(call(fn, stream, code), _encode(stream, code), "the bits", case)
+    run_part(PARTS["encode"], fn, hidden)
 
 
 def check_decode(fn, hidden: bool = False) -> None:
     """``fn(bits, code)`` -> the list of symbols the bit string encodes."""
-    for i, (stream, code) in enumerate(_streams(hidden, 304)):
-        bits = "".join(code[s] for s in stream)
-        case = f"{_label(hidden, i)}: decode({describe(bits)}, code)"
-        got = call(fn, bits, code)
-        expect_equal(list(got) if isinstance(got, tuple) else got, stream, "the symbols", case)
+    run_part(PARTS["decode"], fn, hidden)
 
 
 def check_expected_length(fn, hidden: bool = False) -> None:
     """``fn(counts, lengths)`` -> average bits per symbol."""
-    for i, counts in enumerate(_count_cases(hidden, 305)):
-        lengths = huffman_lengths(counts)
-        case = f"{_label(hidden, i)}: expected_length({describe(counts)}, lengths)"
-        expect_number(call(fn, counts, lengths), REFERENCE["expected_length"](counts, lengths),
-                      "the expected length", case)
+    run_part(PARTS["expected_length"], fn, hidden)
 
 
 def check_entropy(fn, hidden: bool = False) -> None:
     """``fn(counts)`` -> Shannon entropy in bits per symbol."""
-    for i, counts in enumerate(_count_cases(hidden, 306)):
-        case = f"{_label(hidden, i)}: entropy({describe(counts)})"
-        expect_number(call(fn, counts), entropy(counts), "the entropy", case, atol=1e-9)
+    run_part(PARTS["entropy"], fn, hidden)

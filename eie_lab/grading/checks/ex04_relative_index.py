@@ -3,7 +3,7 @@ storage bits and the best index width.
 
 The reference is eie-lab's own encoder: a column stored in one PE of :func:`eie_lab.eie.encode`
 (``n_pe=1``) is exactly the relative-index stream of the EIE convention (z counts the zeros
-before an entry; while z > zmax a filler (v=0, z=zmax) comes first and z drops by zmax + 1).
+before an entry; while z > zmax a padding entry (v=0, z=zmax) comes first and z drops by zmax + 1).
 Columns hold codebook indices 0..15 (0 = pruned). Fixture (papers.md §1.8):
 [0,0,1,2, 18 zeros, 3] -> v = [1,2,0,3], z = [2,0,15,2].
 
@@ -22,17 +22,20 @@ import numpy as np
 from eie_lab.eie import EIEConfig, encode
 from eie_lab.grading.checks._core import (
     CheckFailed,
-    call,
+    Part,
     cases,
     describe,
     expect_array,
     expect_number,
+    run_part,
 )
+from eie_lab.grading.exercise_data import FIXTURE
 
-__all__ = ["REFERENCE", "FIXTURE", "reference_relative_index", "check_relative_index",
+__all__ = ["REFERENCE", "PARTS", "FIXTURE", "reference_relative_index", "check_relative_index",
            "check_decode_relative", "check_storage_bits", "check_best_index_bits"]
 
-FIXTURE = np.array([0, 0, 1, 2] + [0] * 18 + [3])
+_PACKAGE = ("eie_lab.eie.encoding:*", "eie_lab.sparse_format:*", "eie_lab.relative_index:*",
+            "eie_lab.compression.storage:*", "eie_lab.compression.model_file:*")
 
 
 def reference_relative_index(column: np.ndarray, index_bits: int) -> tuple[np.ndarray, np.ndarray]:
@@ -84,44 +87,84 @@ def _label(hidden: bool, i: int) -> str:
     return f"{'hidden' if hidden else 'example'} {i + 1}"
 
 
-def check_relative_index(fn, hidden: bool = False) -> None:
-    """``fn(column, index_bits)`` -> (v, z) with padding fillers (v=0, z=zmax)."""
-    for i, (col, bits) in enumerate(_columns(hidden, 401)):
-        case = f"{_label(hidden, i)}: relative_index({describe(col)}, index_bits={bits})"
-        got = call(fn, col, bits)
-        if not isinstance(got, tuple) or len(got) != 2:
-            raise CheckFailed(f"{case}: expected a tuple (v, z), got {type(got).__name__}")
+def _ri_cases(hidden, seed):
+    return [(f"{_label(hidden, i)}: relative_index({describe(col)}, index_bits={bits})",
+             (col, bits)) for i, (col, bits) in enumerate(_columns(hidden, seed))]
+
+
+def _ri_judge(args, got, case):
+    if type(got) is not tuple or len(got) != 2:
+        raise CheckFailed(f"{case}: expected a tuple (v, z), got {type(got).__name__}")
+    v, z = reference_relative_index(*args)
+    expect_array(got[1], z, "z", case, kind="iu")
+    expect_array(got[0], v, "v", case)
+
+
+def _dr_cases(hidden, seed):
+    out = []
+    for i, (col, bits) in enumerate(_columns(hidden, seed)):
         v, z = reference_relative_index(col, bits)
-        expect_array(got[1], z, "z", case, kind="iu")
-        expect_array(got[0], v, "v", case)
+        out.append((f"{_label(hidden, i)}: decode_relative(v={describe(v)}, z={describe(z)}, "
+                    f"length={col.size})", (v, z, col.size)))
+    return out
 
 
-def check_decode_relative(fn, hidden: bool = False) -> None:
-    """``fn(v, z, length)`` -> the column of ``length`` entries back."""
-    for i, (col, bits) in enumerate(_columns(hidden, 402)):
-        v, z = reference_relative_index(col, bits)
-        case = (f"{_label(hidden, i)}: decode_relative(v={describe(v)}, z={describe(z)}, "
-                f"length={col.size})")
-        expect_array(call(fn, v, z, col.size), col, "the column", case)
+def _dr_judge(args, got, case):
+    expect_array(got, _decode(*args), "the column", case)
 
 
-def check_storage_bits(fn, hidden: bool = False) -> None:
-    """``fn(column, weight_bits, index_bits)`` -> bits of the (v, z) stream, fillers included."""
-    for i, (col, bits) in enumerate(_columns(hidden, 403)):
-        case = f"{_label(hidden, i)}: storage_bits({describe(col)}, weight_bits=4, index_bits={bits})"
-        expect_number(call(fn, col, 4, bits), _storage_bits(col, 4, bits), "the bits", case,
-                      integer=True)
+def _sb_cases(hidden, seed):
+    return [(f"{_label(hidden, i)}: storage_bits({describe(col)}, weight_bits=4, "
+             f"index_bits={bits})", (col, 4, bits))
+            for i, (col, bits) in enumerate(_columns(hidden, seed))]
 
 
-def check_best_index_bits(fn, hidden: bool = False) -> None:
-    """``fn(column, weight_bits, candidates)`` -> the index width with the fewest bits."""
+def _sb_judge(args, got, case):
+    expect_number(got, _storage_bits(*args), "the bits", case, integer=True)
+
+
+def _bib_cases(hidden, seed):
     examples = [(FIXTURE, 4), (np.array([0] * 40 + [3] + [0] * 40 + [2]), 4),
                 (np.array([1, 1, 1, 1]), 4)]
     if hidden:
         examples = [(col, int(rng.integers(1, 9))) for (col, _), (_, rng)
-                    in zip(_columns(True, 404), cases(405, 30))]
-    for i, (col, wbits) in enumerate(examples):
-        cand = list(range(1, 9))
-        case = f"{_label(hidden, i)}: best_index_bits({describe(col)}, weight_bits={wbits}, candidates=1..8)"
-        expect_number(call(fn, col, wbits, cand), _best_index_bits(col, wbits, cand),
-                      "the best index_bits", case, integer=True)
+                    in zip(_columns(True, seed), cases(seed + 1, 30))]
+    return [(f"{_label(hidden, i)}: best_index_bits({describe(col)}, weight_bits={wbits}, "
+             "candidates=1..8)", (col, wbits, list(range(1, 9))))
+            for i, (col, wbits) in enumerate(examples)]
+
+
+def _bib_judge(args, got, case):
+    expect_number(got, _best_index_bits(*args), "the best index_bits", case, integer=True)
+
+
+def _part(name, make, judge, seed):
+    return Part(name, lambda: make(False, seed), lambda s: make(True, s), judge, seed, _PACKAGE)
+
+
+PARTS = {
+    "relative_index": _part("relative_index", _ri_cases, _ri_judge, 401),
+    "decode_relative": _part("decode_relative", _dr_cases, _dr_judge, 402),
+    "storage_bits": _part("storage_bits", _sb_cases, _sb_judge, 403),
+    "best_index_bits": _part("best_index_bits", _bib_cases, _bib_judge, 404),
+}
+
+
+def check_relative_index(fn, hidden: bool = False) -> None:
+    """``fn(column, index_bits)`` -> (v, z) with padding entries (v=0, z=zmax)."""
+    run_part(PARTS["relative_index"], fn, hidden)
+
+
+def check_decode_relative(fn, hidden: bool = False) -> None:
+    """``fn(v, z, length)`` -> the column of ``length`` entries back."""
+    run_part(PARTS["decode_relative"], fn, hidden)
+
+
+def check_storage_bits(fn, hidden: bool = False) -> None:
+    """``fn(column, weight_bits, index_bits)`` -> bits of the (v, z) stream, padding included."""
+    run_part(PARTS["storage_bits"], fn, hidden)
+
+
+def check_best_index_bits(fn, hidden: bool = False) -> None:
+    """``fn(column, weight_bits, candidates)`` -> the index width with the fewest bits."""
+    run_part(PARTS["best_index_bits"], fn, hidden)

@@ -19,10 +19,20 @@ import numpy as np
 
 from eie_lab.data.layers import fig2_example
 from eie_lab.eie import EIEConfig, encode, simulate
-from eie_lab.grading.checks._core import CheckFailed, call, cases, expect_array, expect_number
+from eie_lab.grading.checks._core import (
+    CheckFailed,
+    Part,
+    cases,
+    expect_array,
+    expect_number,
+    run_part,
+)
 
-__all__ = ["REFERENCE", "encode_codes", "check_pe_rows", "check_entries_per_column",
+__all__ = ["REFERENCE", "PARTS", "encode_codes", "check_pe_rows", "check_entries_per_column",
            "check_eie_cycles", "check_pe_busy"]
+
+
+_PACKAGE = ("eie_lab.eie:*",)
 
 
 def encode_codes(codes: np.ndarray, n_pe: int, index_bits: int = 4):
@@ -83,45 +93,88 @@ def _label(hidden: bool, i: int) -> str:
     return f"{'hidden' if hidden else 'example'} {i + 1}"
 
 
-def check_pe_rows(fn, hidden: bool = False) -> None:
-    """``fn(m, n_pe)`` -> list of n_pe arrays: the global rows of each PE, in local order."""
+def _pr_cases(hidden, seed):
     examples = [(16, 4), (10, 3), (2, 4)]
     if hidden:
-        examples = [(int(rng.integers(0, 300)), int(rng.integers(1, 70))) for _, rng in cases(501, 25)]
-    for i, (m, n_pe) in enumerate(examples):
-        case = f"{_label(hidden, i)}: pe_rows(m={m}, n_pe={n_pe})"
-        got = call(fn, m, n_pe)
-        if not isinstance(got, (list, tuple)) or len(got) != n_pe:
-            raise CheckFailed(f"{case}: expected a list of {n_pe} arrays (one per PE), got "
-                              f"{type(got).__name__}")
-        for k, rows in enumerate(REFERENCE["pe_rows"](m, n_pe)):
-            expect_array(got[k], rows, f"the rows of PE {k}", case, kind="iu")
+        examples = [(int(rng.integers(0, 300)), int(rng.integers(1, 70)))
+                    for _, rng in cases(seed, 25)]
+    return [(f"{_label(hidden, i)}: pe_rows(m={m}, n_pe={n_pe})", (m, n_pe))
+            for i, (m, n_pe) in enumerate(examples)]
+
+
+def _pr_judge(args, got, case):
+    m, n_pe = args
+    if type(got) not in (list, tuple) or len(got) != n_pe:
+        raise CheckFailed(f"{case}: expected a list of {n_pe} arrays (one per PE), got "
+                          f"{type(got).__name__}")
+    for k, rows in enumerate(REFERENCE["pe_rows"](m, n_pe)):
+        expect_array(got[k], rows, f"the rows of PE {k}", case, kind="iu")
+
+
+def _epc_cases(hidden, seed):
+    return [(f"{_label(hidden, i)}: entries_per_column(codes of shape {codes.shape}, "
+             f"n_pe={n_pe}, index_bits={bits})", (codes, n_pe, bits))
+            for i, (codes, _, n_pe, bits, *_rest) in enumerate(_layers(hidden, seed))]
+
+
+def _epc_judge(args, got, case):
+    expect_array(got, encode_codes(*args).e, "e", case, kind="iu")
+
+
+def _cyc_cases(hidden, seed):
+    out = []
+    for i, (codes, a, n_pe, bits, depth, lat, c) in enumerate(_layers(hidden, seed)):
+        e = encode_codes(codes, n_pe, bits).e
+        out.append((f"{_label(hidden, i)}: eie_cycles(e of shape {e.shape}, a with "
+                    f"{int(np.count_nonzero(a))} non-zeros, fifo_depth={depth}, latency={lat}, "
+                    f"min_cycles={c})", (e, a, depth, lat, c)))
+    return out
+
+
+def _cyc_judge(args, got, case):
+    expect_number(got, REFERENCE["eie_cycles"](*args), "cycles", case, integer=True)
+
+
+def _busy_cases(hidden, seed):
+    out = []
+    for i, (codes, a, n_pe, bits, _, _, c) in enumerate(_layers(hidden, seed)):
+        e = encode_codes(codes, n_pe, bits).e
+        out.append((f"{_label(hidden, i)}: pe_busy(e of shape {e.shape}, a, min_cycles={c})",
+                    (e, a, c)))
+    return out
+
+
+def _busy_judge(args, got, case):
+    expect_array(got, REFERENCE["pe_busy"](*args), "busy", case)
+
+
+def _part(name, make, judge, seed):
+    return Part(name, lambda: make(False, seed), lambda s: make(True, s), judge, seed, _PACKAGE)
+
+
+PARTS = {
+    "pe_rows": _part("pe_rows", _pr_cases, _pr_judge, 501),
+    "entries_per_column": _part("entries_per_column", _epc_cases, _epc_judge, 502),
+    "eie_cycles": _part("eie_cycles", _cyc_cases, _cyc_judge, 503),
+    "pe_busy": _part("pe_busy", _busy_cases, _busy_judge, 504),
+}
+
+
+def check_pe_rows(fn, hidden: bool = False) -> None:
+    """``fn(m, n_pe)`` -> list of n_pe arrays: the global rows of each PE, in local order."""
+    run_part(PARTS["pe_rows"], fn, hidden)
 
 
 def check_entries_per_column(fn, hidden: bool = False) -> None:
-    """``fn(codes, n_pe, index_bits)`` -> e, shape (n_pe, n), padding fillers included."""
-    for i, (codes, _, n_pe, bits, *_rest) in enumerate(_layers(hidden, 502)):
-        case = f"{_label(hidden, i)}: entries_per_column(codes of shape {codes.shape}, n_pe={n_pe}, index_bits={bits})"
-        expect_array(call(fn, codes, n_pe, bits), encode_codes(codes, n_pe, bits).e, "e", case,
-                     kind="iu")
+    """``fn(codes, n_pe, index_bits)`` -> e, shape (n_pe, n), padding entries included."""
+    run_part(PARTS["entries_per_column"], fn, hidden)
 
 
 def check_eie_cycles(fn, hidden: bool = False) -> None:
     """``fn(e, a, fifo_depth, latency, min_cycles)`` -> total cycles of the layer."""
-    for i, (codes, a, n_pe, bits, depth, lat, c) in enumerate(_layers(hidden, 503)):
-        layer = encode_codes(codes, n_pe, bits)
-        cfg = layer.config.replace(fifo_depth=depth, broadcast_latency=lat, min_column_cycles=c)
-        case = (f"{_label(hidden, i)}: eie_cycles(e of shape {layer.e.shape}, a with "
-                f"{int(np.count_nonzero(a))} non-zeros, fifo_depth={depth}, latency={lat}, "
-                f"min_cycles={c})")
-        expect_number(call(fn, layer.e, a, depth, lat, c), simulate(layer, a, cfg).cycles,
-                      "cycles", case, integer=True)
+    run_part(PARTS["eie_cycles"], fn, hidden)
 
 
 def check_pe_busy(fn, hidden: bool = False) -> None:
     """``fn(e, a, min_cycles)`` -> (n_pe,) cycles each PE is busy."""
-    for i, (codes, a, n_pe, bits, _, _, c) in enumerate(_layers(hidden, 504)):
-        layer = encode_codes(codes, n_pe, bits)
-        cfg = layer.config.replace(min_column_cycles=c)
-        case = f"{_label(hidden, i)}: pe_busy(e of shape {layer.e.shape}, a, min_cycles={c})"
-        expect_array(call(fn, layer.e, a, c), simulate(layer, a, cfg).busy, "busy", case)
+    run_part(PARTS["pe_busy"], fn, hidden)

@@ -1,0 +1,191 @@
+"""The public data of the exercises: what the set-up cells give students, nothing secret.
+
+The exercises' set-up cells read worked-example data from their checks module
+(``checks.FIG3_CODES``, ``checks.FIXTURE``, ``checks.example_layer()``). That data lives here, in a
+module the grading sandbox may import, so that :mod:`eie_lab.grading.checks` (reference answers,
+hidden-case generators) can stay out of the student's kernel while it is graded: there the
+sandbox runner installs :func:`student_view` under the checks module's name.
+
+:class:`LayerRecipe` stands for a layer built by :func:`example_layer`: grader-chosen inputs are
+sent into the sandbox as plain data (:mod:`eie_lab.grading.wire`), and a recipe is how a layer
+travels; :func:`materialise` turns recipes back into layers on either side.
+
+Examples
+--------
+>>> from eie_lab.grading.exercise_data import FIXTURE, student_view
+>>> FIXTURE.tolist()[:4]
+[0, 0, 1, 2]
+>>> view = student_view("ex04_relative_index")
+>>> view.FIXTURE is FIXTURE, view.check_relative_index(None) is None, hasattr(view, "REFERENCE")
+(True, True, False)
+"""
+
+from __future__ import annotations
+
+import functools
+import types
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from eie_lab.eie import EIEConfig, encode
+
+__all__ = ["FIG3_CODES", "FIG3_GRAD", "FIG3_CODEBOOK", "FIXTURE", "SEED_COUNTS", "LayerRecipe",
+           "example_layer", "materialise", "student_view", "PUBLIC_NAMES"]
+
+FIG3_CODES = np.array([[3, 0, 2, 1], [1, 1, 0, 3], [0, 3, 1, 0], [3, 1, 2, 2]])
+FIG3_GRAD = np.array([[-0.03, -0.01, 0.03, 0.02], [-0.01, 0.01, -0.02, 0.12],
+                      [-0.01, 0.02, 0.04, 0.01], [-0.07, -0.02, 0.01, -0.02]])
+FIG3_CODEBOOK = np.array([-1.0, 0.0, 1.5, 2.0])
+FIXTURE = np.array([0, 0, 1, 2] + [0] * 18 + [3])
+SEED_COUNTS = {"A": 7, "D": 3, "B": 1, "C": 1}
+
+
+@functools.lru_cache(maxsize=64)
+def _example_layer(m: int, n: int, n_pe: int, density: float, seed: int):
+    rng = np.random.default_rng(seed)
+    row_density = density * rng.gamma(2.0, 0.5, size=(m, 1))  # uneven rows -> uneven PEs
+    codes = np.where(rng.random((m, n)) < np.minimum(row_density, 1.0),
+                     rng.integers(1, 16, size=(m, n)), 0)
+    a = np.where(rng.random(n) < 0.4, rng.random(n), 0.0)
+    layer = encode(codes.astype(np.float64), EIEConfig(n_pe=n_pe), codebook=np.arange(16.0),
+                   codes=codes)
+    a.setflags(write=False)
+    return layer, a
+
+
+def example_layer(m: int = 256, n: int = 256, n_pe: int = 16, density: float = 0.1,
+                  seed: int = 0):
+    """A seeded layer whose rows have uneven density (some PEs get more work), and its input.
+
+    Parameters
+    ----------
+    m, n : int
+        Rows and columns.
+    n_pe : int
+        Processing elements.
+    density : float
+        Mean fraction of non-zeros (rows vary around it).
+    seed : int
+        Seed of every random draw.
+
+    Returns
+    -------
+    (EncodedLayer, numpy.ndarray)
+        The layer and a copy of its input activations (40% non-zero).
+
+    Examples
+    --------
+    >>> layer, a = example_layer(32, 16, n_pe=4)
+    >>> layer.shape, a.shape
+    ((32, 16), (16,))
+    """
+    layer, a = _example_layer(int(m), int(n), int(n_pe), float(density), int(seed))
+    return layer, a.copy()
+
+
+@dataclass(frozen=True)
+class LayerRecipe:
+    """The arguments of :func:`example_layer`: how a layer travels as plain data.
+
+    Examples
+    --------
+    >>> r = LayerRecipe(32, 16, 4, 0.2, 7)
+    >>> r.build().shape, r.activations().shape
+    ((32, 16), (16,))
+    """
+
+    m: int
+    n: int
+    n_pe: int
+    density: float
+    seed: int
+
+    def build(self):
+        """The :class:`~eie_lab.eie.EncodedLayer` this recipe stands for."""
+        return _example_layer(self.m, self.n, self.n_pe, self.density, self.seed)[0]
+
+    def activations(self) -> np.ndarray:
+        """The input activations :func:`example_layer` draws with the layer."""
+        return _example_layer(self.m, self.n, self.n_pe, self.density, self.seed)[1].copy()
+
+    def __str__(self) -> str:
+        return f"layer ({self.m}, {self.n}) on {self.n_pe} PEs"
+
+
+def materialise(obj: Any) -> Any:
+    """``obj`` with every :class:`LayerRecipe` (in tuples and lists) replaced by its layer.
+
+    Examples
+    --------
+    >>> out = materialise((LayerRecipe(8, 4, 2, 0.5, 0), [1, 2]))
+    >>> type(out[0]).__name__, out[1]
+    ('EncodedLayer', [1, 2])
+    """
+    if isinstance(obj, LayerRecipe):
+        return obj.build()
+    if isinstance(obj, tuple):
+        return tuple(materialise(x) for x in obj)
+    if isinstance(obj, list):
+        return [materialise(x) for x in obj]
+    return obj
+
+
+# What each exercise's set-up cell may read from its checks module while being graded.
+PUBLIC_NAMES = {
+    "ex02_weight_sharing": ("FIG3_CODES", "FIG3_GRAD", "FIG3_CODEBOOK"),
+    "ex03_huffman": ("SEED_COUNTS",),
+    "ex04_relative_index": ("FIXTURE",),
+    "ex06_load_balance": ("example_layer",),
+}
+
+
+class CheckFailed(AssertionError):
+    """The student view's stand-in for the checks' exception (nothing raises it there)."""
+
+
+def _no_check(fn: Any = None, hidden: bool = False) -> None:
+    """While graded, visible checks do not run in the student's kernel: the grader scores."""
+    return None
+
+
+def student_view(assignment: str, check_names: tuple[str, ...] = ()) -> types.ModuleType:
+    """The module a graded kernel gets instead of ``eie_lab.grading.checks.<assignment>``.
+
+    It holds the public data of :data:`PUBLIC_NAMES`, ``CheckFailed``, and a no-op for every
+    ``check_*`` name (a student who calls a check inside an answer cell is not punished): no
+    reference answers, no hidden cases.
+
+    Parameters
+    ----------
+    assignment : str
+        Checks module name, e.g. ``"ex01_pruning"``.
+    check_names : tuple of str
+        Names of the checks to provide as no-ops (any ``check_*`` name works anyway).
+
+    Returns
+    -------
+    types.ModuleType
+
+    Examples
+    --------
+    >>> view = student_view("ex02_weight_sharing", ("check_lloyd_step",))
+    >>> view.FIG3_CODEBOOK.tolist(), view.check_lloyd_step(print), view.check_other(print)
+    ([-1.0, 0.0, 1.5, 2.0], None, None)
+    """
+    mod = types.ModuleType(f"eie_lab.grading.checks.{assignment}",
+                           "Student view of the checks while graded (no references).")
+    for name in PUBLIC_NAMES.get(assignment, ()):
+        setattr(mod, name, globals()[name])
+    mod.CheckFailed = CheckFailed
+    for name in check_names:
+        setattr(mod, name, _no_check)
+
+    def __getattr__(name: str):
+        if name.startswith("check_"):
+            return _no_check
+        raise AttributeError(f"{name!r} is not available while the exercise is graded")
+
+    mod.__getattr__ = __getattr__
+    return mod
