@@ -29,10 +29,12 @@ from __future__ import annotations
 import numpy as np
 
 from eie_lab.eie.config import EIEConfig
+from eie_lab.eie.cycle import run_cycles
 from eie_lab.eie.encoding import EncodedLayer
 from eie_lab.eie.energy import EnergyModel
 from eie_lab.eie.functional import functional_output
-from eie_lab.eie.results import AccessCounts, SimResult, count_accesses
+from eie_lab.eie.results import EngineRun, SimResult, count_accesses
+from eie_lab.eie.units.lnzd import lnzd_scan
 from eie_lab.errors import ConfigError, EncodingError, fail_message
 
 __all__ = ["simulate", "schedule", "check_activations", "ENGINES"]
@@ -228,38 +230,42 @@ def simulate(layer: EncodedLayer, a: object, config: EIEConfig | None = None,
     cfg = _resolve_config(layer, config)
     m, n = layer.shape
     av = check_activations(a, n)
-    columns = np.flatnonzero(av)
+    columns = lnzd_scan(av, cfg.n_pe).order  # the leading non-zero detector's broadcast order
     y, bound, sat = functional_output(layer, av, columns, arithmetic=cfg.arithmetic,
                                       act_bits=cfg.act_bits, act_frac_bits=cfg.act_frac_bits,
                                       weight_frac_bits=cfg.weight_frac_bits, relu=relu)
-    trace = None
     if engine == "fast":
-        w = np.maximum(layer.e[:, columns], cfg.min_column_cycles)
-        b, s, f = schedule(w, cfg.fifo_depth, cfg.broadcast_latency)
-        counts = count_accesses(layer, columns)
-        busy = w.sum(axis=1)
-        stalls = int((np.diff(b) - 1).sum()) if b.size else 0
+        run = _run_fast(layer, columns, cfg, y, sat)
     else:
-        from eie_lab.eie.cycle import run_cycles
-
-        run = run_cycles(layer, av, columns, cfg)
-        b, s, f, counts, busy, stalls, trace = (run.b, run.s, run.f, run.counts, run.busy,
-                                                run.stalls, run.trace)
-    return _finish(layer, cfg, engine, y, bound, sat, columns, b, s, f, counts, busy, stalls,
-                   trace, energy_model)
+        run = run_cycles(layer, av, cfg, relu=relu)
+    return _finish(layer, cfg, engine, run, bound, energy_model)
 
 
-def _finish(layer: EncodedLayer, cfg: EIEConfig, engine: str, y, bound, sat, columns, b, s, f,
-            counts: AccessCounts, busy, stalls, trace, energy_model) -> SimResult:
-    K = int(columns.size)
-    cycles = 0 if K == 0 else int(max(int(f[:, -1].max()), int(b[-1]) + cfg.broadcast_latency))
-    total_busy = int(busy.sum())
+def _run_fast(layer: EncodedLayer, columns: np.ndarray, cfg: EIEConfig, y: np.ndarray,
+              saturations: int) -> EngineRun:
+    """The fast engine: the contract's schedule in closed form, access counts in bulk."""
+    w = np.maximum(layer.e[:, columns], cfg.min_column_cycles)
+    b, s, f = schedule(w, cfg.fifo_depth, cfg.broadcast_latency)
+    stalls = int((np.diff(b) - 1).sum()) if b.size else 0
+    return EngineRun(columns=columns, b=b, s=s, f=f, busy=w.sum(axis=1), stalls=stalls,
+                     counts=count_accesses(layer, columns), y=y, saturations=saturations)
+
+
+def _finish(layer: EncodedLayer, cfg: EIEConfig, engine: str, run: EngineRun,
+            bound: np.ndarray | None, energy_model: EnergyModel | None) -> SimResult:
+    """Totals of the timing contract (rules 6-7) and energy, around one engine's run."""
+    K = int(run.columns.size)
+    cycles = 0 if K == 0 else int(max(int(run.f[:, -1].max()),
+                                      int(run.b[-1]) + cfg.broadcast_latency))
+    total_busy = int(run.busy.sum())
     eff = total_busy / (cfg.n_pe * cycles) if cycles else 0.0
+    counts = run.counts
     real = counts.real_macs / counts.macs if counts.macs else 1.0
     model = EnergyModel() if energy_model is None else energy_model
     energy = model.energy(counts, cycles, cfg.n_pe, cfg.clock_mhz)
-    return SimResult(cycles=cycles, y=y, busy=busy.astype(np.int64), load_efficiency=float(eff),
-                     real_work=float(real), broadcast_stalls=int(stalls),
-                     time_us=cycles / float(cfg.clock_mhz), counts=counts, energy=energy,
-                     columns=columns, b=b, s=s, f=f, config=cfg, engine=engine,
-                     y_error_bound=bound, saturations=int(sat), trace=trace)
+    return SimResult(cycles=cycles, y=run.y, busy=run.busy.astype(np.int64),
+                     load_efficiency=float(eff), real_work=float(real),
+                     broadcast_stalls=int(run.stalls), time_us=cycles / float(cfg.clock_mhz),
+                     counts=counts, energy=energy, columns=run.columns, b=run.b, s=run.s,
+                     f=run.f, config=cfg, engine=engine, y_error_bound=bound,
+                     saturations=int(run.saturations), trace=run.trace)

@@ -1,7 +1,10 @@
 """Functional model of one layer: y = quantised W @ a, in float or 16-bit fixed point.
 
 Only the columns of the non-zero activations are touched (as EIE does), using the real entries
-of the encoded layer in CSC order, so the cost is proportional to the work, not to m x n.
+of the encoded layer in CSC order, so the cost is proportional to the work, not to m x n. This
+is the reference the cycle engine's arithmetic unit and activation registers
+(:mod:`eie_lab.eie.units`) must reproduce exactly; the fixed-point format (:func:`to_fixed`) and
+the final rounding (:func:`round_accumulators`) are theirs.
 
 Fixed-point mode (``arithmetic="fixed16"``)
 ------------------------------------------
@@ -21,6 +24,8 @@ from __future__ import annotations
 import numpy as np
 
 from eie_lab.eie.encoding import EncodedLayer
+from eie_lab.eie.units.act_rw import round_accumulators
+from eie_lab.eie.units.arithmetic_unit import to_fixed
 
 __all__ = ["active_entries", "functional_output"]
 
@@ -66,13 +71,6 @@ def active_entries(layer: EncodedLayer, columns: np.ndarray) -> tuple[np.ndarray
     rows = np.concatenate([layer.csc_rows[s:e] for s, e in bounds])
     codes = np.concatenate([layer.csc_codes[s:e] for s, e in bounds])
     return rows, codes, lens
-
-
-def _to_fixed(x: np.ndarray, frac: int, bits: int) -> tuple[np.ndarray, int]:
-    lo, hi = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
-    q = np.round(x * (1 << frac))
-    sat = int(np.count_nonzero((q < lo) | (q > hi)))
-    return np.clip(q, lo, hi).astype(np.int64), sat
 
 
 def functional_output(layer: EncodedLayer, a: np.ndarray, columns: np.ndarray, *,
@@ -130,8 +128,8 @@ def functional_output(layer: EncodedLayer, a: np.ndarray, columns: np.ndarray, *
         y = np.bincount(rows, weights=vals, minlength=m)
         return (np.maximum(y, 0.0) if relu else y), None, 0
     item = np.repeat(np.arange(columns.size), lens)
-    a_fx, sat_a = _to_fixed(a[columns], act_frac_bits, act_bits)
-    cb_fx, _ = _to_fixed(layer.codebook, weight_frac_bits, act_bits)
+    a_fx, sat_a = to_fixed(a[columns], act_frac_bits, act_bits)
+    cb_fx, _ = to_fixed(layer.codebook, weight_frac_bits, act_bits)
     clipped = cb_fx != np.round(layer.codebook * (1 << weight_frac_bits))  # (codebook,) bool
     sat_w = int(np.count_nonzero(clipped[codes]))  # entries that used a clipped weight
     prods = cb_fx[codes] * a_fx[item]  # exact int64 products
@@ -139,10 +137,8 @@ def functional_output(layer: EncodedLayer, a: np.ndarray, columns: np.ndarray, *
     low = np.bincount(rows, weights=(prods & 0xFFFFF).astype(np.float64), minlength=m)
     high = np.bincount(rows, weights=(prods >> 20).astype(np.float64), minlength=m)
     acc = (high.astype(np.int64) << 20) + low.astype(np.int64)
-    shift = weight_frac_bits  # result keeps act_frac_bits fraction bits
-    out = np.floor_divide(acc + (1 << (shift - 1)), 1 << shift) if shift > 0 else acc
-    out, sat_y = _to_fixed(out.astype(np.float64), 0, act_bits)
-    y = out / float(1 << act_frac_bits)
+    y, sat_y = round_accumulators(acc, act_bits=act_bits, act_frac_bits=act_frac_bits,
+                                  weight_frac_bits=weight_frac_bits)
     qa, qw = 2.0 ** -act_frac_bits, 2.0 ** -weight_frac_bits
     terms = (np.abs(layer.codebook[codes]) * qa / 2 + np.abs(a[columns][item]) * qw / 2
              + qa * qw / 4)

@@ -1,7 +1,9 @@
 """What a simulation returns: :class:`SimResult` and its :class:`AccessCounts`.
 
-Both engines fill the same fields; the test-suite checks they agree exactly. Counts are Python
-ints so reports print cleanly.
+Both engines fill the same fields (each returns an :class:`EngineRun`, which
+:func:`~eie_lab.eie.simulate` completes into a :class:`SimResult`); the test-suite checks they
+agree exactly. Counts are Python ints so reports print cleanly. The counting rules live with the
+hardware units (:mod:`eie_lab.eie.units`); :func:`count_accesses` applies them in bulk.
 """
 
 from __future__ import annotations
@@ -12,13 +14,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from eie_lab.eie.config import EIEConfig
+from eie_lab.eie.units.act_rw import act_batches
+from eie_lab.eie.units.pointer_read import pointer_reads
+from eie_lab.eie.units.spmat_read import line_reads
 
 if TYPE_CHECKING:  # pragma: no cover
     from eie_lab.eie.encoding import EncodedLayer
     from eie_lab.eie.energy import EnergyBreakdown
     from eie_lab.eie.trace import Trace
 
-__all__ = ["AccessCounts", "SimResult", "count_accesses"]
+__all__ = ["AccessCounts", "SimResult", "EngineRun", "count_accesses"]
 
 
 @dataclass(frozen=True)
@@ -110,18 +115,61 @@ def count_accesses(layer: EncodedLayer, columns: np.ndarray) -> AccessCounts:
     cfg = layer.config
     m, n = layer.shape
     N, K = cfg.n_pe, int(columns.size)
-    start = layer.p[:, columns]  # (N, K)
+    start = layer.p[:, columns]  # (N, K) pointer read: p_j and p_{j+1} of every (PE, item)
     end = layer.p[:, columns + 1]
-    nonempty = end > start
-    per = cfg.entries_per_row
-    rows = np.where(nonempty, (end - 1) // per - start // per + 1, 0)
     macs = int((end - start).sum())
     real = int(layer.e_real[:, columns].sum())
-    batches = -(-max(n, m) // (N * cfg.act_regfile_entries))
-    return AccessCounts(broadcasts=K, queue_pushes=N * K, pointer_reads=2 * N * K,
-                        spmat_reads=int(rows.sum()), macs=macs, real_macs=real,
-                        padding_entries=macs - real, act_reads=n + macs, act_writes=macs,
-                        act_batches=int(batches))
+    return AccessCounts(broadcasts=K, queue_pushes=N * K, pointer_reads=pointer_reads(N, K),
+                        spmat_reads=int(line_reads(start, end, cfg.entries_per_row).sum()),
+                        macs=macs, real_macs=real, padding_entries=macs - real,
+                        act_reads=n + macs,  # the LNZD reads all n sources; one read per MAC
+                        act_writes=macs,
+                        act_batches=act_batches(n, m, N, cfg.act_regfile_entries))
+
+
+@dataclass(frozen=True, eq=False)
+class EngineRun:
+    """What one engine computed for a layer; :func:`~eie_lab.eie.simulate` adds the totals.
+
+    Attributes
+    ----------
+    columns : numpy.ndarray
+        (K,) broadcast order, as the leading non-zero detector delivered it.
+    b, s, f : numpy.ndarray
+        (K,) broadcast cycles; (n_pe, K) start and finish cycles.
+    busy : numpy.ndarray
+        (n_pe,) busy cycles per PE.
+    stalls : int
+        Cycles in which a full queue held the next broadcast back.
+    counts : AccessCounts
+    y : numpy.ndarray
+        (m,) output.
+    saturations : int
+        Values clipped to the fixed-point range (0 in float mode).
+    trace : Trace or None
+        Per-cycle record (cycle engine only).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from eie_lab.eie.examples import fig2_layer
+    >>> from eie_lab.eie.cycle import run_cycles
+    >>> layer, W, a = fig2_layer()
+    >>> run = run_cycles(layer, a, layer.config)
+    >>> run.columns.tolist(), run.stalls, run.counts.macs
+    ([2, 4, 5, 7], 0, 21)
+    """
+
+    columns: np.ndarray
+    b: np.ndarray
+    s: np.ndarray
+    f: np.ndarray
+    busy: np.ndarray
+    stalls: int
+    counts: AccessCounts
+    y: np.ndarray
+    saturations: int = 0
+    trace: Trace | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, eq=False)

@@ -1,9 +1,10 @@
 """Trace: what every PE did in every cycle, as numpy arrays indexed [cycle, pe].
 
-Conventions (CONTRACTS.md, EIE section): item t is broadcast during cycle ``b[t]`` and holds a
+Conventions (the timing contract in ``help(eie_lab.eie)``, rules 4-6): item t is broadcast during cycle ``b[t]`` and holds a
 slot in PE k's queue for cycles ``b[t] <= c < f[k, t]``; PE k works on it during
 ``s[k, t] <= c < f[k, t]`` (BUSY). A PE that is not busy but still has items to finish is
-STARVED; one whose work is all done is IDLE.
+STARVED; one whose work is all done is IDLE. These three PE states are defined here, once; the
+drawings in :mod:`eie_lab.viz` import them.
 
 :func:`trace_from_schedule` derives the same arrays in bulk from a schedule; the cycle engine
 records them while stepping its explicit queues, and the tests check the two agree.
@@ -27,6 +28,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from eie_lab.eie.units.lnzd import LeadingNonZeroDetector, LNZDState
 
 __all__ = ["Trace", "IDLE", "BUSY", "STARVED", "STATE_NAMES", "trace_from_schedule"]
 
@@ -128,6 +131,24 @@ class Trace:
                     out.append((c, f"stall: {self.stall_reason[c]}"))
             out += [(c, e) for e in start.get(c, [])]
         return out
+
+    def broadcasts_before(self, cycle: int) -> int:
+        """Items broadcast before ``cycle`` (the LNZD picks already taken when it starts)."""
+        return int(np.searchsorted(self.b, cycle, side="left"))
+
+    def lnzd_state(self, cycle: int) -> LNZDState:
+        """The leading non-zero detector's state at the start of ``cycle`` (what it offers).
+
+        Examples
+        --------
+        >>> from eie_lab.eie.examples import fig2_trace
+        >>> tr = fig2_trace(fifo_depth=1)
+        >>> st = tr.lnzd_state(1)          # a_2 was taken in cycle 0; a_4 is offered (held)
+        >>> st.row, st.pick, st.pending.tolist()
+        (1, 4, [True, True, False, True])
+        """
+        taken = self.broadcasts_before(cycle)
+        return LeadingNonZeroDetector(self.n_pe).state(np.asarray(self.a), taken)
 
     def state_counts(self) -> dict[str, np.ndarray]:
         """(n_pe,) cycles spent idle / busy / starved by each PE."""

@@ -1,0 +1,138 @@
+"""Activation registers and the activation read/write unit (Act R/W).
+
+[EIE §IV, "Activation Read/Write"]: each PE holds a *source* register file with its share of
+the input activations (a_j with j mod N = k) and a *destination* register file with the
+accumulators of its output rows (row i with i mod N = k). Each multiply-accumulate reads one
+destination accumulator and writes it back; at the end of the layer the accumulators are the
+output, and the two files swap roles for the next layer. The files hold
+``act_regfile_entries`` words per PE (64 x 16 bit; 4K activations over 64 PEs); longer vectors
+go through the 2 KB activation SRAM in batches (:func:`act_batches`).
+
+Counts (see :class:`~eie_lab.eie.results.AccessCounts`): ``act_reads`` = the n source reads of
+the leading non-zero detector's scan + one destination read per MAC; ``act_writes`` = one
+destination write per MAC.
+
+Fixed point: in ``"fixed16"`` mode the source activations are rounded to ``act_bits`` bits with
+``act_frac_bits`` fraction bits, the accumulators are exact integers, and :func:`write_back`
+rounds them once to the activation format (the error this makes is bounded in
+:mod:`eie_lab.eie.functional`).
+
+Examples
+--------
+>>> import numpy as np
+>>> regs = ActivationRegisters(m=3, arithmetic="float")
+>>> regs.load(np.array([0.0, 2.0]))
+>>> regs.accumulate(np.array([0, 2]), np.array([1.5, -4.0]))
+>>> regs.write_back(relu=True)[0].tolist(), regs.reads, regs.writes
+([1.5, 0.0, 0.0], 2, 2)
+>>> act_batches(n=25088, m=4096, n_pe=64, regfile_entries=64)
+7
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from eie_lab.eie.units.arithmetic_unit import to_fixed
+
+__all__ = ["ActivationRegisters", "act_batches", "round_accumulators"]
+
+
+def act_batches(n: int, m: int, n_pe: int, regfile_entries: int) -> int:
+    """Activation-SRAM batches for an n-input, m-output layer: ceil(max(n, m) / (N x entries)).
+
+    1 when both vectors fit the register files.
+
+    Examples
+    --------
+    >>> act_batches(4096, 4096, 64, 64), act_batches(9216, 4096, 64, 64)
+    (1, 3)
+    """
+    return int(-(-max(int(n), int(m)) // (int(n_pe) * int(regfile_entries))))
+
+
+def round_accumulators(acc: np.ndarray, *, act_bits: int, act_frac_bits: int,
+                       weight_frac_bits: int) -> tuple[np.ndarray, int]:
+    """Round exact fixed-point sums (``act_frac_bits + weight_frac_bits`` fraction bits) to outputs.
+
+    Parameters
+    ----------
+    acc : numpy.ndarray
+        int64 accumulators: sums of products of fixed-point weights and activations.
+    act_bits, act_frac_bits, weight_frac_bits : int
+        The formats.
+
+    Returns
+    -------
+    y : numpy.ndarray
+        float64 outputs on the activation grid (step 2**-act_frac_bits).
+    saturations : int
+        Outputs clipped to the activation range.
+
+    Examples
+    --------
+    >>> y, sat = round_accumulators(np.array([3 << 11, -(1 << 40)]), act_bits=16, act_frac_bits=8,
+    ...                             weight_frac_bits=12)
+    >>> y.tolist(), sat       # 1.5 steps round to 2 steps of 1/256; the second saturates
+    ([0.0078125, -128.0], 1)
+    """
+    shift = int(weight_frac_bits)
+    out = np.floor_divide(acc + (1 << (shift - 1)), 1 << shift) if shift > 0 else acc
+    out, sat = to_fixed(np.asarray(out, dtype=np.float64), 0, act_bits)
+    return out / float(1 << act_frac_bits), sat
+
+
+class ActivationRegisters:
+    """Source and destination register files of the whole array, with their access counts.
+
+    Parameters
+    ----------
+    m : int
+        Outputs (destination accumulators).
+    arithmetic : {"float", "fixed16"}
+    act_bits, act_frac_bits, weight_frac_bits : int
+        Fixed-point formats (fixed16 only).
+
+    Attributes
+    ----------
+    source : numpy.ndarray
+        (n,) input activations as the PEs hold them (int64 fixed point in fixed16 mode).
+    dest : numpy.ndarray
+        (m,) accumulators (float64, or exact int64 in fixed16 mode).
+    reads, writes : int
+        Destination accumulator reads and writes so far.
+    source_saturations : int
+        Input activations clipped by :meth:`load`.
+    """
+
+    def __init__(self, m: int, *, arithmetic: str, act_bits: int = 16, act_frac_bits: int = 8,
+                 weight_frac_bits: int = 12) -> None:
+        self.fixed = arithmetic == "fixed16"
+        self.act_bits, self.act_frac_bits = int(act_bits), int(act_frac_bits)
+        self.weight_frac_bits = int(weight_frac_bits)
+        self.dest = np.zeros(int(m), dtype=np.int64 if self.fixed else np.float64)
+        self.source = np.zeros(0, dtype=self.dest.dtype)
+        self.reads = self.writes = self.source_saturations = 0
+
+    def load(self, a: np.ndarray) -> None:
+        """Fill the source registers with the layer's input (rounded in fixed16 mode)."""
+        if self.fixed:
+            self.source, self.source_saturations = to_fixed(a, self.act_frac_bits, self.act_bits)
+        else:
+            self.source = np.asarray(a, dtype=np.float64)
+
+    def accumulate(self, rows: np.ndarray, values: np.ndarray) -> None:
+        """Read, add to and write back the accumulators of ``rows`` (distinct rows)."""
+        self.dest[rows] += values
+        self.reads += int(rows.size)
+        self.writes += int(rows.size)
+
+    def write_back(self, relu: bool) -> tuple[np.ndarray, int]:
+        """The layer's output from the accumulators: ``(y, output saturations)``."""
+        if self.fixed:
+            y, sat = round_accumulators(self.dest, act_bits=self.act_bits,
+                                        act_frac_bits=self.act_frac_bits,
+                                        weight_frac_bits=self.weight_frac_bits)
+        else:
+            y, sat = self.dest.copy(), 0
+        return (np.maximum(y, 0.0) if relu else y), sat

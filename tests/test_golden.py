@@ -1,0 +1,82 @@
+"""Golden table: the nine EIE benchmark layers at the paper's setting, exact to the cycle.
+
+``tests/fixtures/golden_nine_layers.json`` was computed on main before the floor-plan refactor
+(64 PEs, FIFO depth 8, seed 0, the fast engine): cycles, real work, load efficiency, broadcast
+stalls, every access count, every energy term and a SHA-256 of the output y. Any change to the
+encoding, the timing contract, the counting rules or the energy model that moves one of them by a
+cycle, an access or one floating-point ulp fails here. Floats were stored with ``repr`` and are
+compared by value (``float(repr(x)) == x`` round-trips exactly).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from eie_lab.data.layers import LAYER_NAMES, benchmark_layer
+from eie_lab.eie import EIEConfig, encode, simulate
+
+GOLDEN = json.loads((Path(__file__).parent / "fixtures" / "golden_nine_layers.json").read_text())
+SETTING = GOLDEN["setting"]
+ROWS = {row["layer"]: row for row in GOLDEN["layers"]}
+CONFIG = EIEConfig(n_pe=SETTING["n_pe"], fifo_depth=SETTING["fifo_depth"])
+#: Layers small enough to also step through the cycle engine in the default suite.
+CYCLE_LAYERS = ("Alex-8", "VGG-8", "NT-We", "NT-LSTM")
+
+
+def _encode(bl):
+    return encode(bl, CONFIG)
+
+
+def _observed(res) -> dict:
+    return {"cycles": int(res.cycles), "real_work": float(res.real_work),
+            "load_efficiency": float(res.load_efficiency),
+            "broadcast_stalls": int(res.broadcast_stalls), "counts": res.counts.as_dict(),
+            "energy": {k: float(v) for k, v in res.energy.as_dict().items()},
+            "y_sha256": hashlib.sha256(np.ascontiguousarray(res.y).tobytes()).hexdigest()}
+
+
+def _expected(name: str) -> dict:
+    row = ROWS[name]
+    return {"cycles": row["cycles"], "real_work": float(row["real_work"]),
+            "load_efficiency": float(row["load_efficiency"]),
+            "broadcast_stalls": row["broadcast_stalls"], "counts": row["counts"],
+            "energy": {k: float(v) for k, v in row["energy"].items()}, "y_sha256": row["y_sha256"]}
+
+
+def test_fixture_covers_the_nine_layers_at_the_papers_setting():
+    assert tuple(ROWS) == LAYER_NAMES
+    assert SETTING == {"n_pe": 64, "fifo_depth": 8, "seed": 0}
+
+
+@pytest.mark.parametrize("name", LAYER_NAMES)
+def test_fast_engine_reproduces_the_golden_row(name):
+    bl = benchmark_layer(name, seed=SETTING["seed"])
+    res = simulate(_encode(bl), bl.a, CONFIG)
+    assert _observed(res) == _expected(name)
+
+
+@pytest.mark.parametrize("name", CYCLE_LAYERS)
+def test_cycle_engine_reproduces_the_golden_row(name):
+    bl = benchmark_layer(name, seed=SETTING["seed"])
+    res = simulate(_encode(bl), bl.a, CONFIG, engine="cycle")
+    assert _observed(res) == _expected(name)
+    assert res.trace.n_cycles == ROWS[name]["cycles"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(set(LAYER_NAMES) - set(CYCLE_LAYERS)))
+def test_cycle_engine_reproduces_the_golden_row_large_layers(name):
+    test_cycle_engine_reproduces_the_golden_row(name)
+
+
+def test_a_one_cycle_drift_would_fail():
+    """The comparison is exact: the golden row with one cycle more is not what runs give."""
+    bl = benchmark_layer("NT-LSTM", seed=SETTING["seed"])
+    observed = _observed(simulate(_encode(bl), bl.a, CONFIG))
+    drifted = dict(_expected("NT-LSTM"), cycles=ROWS["NT-LSTM"]["cycles"] + 1)
+    assert observed != drifted
