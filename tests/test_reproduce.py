@@ -9,6 +9,7 @@ import pytest
 from eie_lab.cli import main
 from eie_lab.data.layers import LAYER_NAMES
 from eie_lab.errors import ConfigError
+from eie_lab.paper import comparison as C
 from eie_lab.paper import reproduce as R
 from eie_lab.paper import sweeps as S
 
@@ -20,8 +21,8 @@ def nine_layers():
     """Table IV rows and the FIFO sweep for all nine layers, one 64-PE encoding per layer."""
     rows, fifo = [], None
     for name in LAYER_NAMES:
-        rows += R.table4([name])
-        s = S.fifo_sweep([name], DEPTHS, disable=True)
+        rows += C.table4([name])
+        s = S.fifo_sweep([name], DEPTHS, progress=False)
         fifo = s if fifo is None else fifo.merge(s)
     return rows, fifo
 
@@ -29,7 +30,7 @@ def nine_layers():
 def test_fidelity_at_least_seven_of_nine_within_15_percent(nine_layers):
     rows, _ = nine_layers
     assert [r["layer"] for r in rows] == list(LAYER_NAMES)
-    ok, total = R.fidelity(rows)
+    ok, total = C.fidelity(rows)
     assert total == 9 and ok >= 7, [(r["layer"], round(r["sim_over_actual"], 3)) for r in rows]
     for r in rows:  # the simulator never beats the paper's load-balance-free bound by much
         assert 0.5 < r["sim_over_actual"] < 1.5
@@ -63,7 +64,7 @@ def test_nt_we_is_the_least_balanced(nine_layers):
 
 
 def test_pe_scaling_trends():
-    s = S.pe_sweep(["NT-We", "NT-LSTM"], (1, 4, 16, 64, 256), disable=True)
+    s = S.pe_sweep(["NT-We", "NT-LSTM"], (1, 4, 16, 64, 256), progress=False)
     sp, rw, le = (s.metrics[k] for k in ("speedup", "real_work", "load_efficiency"))
     assert sp["NT-LSTM"][3] > 0.8 * 64  # near-linear up to 64 PEs
     assert sp["NT-We"][4] < 0.5 * 256  # NT-We stops scaling (600 rows over 256 PEs)
@@ -73,10 +74,10 @@ def test_pe_scaling_trends():
 
 
 def test_index_bits_and_sram_width_trends():
-    s = S.index_bits_sweep(["NT-LSTM"], (2, 3, 4, 6), disable=True)
+    s = S.index_bits_sweep(["NT-LSTM"], (2, 3, 4, 6), progress=False)
     pad = s.metrics["padding_overhead"]["NT-LSTM"]
     assert pad[0] > pad[1] > pad[2] >= pad[3] == 0.0
-    w = S.sram_width_sweep(["NT-LSTM"], (32, 64, 128), disable=True)
+    w = S.sram_width_sweep(["NT-LSTM"], (32, 64, 128), progress=False)
     reads = w.metrics["reads"]["NT-LSTM"]
     pj = w.metrics["pj_per_read"]["NT-LSTM"]
     assert reads[0] > reads[1] > reads[2] and pj[0] < pj[1] < pj[2]

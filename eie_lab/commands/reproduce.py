@@ -17,7 +17,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from eie_lab.paper.reproduce import QUICK_LAYERS, WHAT, fidelity, reproduce
+from eie_lab.paper.comparison import fidelity
+from eie_lab.paper.reproduce import QUICK_LAYERS, WHAT, reproduce
 
 __all__ = ["register", "run"]
 

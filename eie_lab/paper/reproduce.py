@@ -13,34 +13,33 @@ Parts (``what``):
 Every file is written atomically into the output folder; ``summary.md`` collects the tables.
 ``quick=True`` runs a subset of layers on coarser grids (seconds instead of minutes).
 
+The rows come from :mod:`eie_lab.paper.comparison` (Table IV, Figs 6/7) and
+:mod:`eie_lab.paper.sweeps` (Figs 8, 9, 11-13); :mod:`eie_lab.paper.files` writes them.
+
 Examples
 --------
->>> rows = fig_rows("fig6")
->>> rows[0]["series"], rows[0]["layer"], rows[0]["paper"], rows[0]["recomputed"]
-('CPU Dense', 'Alex-6', '1', '1')
->>> print(markdown_table([{"a": 1, "b": 0.5}]).splitlines()[2])
-| 1 | 0.5 |
+>>> WHAT[:3], QUICK_LAYERS
+(('table4', 'fig6', 'fig7'), ('Alex-8', 'NT-We', 'NT-LSTM'))
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from eie_lab import paper_tables as T
 from eie_lab.cache import atomic_write_bytes
-from eie_lab.data.layers import LAYER_NAMES, benchmark_layer
-from eie_lab.eie import simulate
+from eie_lab.data.gpu_baseline import MEASURED, energy_table
+from eie_lab.data.layers import LAYER_NAMES
 from eie_lab.errors import ConfigError, fail_message
 from eie_lab.paper import sweeps as S
-from eie_lab.progress import progress
+from eie_lab.paper.comparison import fidelity, fig_rows, table4
+from eie_lab.paper.files import markdown_table, save_figure, write_csv
+from eie_lab.viz import eie_plots as P
 
-__all__ = ["WHAT", "QUICK_LAYERS", "table4", "fidelity", "fig_rows", "markdown_table",
-           "write_csv", "save_figure", "reproduce"]
+__all__ = ["WHAT", "QUICK_LAYERS", "reproduce"]
 
 #: The parts ``reproduce`` can write, in order.
 WHAT: tuple[str, ...] = ("table4", "fig6", "fig7", "fig8", "scaling", "index_bits", "sram_width",
@@ -49,218 +48,6 @@ WHAT: tuple[str, ...] = ("table4", "fig6", "fig7", "fig8", "scaling", "index_bit
 QUICK_LAYERS: tuple[str, ...] = ("Alex-8", "NT-We", "NT-LSTM")
 _QUICK = {"fifo": (1, 2, 8, 64), "pe": (1, 8, 64, 256), "bits": (3, 4, 5), "width": (32, 64, 128)}
 _FULL = {"fifo": S.FIFO_DEPTHS, "pe": S.PE_COUNTS, "bits": S.INDEX_BITS, "width": S.SRAM_WIDTHS}
-
-
-def table4(names: Sequence[str] | None = None, n_pe: int = 64, fifo_depth: int = 8, seed: int = 0,
-           tol: float = 0.15) -> list[dict[str, Any]]:
-    """Simulated time per layer vs [EIE Table IV] (one row per layer).
-
-    Columns: layer, sim_us, ideal_us (entries processed, padding included, / (n_pe x clock):
-    the simulator's counterpart of the paper's "theoretical" time), theoretical_us, actual_us,
-    sim_over_actual, within_tol, paper_theoretical_over_ideal (> 1: the paper's layer had more
-    work than the random one), load_efficiency, real_work, energy_uj, power_w.
-
-    Parameters
-    ----------
-    names : sequence of str, optional
-        Layers of ``LAYER_NAMES`` (default: all nine; VGG-6 and Alex-6 take seconds).
-    n_pe, fifo_depth : int
-        Array size and queue depth (paper: 64 and 8).
-    seed : int
-        Seed of the random benchmark layers.
-    tol : float
-        Relative tolerance of ``within_tol`` (0.15 = ±15 %).
-
-    Returns
-    -------
-    list of dict
-        One row per layer, columns as above.
-
-    Examples
-    --------
-    >>> rows = table4(["NT-LSTM"])
-    >>> rows[0]["actual_us"], round(rows[0]["sim_us"], 2), rows[0]["within_tol"]
-    (7.5, 6.68, True)
-    >>> fidelity(rows)
-    (1, 1)
-    """
-    rows = []
-    for name in progress(list(LAYER_NAMES if names is None else names), desc="Table IV",
-                         unit="layer"):
-        layer = S.encoded_layer(name, n_pe, 4, seed)
-        res = simulate(layer, benchmark_layer(name, seed).a,
-                       layer.config.replace(fifo_depth=fifo_depth))
-        actual = T.EIE_ACTUAL_US[name]
-        ratio = res.time_us / actual
-        ideal = res.counts.macs / (n_pe * layer.config.clock_mhz)  # all entries, no idling
-        rows.append({"layer": name, "sim_us": res.time_us, "ideal_us": ideal,
-                     "theoretical_us": T.EIE_THEORETICAL_US[name], "actual_us": actual,
-                     "sim_over_actual": ratio, "within_tol": abs(ratio - 1) <= tol,
-                     "paper_theoretical_over_ideal": T.EIE_THEORETICAL_US[name] / ideal,
-                     "load_efficiency": res.load_efficiency, "real_work": res.real_work,
-                     "energy_uj": res.energy.total_j * 1e6, "power_w": res.energy.power_w})
-    return rows
-
-
-def fidelity(rows: Iterable[dict[str, Any]]) -> tuple[int, int]:
-    """(layers within tolerance, layers) of :func:`table4` rows.
-
-    Parameters
-    ----------
-    rows : iterable of dict
-        Rows with a ``within_tol`` entry.
-
-    Examples
-    --------
-    >>> fidelity([{"within_tol": True}, {"within_tol": False}])
-    (1, 2)
-    """
-    rows = list(rows)
-    return sum(bool(r["within_tol"]) for r in rows), len(rows)
-
-
-def fig_rows(figure: str = "fig6", sim_times_us: dict[str, float] | None = None
-             ) -> list[dict[str, Any]]:
-    """Fig. 6 or 7 in long form: series, layer, value, recomputed label, paper label, match.
-
-    With ``sim_times_us`` (all nine layers) an extra series "EIE (simulated)" uses them.
-
-    Parameters
-    ----------
-    figure : {"fig6", "fig7"}
-        Speedup or energy efficiency.
-    sim_times_us : dict, optional
-        Simulated EIE µs per layer (e.g. ``sim_us`` of :func:`table4`).
-
-    Returns
-    -------
-    list of dict
-        Keys series, layer, value, recomputed, paper, match (None for the simulated series).
-
-    Examples
-    --------
-    >>> rows = fig_rows("fig7")
-    >>> [(r["layer"], r["recomputed"], r["paper"]) for r in rows if r["series"] == "EIE"][:2]
-    [('Alex-6', '34,522', '34,522'), ('Alex-7', '61,533', '61,533')]
-    """
-    labels = T.recomputed_labels(figure)
-    values = T.speedups() if figure == "fig6" else T.energy_efficiencies()
-    paper = T.FIG6_LABELS if figure == "fig6" else T.FIG7_LABELS
-    rows = []
-    for series, vals in values.items():
-        for i, layer in enumerate(T.LAYER_NAMES):
-            rows.append({"series": series, "layer": layer, "value": vals[i],
-                         "recomputed": labels[series][i], "paper": paper[series][i],
-                         "match": labels[series][i] == paper[series][i]})
-    if sim_times_us is not None and all(n in sim_times_us for n in T.LAYER_NAMES):
-        sim = (T.speedups(sim_times_us) if figure == "fig6"
-               else T.energy_efficiencies(sim_times_us))["EIE"]
-        for i, layer in enumerate(T.LAYER_NAMES):
-            rows.append({"series": "EIE (simulated)", "layer": layer, "value": sim[i],
-                         "recomputed": T.format_label(sim[i], "EIE", figure),
-                         "paper": paper["EIE"][i], "match": None})
-    return rows
-
-
-def _fmt(value: Any) -> str:
-    if isinstance(value, float):  # 4 significant digits, never e-notation for large values
-        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
-    return str(value)
-
-
-def markdown_table(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None) -> str:
-    """Rows of dicts as a Markdown table (floats to 4 significant digits; >= 1000 as 35,023).
-
-    Parameters
-    ----------
-    rows : sequence of dict
-        One dict per row; missing keys print as empty cells.
-    columns : sequence of str, optional
-        Column order (default: the keys of the first row).
-
-    Returns
-    -------
-    str
-        The table ("" for no rows).
-
-    Examples
-    --------
-    >>> print(markdown_table([{"layer": "NT-We", "us": 8.04321}], columns=["us", "layer"]))
-    | us | layer |
-    |---|---|
-    | 8.043 | NT-We |
-    """
-    if not rows:
-        return ""
-    cols = list(columns or rows[0].keys())
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    lines += ["| " + " | ".join(_fmt(r.get(c, "")) for c in cols) + " |" for r in rows]
-    return "\n".join(lines)
-
-
-def write_csv(path: str | os.PathLike[str], rows: Sequence[dict[str, Any]]) -> Path:
-    """Write rows of dicts as CSV, atomically.
-
-    Parameters
-    ----------
-    path : path-like
-        Destination file (written via a temporary file and a rename).
-    rows : sequence of dict
-        The header comes from the first row's keys; no rows give an empty file.
-
-    Returns
-    -------
-    pathlib.Path
-        The file written.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> with tempfile.TemporaryDirectory() as tmp:
-    ...     print(write_csv(Path(tmp) / "t.csv", [{"a": 1, "b": 0.5}]).read_text(), end="")
-    a,b
-    1,0.5
-    """
-    buf = io.StringIO()
-    if rows:
-        writer = csv.DictWriter(buf, fieldnames=list(rows[0].keys()), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-    return atomic_write_bytes(path, buf.getvalue().encode("utf-8"))
-
-
-def save_figure(fig: Any, path: str | os.PathLike[str], dpi: int = 110) -> Path:
-    """Save a matplotlib figure as PNG atomically and close it.
-
-    Parameters
-    ----------
-    fig : matplotlib.figure.Figure
-        The figure (closed afterwards).
-    path : path-like
-        Destination ``.png`` file.
-    dpi : int
-        Resolution.
-
-    Returns
-    -------
-    pathlib.Path
-        The file written.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> import matplotlib.pyplot as plt
-    >>> fig, ax = plt.subplots(figsize=(1, 1))
-    >>> with tempfile.TemporaryDirectory() as tmp:
-    ...     save_figure(fig, Path(tmp) / "f.png", dpi=20).read_bytes()[:4]
-    b'\x89PNG'
-    """
-    import matplotlib.pyplot as plt
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
-    plt.close(fig)
-    return atomic_write_bytes(path, buf.getvalue())
 
 
 def _parse_what(what: str | Sequence[str] | None) -> list[str]:
@@ -308,8 +95,6 @@ def reproduce(out: str | os.PathLike[str], what: str | Sequence[str] | None = No
     ...     sorted(p.name for files in written.values() for p in files)
     ['fig6.csv', 'fig6.png', 'summary.md']
     """
-    from eie_lab.viz import eie_plots as P
-
     parts = _parse_what(what)
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
@@ -317,7 +102,8 @@ def reproduce(out: str | os.PathLike[str], what: str | Sequence[str] | None = No
     grid = _QUICK if quick else _FULL
     written: dict[str, list[Path]] = {}
     summary = [f"# EIE paper reproduction ({'quick: ' + ', '.join(names) if quick else 'full'})",
-               "", "Paper numbers: papers.md (EIE ISCA 2016, Deep Compression ICLR 2016)."]
+               "", "Paper numbers: EIE (Han et al., ISCA 2016) and Deep Compression (Han et al., ICLR "
+               "2016); see docs/references.md."]
 
     def emit(part: str, title: str, rows: list[dict[str, Any]], fig: Any = None) -> None:
         files = [write_csv(folder / f"{part}.csv", rows)]
@@ -381,8 +167,6 @@ def reproduce(out: str | os.PathLike[str], what: str | Sequence[str] | None = No
                                 twin={f"read energy, {'+'.join(alex)} [nJ]": total_nj},
                                 twin_label="energy [nJ]"))
     if "h100" in parts:
-        from eie_lab.data.gpu_baseline import MEASURED, energy_table
-
         rows = energy_table()
         fig = P.plot_times([r["layer"] for r in rows], {
             "H100 dense fp16": [r["h100_dense_fp16_uj"] for r in rows],
