@@ -32,7 +32,7 @@ import numpy as np
 from eie_lab.errors import ConfigError, fail_message
 
 __all__ = [
-    "TABLE_III", "LAYER_NAMES", "ALEXNET_VGG", "NEURALTALK", "SERIES", "SOURCES", "TABLE_IV_US",
+    "TABLE_III", "DC_TABLE_2", "LAYER_NAMES", "ALEXNET_VGG", "NEURALTALK", "SERIES", "SOURCES", "TABLE_IV_US",
     "EIE_THEORETICAL_US", "EIE_ACTUAL_US", "DC_TABLE9_POWER_W", "EIE_POWER_W",
     "FIG6_LABELS", "FIG7_LABELS", "FIG6_MISMATCHES", "TABLE_I_ENERGY_PJ",
     "TABLE_II_PE_POWER_MW", "SRAM_PER_PE_KB", "PRECISION_TOP5", "MULT_ENERGY_RATIO_16B", "geomean", "label_values", "format_label",
@@ -136,6 +136,18 @@ FIG7_LABELS: dict[str, tuple[str, ...]] = {
 #: Fig. 6 labels that Table IV does NOT reproduce (papers.md §1.5 ⚠): (series, layer).
 FIG6_MISMATCHES: tuple[tuple[str, str], ...] = (("EIE", "NT-We"), ("EIE", "NT-LSTM"))
 
+#: [DC Table 2] LeNet-300-100 per layer: kept %, weight bits P+Q / P+Q+H,
+#: index bits P+Q / P+Q+H, compress rate % P+Q / P+Q+H.
+DC_TABLE_2: dict[str, dict[str, float]] = {
+    "ip1": {"weights": 235_000, "kept_pct": 8, "w_bits_pq": 6, "w_bits_pqh": 4.4, "idx_bits_pq": 5,
+            "idx_bits_pqh": 3.7, "rate_pq_pct": 3.1, "rate_pqh_pct": 2.32},
+    "ip2": {"weights": 30_000, "kept_pct": 9, "w_bits_pq": 6, "w_bits_pqh": 4.4, "idx_bits_pq": 5,
+            "idx_bits_pqh": 4.3, "rate_pq_pct": 3.8, "rate_pqh_pct": 3.04},
+    "ip3": {"weights": 1_000, "kept_pct": 26, "w_bits_pq": 6, "w_bits_pqh": 4.3, "idx_bits_pq": 5,
+            "idx_bits_pqh": 3.2, "rate_pq_pct": 15.7, "rate_pqh_pct": 12.70},
+    "total": {"weights": 266_000, "kept_pct": 8, "w_bits_pq": 6, "w_bits_pqh": 5.1,
+              "idx_bits_pq": 5, "idx_bits_pqh": 3.7, "rate_pq_pct": 3.1, "rate_pqh_pct": 2.49},
+}
 #: [EIE Table I] energy per operation at 45 nm (Horowitz), pJ. The register-file row is [LWC Fig. 1].
 TABLE_I_ENERGY_PJ: dict[str, float] = {
     "32 bit int ADD": 0.1, "32 bit float ADD": 0.9, "32 bit Register File": 1.0,
@@ -157,6 +169,7 @@ MULT_ENERGY_RATIO_16B: dict[str, float] = {"32b fixed": 5.0, "32b float": 6.2}
 #: Where every constant comes from (papers.md section in brackets).
 SOURCES: dict[str, str] = {
     "TABLE_III": "[EIE Table III]",
+    "DC_TABLE_2": "[DC Table 2]",
     "TABLE_IV_US": "[EIE Table IV] (papers.md §1.4); AlexNet/VGG columns = [DC Table 8]",
     "DC_TABLE9_POWER_W": "[DC Table 9] (papers.md §2.10)",
     "EIE_POWER_W": "[EIE abstract] 600 mW; reproduces [EIE Fig. 7] exactly (papers.md §1.6)",

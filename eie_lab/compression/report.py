@@ -1,7 +1,7 @@
 """A DC Table 2-shaped report of a compressed model, from the real bitstreams' lengths.
 
 For each layer: #weights, weights % kept (P), weight bits and index bits per stored entry for
-P+Q (fixed width) and P+Q+H (Huffman: stream bits / entries; padding fillers are entries too), and
+P+Q (fixed width) and P+Q+H (Huffman: stream bits / entries; padding entries count as entries too), and
 the compress rate = stored bits / original bits. Stored bits are the weight and index streams plus
 the codebook (32-bit floats), the Huffman tables (one 8-bit code length per symbol, P+Q+H only)
 and the biases (32-bit); the original is 32-bit floats for every weight and bias. No column
@@ -24,22 +24,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from eie_lab.compression.model_file import CompressedModel
+from eie_lab.paper_tables import DC_TABLE_2
 
-__all__ = ["CompressionReport", "compression_report", "compare_with_paper", "storage_table",
-           "PAPER_TABLE2"]
-
-#: DC Table 2 (LeNet-300-100), as cited in papers.md §2.3: kept %, weight bits P+Q / P+Q+H,
-#: index bits P+Q / P+Q+H, compress rate % P+Q / P+Q+H.
-PAPER_TABLE2 = {
-    "ip1": {"weights": 235_000, "kept_pct": 8, "w_bits_pq": 6, "w_bits_pqh": 4.4, "idx_bits_pq": 5,
-            "idx_bits_pqh": 3.7, "rate_pq_pct": 3.1, "rate_pqh_pct": 2.32},
-    "ip2": {"weights": 30_000, "kept_pct": 9, "w_bits_pq": 6, "w_bits_pqh": 4.4, "idx_bits_pq": 5,
-            "idx_bits_pqh": 4.3, "rate_pq_pct": 3.8, "rate_pqh_pct": 3.04},
-    "ip3": {"weights": 1_000, "kept_pct": 26, "w_bits_pq": 6, "w_bits_pqh": 4.3, "idx_bits_pq": 5,
-            "idx_bits_pqh": 3.2, "rate_pq_pct": 15.7, "rate_pqh_pct": 12.70},
-    "total": {"weights": 266_000, "kept_pct": 8, "w_bits_pq": 6, "w_bits_pqh": 5.1,
-              "idx_bits_pq": 5, "idx_bits_pqh": 3.7, "rate_pq_pct": 3.1, "rate_pqh_pct": 2.49},
-}
+__all__ = ["CompressionReport", "compression_report", "compare_with_paper", "storage_table"]
 
 _COLS = [("layer", "Layer", "{}"), ("weights", "#Weights", "{:,}"), ("kept_pct", "Weights%", "{:.1f}%"),
          ("w_bits_pq", "W bits P+Q", "{}"), ("w_bits_pqh", "W bits P+Q+H", "{:.2f}"),
@@ -154,7 +141,7 @@ def compression_report(model: CompressedModel, *, error_before: float | None = N
 
 
 def compare_with_paper(report: CompressionReport, paper: dict | None = None) -> str:
-    """Markdown table: each layer's numbers next to DC Table 2's (``paper`` = :data:`PAPER_TABLE2`).
+    """Markdown table: each layer's numbers next to DC Table 2's (``paper`` = :data:`DC_TABLE_2`).
 
     Examples
     --------
@@ -166,7 +153,7 @@ def compare_with_paper(report: CompressionReport, paper: dict | None = None) -> 
     >>> compare_with_paper(rep).splitlines()[2].startswith("| ip3 | ours")
     True
     """
-    paper = PAPER_TABLE2 if paper is None else paper
+    paper = DC_TABLE_2 if paper is None else paper
     keys = [("kept_pct", "Weights%", "{:.1f}%"), ("w_bits_pq", "W bits P+Q", "{}"),
             ("w_bits_pqh", "W bits P+Q+H", "{:.2f}"), ("idx_bits_pq", "Idx bits P+Q", "{}"),
             ("idx_bits_pqh", "Idx bits P+Q+H", "{:.2f}"), ("rate_pq_pct", "Rate P+Q", "{:.2f}%"),

@@ -199,7 +199,7 @@ def plot_code_lengths(code, ax=None, *, title: str = "Symbol frequency and code 
                     ha="center", va="bottom", fontsize=8 if len(symbols) > 20 else 9)
     step = 5 if len(symbols) > 20 else 1
     ticks = list(range(0, len(symbols), step))
-    if ticks[-1] < len(symbols) - 1:  # always label the last symbol (often the filler / zmax)
+    if ticks[-1] < len(symbols) - 1:  # always label the last symbol (often the padding entry / zmax)
         if len(symbols) - 1 - ticks[-1] < min(step, 3):
             ticks.pop()  # ... in place of a neighbour it would collide with
         ticks.append(len(symbols) - 1)
