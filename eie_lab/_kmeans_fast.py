@@ -8,7 +8,8 @@ empty clusters moved by scikit-learn's rule) and are tested against it in
 * :func:`lloyd_weighted` (the **sorted** engine): sort once; each iteration is a
   ``searchsorted`` of the ``k - 1`` midpoints into the sorted points plus differences of prefix
   sums, ``O(k log n)`` per iteration instead of ``O(n)``. It follows the same path as the
-  readable loop (up to rounding in the means).
+  readable loop, up to rounding in the means (which can decide an exact tie the other way,
+  e.g. which end of a two-point cluster an empty centroid moves to).
 * :func:`kmeans_hist` (the **histogram** engine, float32 with >= :data:`HIST_MIN` values and
   k <= 255; no full sort). The floats are counted into 2**20 buckets of an order-preserving key
   (two ``np.bincount`` passes, the second one summing ``x - shift`` in float64, which also gives

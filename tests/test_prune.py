@@ -33,6 +33,25 @@ def test_magnitude_prune_removes_exact_count_of_smallest(w, s):
         assert np.abs(w[~mask]).max() <= np.abs(w[mask]).min()
 
 
+@settings(max_examples=60, deadline=None)
+@given(arrays(np.float32, st.integers(1, 60),
+              elements=st.sampled_from([0.0, -0.0, 0.5, -0.5, 1.0, -2.0, 3.0])),
+       st.floats(0.0, 0.999))
+def test_magnitude_prune_is_the_kth_magnitude_threshold_rule(w, s):
+    """Below the k-th magnitude: pruned; above: kept; at it: the earliest positions pruned."""
+    k = round(s * w.size)
+    mask = magnitude_prune(w, s)
+    if k == 0:
+        assert mask.all()
+        return
+    mag = np.abs(w)
+    threshold = np.sort(mag)[k - 1]
+    assert not mask[mag < threshold].any() and mask[mag > threshold].all()
+    tied = np.flatnonzero(mag == threshold)
+    n_tied_pruned = k - np.count_nonzero(mag < threshold)
+    np.testing.assert_array_equal(mask[tied], np.arange(tied.size) >= n_tied_pruned)
+
+
 def test_magnitude_prune_zero_sparsity_keeps_all_and_is_deterministic():
     w = np.ones((3, 3))
     assert magnitude_prune(w, 0.0).all()

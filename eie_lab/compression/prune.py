@@ -59,7 +59,13 @@ def _check_sparsity(s: float, name: str = "sparsity") -> float:
 
 
 def magnitude_prune(w: np.ndarray, sparsity: float) -> np.ndarray:
-    """Mask that prunes exactly ``round(sparsity * w.size)`` weights of smallest magnitude.
+    """Mask that prunes exactly ``k = round(sparsity * w.size)`` weights of smallest magnitude.
+
+    Magnitude pruning [LWC §3] with an exact count: sort the weights by ``|w|``; the k-th
+    smallest magnitude is the threshold. Weights below it are pruned, weights above it kept;
+    among weights whose magnitude equals the threshold the earliest in flat (row-major) order
+    are pruned first, so exactly ``k`` go and the result is deterministic. A stable
+    ``argsort`` does all of this at once: its first ``k`` positions are the pruned weights.
 
     Parameters
     ----------
@@ -71,22 +77,26 @@ def magnitude_prune(w: np.ndarray, sparsity: float) -> np.ndarray:
     Returns
     -------
     ndarray of bool
-        Mask of ``w``'s shape, ``True`` = kept. Ties in ``|w|`` are broken by flat position
-        (earlier positions are pruned first), so the result is deterministic.
+        Mask of ``w``'s shape, ``True`` = kept.
+
+    Raises
+    ------
+    CompressionError
+        Empty or non-finite weights, or a sparsity outside ``[0, 1)``.
 
     Examples
     --------
     >>> import numpy as np
     >>> magnitude_prune(np.array([3.0, -1.0, 2.0, 0.5]), 0.5)
     array([ True, False,  True, False])
+    >>> magnitude_prune(np.array([1.0, -1.0, 1.0, 2.0]), 0.5)  # a tie at |w| = 1: earliest go
+    array([False, False,  True,  True])
     """
     arr = check_weights(w)
-    s = _check_sparsity(sparsity)
-    n_prune = int(round(s * arr.size))
+    k = int(round(_check_sparsity(sparsity) * arr.size))
+    by_magnitude = np.argsort(np.abs(arr).ravel(), kind="stable")  # smallest |w| first
     mask = np.ones(arr.size, dtype=bool)
-    if n_prune:
-        order = np.argsort(np.abs(arr).ravel(), kind="stable")
-        mask[order[:n_prune]] = False
+    mask[by_magnitude[:k]] = False  # the k smallest are pruned
     return mask.reshape(arr.shape)
 
 
