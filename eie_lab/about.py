@@ -31,7 +31,8 @@ __all__ = ["REQUIRED", "OPTIONAL", "MIN_PYTHON", "environment_report", "format_r
            "problems"]
 
 #: Runtime dependencies (pyproject ``dependencies``).
-REQUIRED: tuple[str, ...] = ("numpy", "matplotlib", "networkx", "ipywidgets", "jupyterlab")
+REQUIRED: tuple[str, ...] = ("numpy", "matplotlib", "networkx", "ipywidgets", "jupyterlab",
+                             "tqdm")
 #: Packages of the extras (tests, grading, browser, benchmarks); absent is fine.
 OPTIONAL: tuple[str, ...] = ("pytest", "hypothesis", "nbclient", "nbformat", "ipykernel", "scipy",
                              "scikit-learn", "nbgrader", "playwright", "dahuffman")

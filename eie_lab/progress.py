@@ -1,15 +1,19 @@
-"""A dependency-free progress bar for long work (training, sweeps, downloads).
+"""Progress bars for long work (training, sweeps, downloads): a thin layer over ``tqdm.auto``.
 
-It writes one line to ``stderr`` and redraws it in place with a carriage return, which both
-terminals and Jupyter render as a single updating line. Set ``EIE_LAB_PROGRESS=0`` to silence
-every bar (tests and nbgrader runs do). Redraws are rate-limited, so wrapping a tight loop costs
-almost nothing.
+``tqdm.auto`` draws a live widget bar in Jupyter (one output per bar in a saved notebook, never one
+per step) and a one-line bar on a terminal. When stderr is not a terminal (a log file, CI) the bar
+is redrawn at most every :data:`PIPE_INTERVAL` seconds, so a log gets a few lines, not thousands.
+
+Every function of the package that draws a bar takes one switch, ``progress: bool | None = None``:
+``True`` draws it, ``False`` hides it, ``None`` follows the environment variable
+``EIE_LAB_PROGRESS`` (``0``, ``false``, ``no`` or ``off`` silence every bar; tests and nbgrader
+runs set it).
 
 Examples
 --------
->>> from eie_lab.progress import progress
+>>> from eie_lab.progress import track
 >>> total = 0
->>> for i in progress(range(3), desc="demo", disable=True):
+>>> for i in track(range(3), desc="demo", progress=False):
 ...     total += i
 >>> total
 3
@@ -19,17 +23,25 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from collections.abc import Iterable, Iterator
-from typing import TextIO, TypeVar
+from typing import Any, TypeVar
 
-__all__ = ["progress", "Progress", "progress_enabled"]
+from tqdm.auto import tqdm
+from tqdm.autonotebook import tqdm as _chosen
+from tqdm.std import tqdm as _console
+
+__all__ = ["progress_enabled", "show_progress", "progress_bar", "track", "PIPE_INTERVAL"]
 
 T = TypeVar("T")
 
+#: Seconds between redraws when stderr is not a terminal (a log file, a CI job).
+PIPE_INTERVAL = 10.0
+# tqdm.auto chose its widget bar (we run in a Jupyter kernel), not the console one
+_IN_NOTEBOOK = _chosen is not _console
+
 
 def progress_enabled() -> bool:
-    """Whether progress bars are drawn (``EIE_LAB_PROGRESS`` is not ``0``/``false``/``no``).
+    """Whether progress bars are drawn by default (``EIE_LAB_PROGRESS`` is not ``0``/``false``/...).
 
     Examples
     --------
@@ -41,109 +53,72 @@ def progress_enabled() -> bool:
     return os.environ.get("EIE_LAB_PROGRESS", "1").strip().lower() not in {"0", "false", "no", "off"}
 
 
-def _fmt_time(seconds: float) -> str:
-    seconds = max(0, int(round(seconds)))
-    m, s = divmod(seconds, 60)
-    return f"{m:d}:{s:02d}"
+def show_progress(progress: bool | None = None) -> bool:
+    """Resolve the ``progress`` switch: True/False as given, None follows ``EIE_LAB_PROGRESS``.
+
+    Examples
+    --------
+    >>> from unittest import mock
+    >>> with mock.patch.dict(os.environ, {"EIE_LAB_PROGRESS": "0"}):
+    ...     show_progress(None), show_progress(True), show_progress(False)
+    (False, True, False)
+    """
+    return progress_enabled() if progress is None else bool(progress)
 
 
-class Progress:
-    """A manually advanced progress bar (use :func:`progress` to wrap an iterable).
+def _is_terminal(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):  # no isatty, or a closed stream
+        return False
+
+
+def progress_bar(total: int | None = None, desc: str = "", unit: str = "it",
+                 progress: bool | None = None, **options: Any) -> tqdm:
+    """A manually advanced ``tqdm.auto`` bar (``update(n)``, ``set_postfix_str``, ``close``).
 
     Parameters
     ----------
-    total : int or None
+    total : int, optional
         Number of steps, if known.
     desc : str
         Label shown before the bar.
     unit : str
         Name of one step (``"it"``, ``"B"``, ``"epoch"``...).
-    disable : bool or None
-        None follows :func:`progress_enabled`.
-    stream : file-like, optional
-        Where to draw (default ``sys.stderr``).
-    min_interval : float
-        Seconds between redraws.
+    progress : bool, optional
+        Draw the bar; None follows ``EIE_LAB_PROGRESS`` (see :func:`show_progress`).
+    **options
+        Passed to :class:`tqdm.auto.tqdm` (e.g. ``unit_scale=True`` for bytes, ``file=``).
+
+    Returns
+    -------
+    tqdm.auto.tqdm
+        Use it as a context manager or call ``close()``. A hidden bar draws nothing and costs
+        next to nothing per ``update``.
 
     Examples
     --------
     >>> import io
     >>> out = io.StringIO()
-    >>> with Progress(total=4, desc="epochs", unit="epoch", disable=False, stream=out) as bar:
+    >>> with progress_bar(total=4, desc="epochs", unit="epoch", progress=True, file=out) as bar:
     ...     bar.update(4)
-    >>> out.getvalue().split(chr(13))[-1].split(" [")[0]  # the last redraw
-    'epochs: 100% |########################| 4/4'
+    >>> out.getvalue().split(chr(13))[-1].split("|")[0]  # the last redraw
+    'epochs: 100%'
+    >>> with progress_bar(total=2, progress=False) as bar:
+    ...     bar.update(2)
+    >>> bar.disable
+    True
     """
-
-    def __init__(self, total: int | None = None, desc: str = "", unit: str = "it",
-                 disable: bool | None = None, stream: TextIO | None = None,
-                 min_interval: float = 0.1) -> None:
-        self.total = total
-        self.desc = desc
-        self.unit = unit
-        self.disable = (not progress_enabled()) if disable is None else disable
-        self.stream = stream
-        self.min_interval = min_interval
-        self.n = 0
-        self.postfix = ""
-        self._start = time.perf_counter()
-        self._last = 0.0
-
-    def update(self, n: int = 1) -> None:
-        """Advance by ``n`` steps."""
-        self.n += n
-        now = time.perf_counter()
-        if now - self._last >= self.min_interval or (self.total is not None and self.n >= self.total):
-            self._last = now
-            self._draw(now)
-
-    def set_postfix(self, text: str) -> None:
-        """Show ``text`` (e.g. ``"loss=0.12"``) after the bar."""
-        self.postfix = text
-
-    def _format(self, now: float) -> str:
-        elapsed = now - self._start
-        rate = self.n / elapsed if elapsed > 0 else 0.0
-        if self.total:
-            frac = min(1.0, self.n / self.total)
-            width = 24
-            filled = int(frac * width)
-            bar = "#" * filled + "-" * (width - filled)
-            eta = (self.total - self.n) / rate if rate > 0 else 0.0
-            text = (f"{self.desc}: {frac:4.0%} |{bar}| {self.n}/{self.total} "
-                    f"[{_fmt_time(elapsed)}<{_fmt_time(eta)}, {rate:.1f} {self.unit}/s]")
-        else:
-            text = f"{self.desc}: {self.n} {self.unit} [{_fmt_time(elapsed)}, {rate:.1f} {self.unit}/s]"
-        if self.postfix:
-            text += f" {self.postfix}"
-        return text
-
-    def _draw(self, now: float) -> None:
-        if self.disable:
-            return
-        stream = self.stream or sys.stderr
-        stream.write("\r" + self._format(now))
-        stream.flush()
-
-    def close(self) -> None:
-        """Draw the final state and end the line."""
-        if self.disable:
-            return
-        self._draw(time.perf_counter())
-        stream = self.stream or sys.stderr
-        stream.write("\n")
-        stream.flush()
-
-    def __enter__(self) -> Progress:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    stream = options.get("file") or sys.stderr
+    if not _IN_NOTEBOOK and not _is_terminal(stream):  # a log file or a pipe
+        options.setdefault("mininterval", PIPE_INTERVAL)
+    return tqdm(total=total, desc=desc, unit=unit, disable=not show_progress(progress),
+                dynamic_ncols=True, **options)
 
 
-def progress(iterable: Iterable[T], total: int | None = None, desc: str = "", unit: str = "it",
-             disable: bool | None = None) -> Iterator[T]:
-    """Yield from ``iterable`` while drawing a progress bar.
+def track(iterable: Iterable[T], total: int | None = None, desc: str = "", unit: str = "it",
+          progress: bool | None = None) -> Iterator[T]:
+    """Yield from ``iterable`` while drawing a progress bar (closed when the loop ends).
 
     Parameters
     ----------
@@ -151,8 +126,8 @@ def progress(iterable: Iterable[T], total: int | None = None, desc: str = "", un
         What to loop over.
     total : int, optional
         Its length, if ``len()`` does not work on it.
-    desc, unit, disable
-        See :class:`Progress`.
+    desc, unit, progress
+        See :func:`progress_bar`.
 
     Yields
     ------
@@ -160,7 +135,7 @@ def progress(iterable: Iterable[T], total: int | None = None, desc: str = "", un
 
     Examples
     --------
-    >>> list(progress("abc", desc="letters", disable=True))
+    >>> list(track("abc", desc="letters", progress=False))
     ['a', 'b', 'c']
     """
     if total is None:
@@ -168,10 +143,7 @@ def progress(iterable: Iterable[T], total: int | None = None, desc: str = "", un
             total = len(iterable)  # type: ignore[arg-type]
         except TypeError:
             total = None
-    bar = Progress(total=total, desc=desc, unit=unit, disable=disable)
-    try:
+    with progress_bar(total=total, desc=desc, unit=unit, progress=progress) as bar:
         for item in iterable:
             yield item
             bar.update(1)
-    finally:
-        bar.close()

@@ -420,11 +420,14 @@ def test_interrupted_download_leaves_nothing(server, sums, tmp_path, monkeypatch
     """Ctrl-C in the middle of a transfer propagates and removes the temporary file."""
     _, base = server
 
-    class Interrupting(mnist.Progress):
+    class Interrupting:
         def update(self, n=1):
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(mnist, "Progress", Interrupting)
+        def close(self):
+            pass
+
+    monkeypatch.setattr(mnist, "progress_bar", lambda **kw: Interrupting())
     dest = tmp_path / "m"
     with pytest.raises(KeyboardInterrupt):
         download_mnist(dest, mirrors=[base + "/good/"], checksums=sums, timeout=5)

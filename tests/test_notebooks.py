@@ -5,12 +5,17 @@ per-cell timeout. All notebooks of one session share one temporary ``EIE_LAB_CAC
 sorted order, so a model trained by ``01_pruning`` is reused by later notebooks, as it would be on
 a student's laptop. The slowest notebooks are reported at the end of the run.
 
+Progress bars are on while the notebooks run (``EIE_LAB_PROGRESS=1``), and each executed notebook
+must hold at most one output per progress bar: a bar is one widget display updated in place,
+never a stream of redraws (see :func:`check_progress_outputs`).
+
 A second test fails when any committed notebook carries outputs or execution counts.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import time
 from pathlib import Path
 
@@ -38,12 +43,47 @@ def _ids(paths):
 def notebook_env(tmp_path_factory):
     """Environment for notebook kernels: a shared temporary cache, data folder passed through."""
     cache = tmp_path_factory.mktemp("eie-lab-cache")
-    env = {"EIE_LAB_CACHE": str(cache), "EIE_LAB_PROGRESS": "0", "MPLBACKEND": "Agg",
+    env = {"EIE_LAB_CACHE": str(cache), "EIE_LAB_PROGRESS": "1", "MPLBACKEND": "Agg",
            "EIE_LAB_HEADLESS": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
     return env
 
 
-def _execute(path: Path, env: dict[str, str]) -> None:
+# a tqdm meter: "desc:  42%|####      | 42/100 [...]" or "desc: 7it [...]"
+_METER = re.compile(r"\d+%\|.*\|\s*\d+|\d+(?:\.\d+)?[kMG]?(?:it|B|step|eval|run|layer)s?\b.*\[")
+_WIDGET = "application/vnd.jupyter.widget-view+json"
+
+
+def check_progress_outputs(nb) -> list[str]:
+    """Problems with progress output in an executed notebook (empty list when fine).
+
+    A bar must be one widget display (tqdm.auto in a kernel), shown once: no stream output may
+    carry a progress meter (a redraw per output is how 1,698 stderr outputs piled up in one
+    notebook), and no bar's widget may be displayed twice.
+
+    Examples
+    --------
+    >>> import nbformat
+    >>> cell = nbformat.v4.new_code_cell("")
+    >>> cell.outputs = [nbformat.v4.new_output("stream", name="stderr",
+    ...                                        text="train:  10%|#  | 1/10 [00:01<00:09]")]
+    >>> check_progress_outputs(nbformat.v4.new_notebook(cells=[cell]))
+    ['cell 0: a progress meter printed as a stream output']
+    """
+    problems, seen = [], set()
+    for i, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            if out.get("output_type") == "stream" and _METER.search(out.get("text", "")):
+                problems.append(f"cell {i}: a progress meter printed as a stream output")
+            data = out.get("data", {})
+            if _WIDGET in data and _METER.search(data.get("text/plain", "")):
+                model = data[_WIDGET].get("model_id")
+                if model in seen:
+                    problems.append(f"cell {i}: progress bar {model} displayed more than once")
+                seen.add(model)
+    return problems
+
+
+def _execute(path: Path, env: dict[str, str]):
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
     nb = nbformat.read(path, as_version=4)
@@ -70,6 +110,9 @@ def _execute(path: Path, env: dict[str, str]) -> None:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+    problems = check_progress_outputs(nb)
+    assert not problems, f"{path.relative_to(ROOT)}: " + "; ".join(problems)
+    return nb
 
 
 @pytest.mark.notebook

@@ -92,3 +92,10 @@ def test_readme_figure_script_runs(tmp_path):
     out = tmp_path / "figure.png"
     assert module["main"]([str(out)]) == 0
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_environment_report_lists_the_runtime_dependencies():
+    from eie_lab.about import REQUIRED
+
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert {_name(r) for r in data["project"]["dependencies"]} == set(REQUIRED)

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from eie_lab.errors import CompressionError, fail_message
-from eie_lab.progress import progress
+from eie_lab.progress import track
 from eie_lab.quantizer import check_weights
 
 __all__ = [
@@ -296,7 +296,7 @@ def sensitivity_sweep(weights: Mapping[str, np.ndarray],
                       evaluate: Callable[[dict[str, np.ndarray]], float],
                       sparsities: Sequence[float] = (0.0, 0.5, 0.7, 0.8, 0.9, 0.95),
                       *, layers: Sequence[str] | None = None, desc: str = "sensitivity",
-                      disable_progress: bool | None = None) -> SensitivityResult:
+                      progress: bool | None = None) -> SensitivityResult:
     """Prune one layer at a time to each sparsity (no retraining) and record ``evaluate``.
 
     Parameters
@@ -312,8 +312,8 @@ def sensitivity_sweep(weights: Mapping[str, np.ndarray],
         Layers to sweep (default all).
     desc : str
         Progress-bar label.
-    disable_progress : bool, optional
-        Force the progress bar off (None follows ``EIE_LAB_PROGRESS``).
+    progress : bool, optional
+        Draw the progress bar; None follows ``EIE_LAB_PROGRESS``.
 
     Returns
     -------
@@ -337,8 +337,7 @@ def sensitivity_sweep(weights: Mapping[str, np.ndarray],
     result = SensitivityResult(svals, {}, float(evaluate(dict(base))))
     jobs = [(name, s) for name in names for s in svals]
     values: dict[str, list[float]] = {name: [] for name in names}
-    for name, s in progress(jobs, total=len(jobs), desc=desc, unit="eval",
-                            disable=disable_progress):
+    for name, s in track(jobs, total=len(jobs), desc=desc, unit="eval", progress=progress):
         trial = dict(base)
         trial[name] = apply_mask(base[name], magnitude_prune(base[name], float(s)))
         values[name].append(float(evaluate(trial)))

@@ -36,7 +36,7 @@ import numpy as np
 
 from eie_lab.cache import atomic_write, cache_dir
 from eie_lab.errors import DataError, fail_message
-from eie_lab.progress import Progress
+from eie_lab.progress import progress_bar
 
 __all__ = ["FILES", "SHA256", "SHA256_RAW", "SPLIT_SIZES", "BUNDLED_DIR", "MIRRORS",
            "DOWNLOAD_COMMAND", "read_idx", "verify_mnist_file", "find_mnist_files",
@@ -340,15 +340,15 @@ def how_to_get_mnist(download_failed: bool = False) -> str:
             f"in {cache_dir(create=False) / 'mnist'}; or {get}")
 
 
-def _fetch(url: str, target: Path, sha256: str, show: bool | None, timeout: float) -> None:
+def _fetch(url: str, target: Path, sha256: str, progress: bool | None, timeout: float) -> None:
     """Download ``url`` into ``target`` atomically; raise DataError unless the SHA-256 matches."""
     if not url.startswith(("http://", "https://")):
         raise DataError(fail_message("mirror", url, "must be an http(s) URL", "e.g. " + MIRRORS[0]))
     with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 (scheme checked)
         length = resp.headers.get("Content-Length")
         total = int(length) if length and length.isdigit() else None
-        bar = Progress(total=total, desc=target.name, unit="B",
-                       disable=None if show is None else not show)
+        bar = progress_bar(total=total, desc=target.name, unit="B", progress=progress,
+                           unit_scale=True, unit_divisor=1024)
         h, got = hashlib.sha256(), 0
         try:
             with atomic_write(target) as fh:  # any exception below removes the temporary file

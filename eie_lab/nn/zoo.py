@@ -137,8 +137,8 @@ def pretrained_lenet300(seed: int = 0, epochs: int | None = None, cache: bool = 
     x, y, xt, yt = mnist_arrays(data_dir)
     model = lenet300(seed=seed)
     t0 = time.perf_counter()
-    train(model, x, y, epochs=epochs, seed=seed, desc="LeNet-300-100", disable_progress=(
-        None if progress is None else not progress), **BASELINE_RECIPE)
+    train(model, x, y, epochs=epochs, seed=seed, desc="LeNet-300-100", progress=progress,
+          **BASELINE_RECIPE)
     seconds = time.perf_counter() - t0
     err = evaluate(model, xt, yt)
     model.meta = {"test_error": err, "train_seconds": seconds, "seed": seed, "epochs": epochs,
