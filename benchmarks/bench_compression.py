@@ -4,7 +4,7 @@ Targets, all measured in this run on the same data:
 
 1. k-means on 3,396,963 float32 weights shaped like Alex-6's non-zeros (a Gaussian layer pruned
    to 9% density [EIE Table III], sampled directly from the two tails), k = 16, linear
-   initialisation: ``eie_lab.compression.quantize.kmeans_1d`` at least 20x faster than
+   initialisation: ``eie_lab.quantizer.kmeans_1d`` at least 20x faster than
    scikit-learn ``KMeans(init=<same centroids>, n_init=1)``, at equal or lower SSE.
 2. On a seeded 100k sample of the same weights, Lloyd's SSE (same init) within 0.5% of the
    optimal 1-D clustering, computed exactly by dynamic programming (``optimal_sse_1d``).
@@ -33,7 +33,7 @@ import numpy as np
 
 from eie_lab.cache import atomic_write_bytes
 from eie_lab.compression.huffman import HuffmanCode, entropy
-from eie_lab.compression.quantize import init_centroids, kmeans_1d, optimal_sse_1d
+from eie_lab.quantizer import init_centroids, kmeans_1d, optimal_sse_1d
 
 N_ALEX6 = 3_396_963
 DENSITY = 0.09
