@@ -1,4 +1,4 @@
-"""SVG frames of the PE array (eie_lab.viz.frames) and the LNZD quadtree (eie_lab.viz.lnzd).
+"""SVG frames of the PE array (eie_lab.viz.frames) and the LNZD drawing (eie_lab.viz.lnzd).
 
 The hand-worked case is EIE Fig. 2/3 on 4 PEs with queue depth 1: the non-zero activations are
 j = 2, 4, 5, 7 and each PE's entries per column (e[k][j], from the Fig. 2 pattern) are
@@ -21,18 +21,13 @@ from hypothesis import strategies as st
 
 from eie_lab.data.layers import fig2_example
 from eie_lab.eie import EIEConfig, encode, simulate
+from eie_lab.eie.examples import fig2_trace
+from eie_lab.eie.units.lnzd import LeadingNonZeroDetector, lnzd_unit_count
 from eie_lab.errors import ConfigError
 from eie_lab.viz.frames import describe_cycle, frame_counters, render_frame
-from eie_lab.viz.lnzd import lnzd_layout, lnzd_svg, lnzd_tree, lnzd_unit_count, pick_path
+from eie_lab.viz.lnzd import lnzd_layout, lnzd_svg, lnzd_tree
 
 NS = {"s": "http://www.w3.org/2000/svg"}
-
-
-def fig2_trace(fifo_depth: int = 1):
-    W, a = fig2_example()
-    cfg = EIEConfig(n_pe=4, fifo_depth=fifo_depth)
-    layer = encode(W, cfg, codebook=np.arange(16.0), codes=W.astype(int))
-    return simulate(layer, a, cfg, engine="cycle").trace
 
 
 @pytest.fixture(scope="module")
@@ -212,9 +207,48 @@ def test_lnzd_quadtree_counts_layout_and_path():
     pos = lnzd_layout(g)
     leaves = sorted(pos[("pe", k)][0] for k in range(64))
     assert np.all(np.diff(leaves) > 0) and pos[("lnzd", 2, 0)] == (0.5, 0.0)
-    assert pick_path(g, 37) == [("lnzd", 2, 0), ("lnzd", 1, 2), ("lnzd", 0, 9), ("pe", 37)]
-    assert pick_path(lnzd_tree(256, include_pes=False), 255)[-1] == ("lnzd", 0, 63)
-    frag = lnzd_svg(256, x=0, y=0, width=800, height=100, owner_pe=3)
+    # the graph is the unit's tree: same nodes, same PEs under each node
+    det = LeadingNonZeroDetector(64)
+    for level, size in enumerate(det.levels):
+        for i in range(size):
+            node = g.nodes[("lnzd", level, i)]
+            assert (node["first_pe"], node["last_pe"]) == det.covers(level, i)
+    a = np.zeros(256)
+    a[3] = 1.0
+    frag = lnzd_svg(LeadingNonZeroDetector(256).state(a, taken=0), x=0, y=0, width=800, height=100)
     assert ET.fromstring(f'<svg xmlns="http://www.w3.org/2000/svg">{frag}</svg>') is not None
     with pytest.raises(ConfigError, match="n_pe=0"):
         lnzd_tree(0)
+
+
+def test_lnzd_drawing_is_the_units_state(trace):
+    """Each frame draws trace.lnzd_state(cycle): offers per node, the pick's path, pending PEs."""
+    for cycle in range(trace.n_cycles):
+        state = trace.lnzd_state(cycle)
+        root = parse(render_frame(trace, cycle))
+        g = root.find(".//s:g[@class='lnzd']", NS)
+        assert g.get("data-row") == str(state.row)
+        assert g.get("data-pick") == ("" if state.pick is None else str(state.pick))
+        assert state.pick == frame_counters(trace, cycle)["pick"]
+        offers = [int(c.get("data-offer")) for c in g.iter() if "lnzd-unit" in (c.get("class") or "")]
+        assert offers == [int(o) for level in state.offers for o in level]
+        pending = [c.get("data-pending") for c in g.iter() if c.get("class") == "lnzd-pe"]
+        assert pending == [str(int(p)) for p in state.pending]
+    # cycle 1 (FIFO 1): a_2 went out in cycle 0, a_4 is held by the stalled broadcast; row 1
+    # (a_4 … a_7) has non-zeros in PEs 0, 1 and 3, and the single node offers PE 0
+    st = trace.lnzd_state(1)
+    assert (st.row, st.pick, st.pending.tolist(), st.offers[0].tolist()) == (
+        1, 4, [True, True, False, True], [0])
+    done = trace.lnzd_state(trace.n_cycles - 1)
+    assert done.pick is None and done.offers[-1].tolist() == [-1] and not done.pending.any()
+
+
+def test_lnzd_state_all_zero_groups_offer_nothing():
+    a = np.zeros(16)
+    a[[9, 14]] = 1.0  # only the groups of PEs 8-11 and 12-15 hold non-zeros
+    st = LeadingNonZeroDetector(16).state(a, taken=0)
+    assert st.offers[0].tolist() == [-1, -1, 9, 14] and st.offers[1].tolist() == [9]
+    frag = lnzd_svg(st, x=0, y=0, width=400, height=100, waiting=True)
+    root = ET.fromstring(f'<svg xmlns="http://www.w3.org/2000/svg">{frag}</svg>')
+    hollow = [c for c in root.iter() if c.get("data-offer") == "-1"]
+    assert len(hollow) == 2 and all(c.get("stroke-dasharray") for c in hollow)

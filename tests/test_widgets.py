@@ -158,10 +158,10 @@ def test_design_explorer_reruns_and_caches(clean_env, monkeypatch):
     assert f"{ex.result.cycles:,} cycles" in ex.summary.value
     ex.fifo_depth.value = 1
     assert ex.result.config.fifo_depth == 1
-    assert len(ex._encodings) == 1  # queue depth does not need a new encoding
+    assert ex.space.n_encodings == 1  # queue depth does not need a new encoding
     ex.n_pe.value = 8
     ex.n_pe.value = 16
-    assert len(ex._encodings) == 2
+    assert ex.space.n_encodings == 2
     from eie_lab.data.layers import benchmark_layer
 
     bl = benchmark_layer("NT-LSTM")

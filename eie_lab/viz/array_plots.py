@@ -29,7 +29,7 @@ from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
 from eie_lab.errors import ConfigError, fail_message
-from eie_lab.viz.frames import STATE_COLORS
+from eie_lab.viz.style import STATE_COLORS
 
 __all__ = ["pe_time_split", "busy_bars", "queue_heatmap", "state_timeline"]
 

@@ -1,78 +1,60 @@
-"""The leading non-zero detector (LNZD) quadtree of EIE as a networkx graph, and its drawing.
+"""The leading non-zero detector (LNZD) drawn from the simulated unit's state.
 
-EIE finds the next non-zero input activation with a tree of LNZD units of fan-in 4: each group
-of 4 PEs has one unit, groups of 4 units feed a unit one level up, and the root is the central
-control unit (CCU) that broadcasts ``(j, a_j)`` to every PE. For 64 PEs that is 16 + 4 + 1 = 21
-units (papers.md §1.7). The layout here is computed by hand (leaves evenly spaced, parents
-centred over their children), so no graphviz is needed.
+The detector itself — its quadtree of nodes over the PEs, what each node offers, the pick and
+the row being scanned — is simulated in :mod:`eie_lab.eie.units.lnzd` [EIE §IV, Fig. 4]. This
+module only draws it: :func:`lnzd_tree` turns the unit's structure into a networkx graph (for
+the layout), and :func:`lnzd_svg` draws one :class:`~eie_lab.eie.units.lnzd.LNZDState` (from
+``Trace.lnzd_state(cycle)`` or ``LeadingNonZeroDetector.state``): nodes that offer a non-zero are
+filled, nodes whose whole group is zero are drawn hollow and dashed, the path of the pick from its
+PE to the root is highlighted, and PEs holding a pending non-zero in the scanned row are marked.
+The layout is computed by hand (leaves evenly spaced, parents centred over their children), so
+no graphviz is needed.
 
 Examples
 --------
->>> from eie_lab.viz.lnzd import lnzd_tree, lnzd_unit_count
->>> lnzd_unit_count(64)
-21
->>> g = lnzd_tree(4)
->>> sorted(n for n in g if g.nodes[n]["kind"] == "lnzd")
-[('lnzd', 0, 0)]
+>>> import numpy as np
+>>> from eie_lab.eie.units.lnzd import LeadingNonZeroDetector
+>>> state = LeadingNonZeroDetector(16).state(np.r_[np.zeros(6), 1.0, np.zeros(9)], taken=0)
+>>> svg = lnzd_svg(state, x=0, y=0, width=400, height=100)
+>>> svg.count('class="lnzd-unit') == 5 and 'data-offer="6"' in svg
+True
 """
 
 from __future__ import annotations
 
+from html import escape
+
 import networkx as nx
 
-from eie_lab.errors import ConfigError, fail_message
+from eie_lab.eie.units.lnzd import LeadingNonZeroDetector, LNZDState
+from eie_lab.viz.style import BLUE, RED
 from eie_lab.viz.trees import tree_layout
 
-__all__ = ["lnzd_unit_count", "lnzd_tree", "lnzd_layout", "pick_path", "lnzd_svg"]
+__all__ = ["lnzd_tree", "lnzd_layout", "lnzd_svg"]
 
 Node = tuple  # ("lnzd", level, index) or ("pe", k)
-
-
-def _check_n_pe(n_pe: int, fan_in: int) -> None:
-    if not isinstance(n_pe, int) or n_pe < 1:
-        raise ConfigError(fail_message("n_pe", n_pe, "must be an int >= 1", "use n_pe=64 as in EIE"))
-    if not isinstance(fan_in, int) or fan_in < 2:
-        raise ConfigError(fail_message("fan_in", fan_in, "must be an int >= 2",
-                                       "use fan_in=4 (EIE's quadtree)"))
-
-
-def _level_sizes(n_pe: int, fan_in: int) -> list[int]:
-    sizes = [-(-n_pe // fan_in)]  # level 0: one unit per group of fan_in PEs
-    while sizes[-1] > 1:
-        sizes.append(-(-sizes[-1] // fan_in))
-    return sizes
-
-
-def lnzd_unit_count(n_pe: int, fan_in: int = 4) -> int:
-    """Number of LNZD units in the tree over ``n_pe`` PEs.
-
-    Examples
-    --------
-    >>> [lnzd_unit_count(n) for n in (1, 4, 16, 64, 256)]
-    [1, 1, 5, 21, 85]
-    """
-    _check_n_pe(n_pe, fan_in)
-    return sum(_level_sizes(n_pe, fan_in))
+OFFER_FILL = "#C6DBEF"  # a node that offers a non-zero
+PENDING_FILL = "#6BAED6"  # a PE whose activation in the scanned row is a pending non-zero
 
 
 def lnzd_tree(n_pe: int, fan_in: int = 4, *, include_pes: bool = True) -> nx.DiGraph:
-    """The LNZD tree as a directed graph, edges pointing from parent to child.
+    """The detector's tree (:class:`~eie_lab.eie.units.lnzd.LeadingNonZeroDetector`) as a graph.
 
     Parameters
     ----------
     n_pe : int
         Number of processing elements (leaves).
     fan_in : int, default 4
-        Children per LNZD unit (EIE uses a quadtree).
+        Children per LNZD node (EIE uses a quadtree).
     include_pes : bool, default True
-        Add the PEs as leaves ``("pe", k)`` under the level-0 units.
+        Add the PEs as leaves ``("pe", k)`` under the level-0 nodes.
 
     Returns
     -------
     networkx.DiGraph
-        Units are ``("lnzd", level, index)`` with level 0 next to the PEs; the root has the
-        highest level. Node attributes: ``kind`` ("lnzd" or "pe"), ``level`` (PEs: -1),
-        ``first_pe`` and ``last_pe`` (the PEs it covers), ``root`` (bool).
+        Edges point from parent to child. Nodes are ``("lnzd", level, index)`` with level 0 next
+        to the PEs; the root has the highest level. Node attributes: ``kind`` ("lnzd" or "pe"),
+        ``level`` (PEs: -1), ``first_pe`` and ``last_pe`` (the PEs it covers), ``root`` (bool).
 
     Examples
     --------
@@ -82,22 +64,21 @@ def lnzd_tree(n_pe: int, fan_in: int = 4, *, include_pes: bool = True) -> nx.DiG
     >>> [n for n in g if g.nodes[n].get("root")]
     [('lnzd', 2, 0)]
     """
-    _check_n_pe(n_pe, fan_in)
+    unit = LeadingNonZeroDetector(n_pe, fan_in)
     g = nx.DiGraph()
-    sizes = _level_sizes(n_pe, fan_in)
-    span = fan_in  # PEs covered by one unit at the current level
-    for level, size in enumerate(sizes):
+    top = len(unit.levels) - 1
+    for level, size in enumerate(unit.levels):
         for i in range(size):
-            g.add_node(("lnzd", level, i), kind="lnzd", level=level, first_pe=i * span,
-                       last_pe=min(n_pe, (i + 1) * span) - 1, root=(level == len(sizes) - 1))
+            first, last = unit.covers(level, i)
+            g.add_node(("lnzd", level, i), kind="lnzd", level=level, first_pe=first, last_pe=last,
+                       root=(level == top))
             if level > 0:
-                for child in range(i * fan_in, min(sizes[level - 1], (i + 1) * fan_in)):
+                for child in range(i * unit.fan_in, min(unit.levels[level - 1], (i + 1) * unit.fan_in)):
                     g.add_edge(("lnzd", level, i), ("lnzd", level - 1, child))
-        span *= fan_in
     if include_pes:
-        for k in range(n_pe):
+        for k in range(unit.n_pe):
             g.add_node(("pe", k), kind="pe", level=-1, first_pe=k, last_pe=k, root=False)
-            g.add_edge(("lnzd", 0, k // fan_in), ("pe", k))
+            g.add_edge(("lnzd", 0, k // unit.fan_in), ("pe", k))
     return g
 
 
@@ -116,58 +97,49 @@ def lnzd_layout(graph: nx.DiGraph) -> dict[Node, tuple[float, float]]:
     return tree_layout(graph, key=lambda node: node, unit_square=True)
 
 
-def pick_path(graph: nx.DiGraph, pe: int) -> list[Node]:
-    """Nodes from the root down to the leaf that holds activation owner ``pe``.
-
-    Activation ``a_j`` lives in PE ``j mod n_pe``; the LNZD units on this path pass it up.
-
-    Examples
-    --------
-    >>> pick_path(lnzd_tree(16), 6)
-    [('lnzd', 1, 0), ('lnzd', 0, 1), ('pe', 6)]
-    """
-    target = ("pe", pe) if ("pe", pe) in graph else None
-    if target is None:
-        units = [n for n in graph if graph.nodes[n]["level"] == 0
-                 and graph.nodes[n]["first_pe"] <= pe <= graph.nodes[n]["last_pe"]]
-        if not units:
-            raise ConfigError(fail_message("pe", pe, "is not a PE of this tree",
-                                           "pass 0 <= pe < n_pe"))
-        target = units[0]
-    root = next(n for n in graph if graph.in_degree(n) == 0)
-    return nx.shortest_path(graph, root, target)
-
-
-def lnzd_svg(n_pe: int, *, x: float, y: float, width: float, height: float,
-             owner_pe: int | None = None, waiting: bool = False) -> str:
-    """An SVG ``<g>`` fragment drawing the quadtree, with the pick's path highlighted.
+def lnzd_svg(state: LNZDState, *, x: float, y: float, width: float, height: float,
+             waiting: bool = False) -> str:
+    """An SVG ``<g>`` fragment drawing the detector in ``state``.
 
     Parameters
     ----------
-    n_pe : int
-        Number of PEs. PEs are drawn as leaves while ``n_pe <= 64``.
+    state : LNZDState
+        What every node offers (``Trace.lnzd_state(cycle)``).
     x, y, width, height : float
-        Box to draw into (SVG user units).
-    owner_pe : int, optional
-        PE that holds the picked activation; the path from it to the root is highlighted.
+        Box to draw into (SVG user units). PEs are drawn as leaves while ``n_pe <= 64``.
     waiting : bool, default False
-        The pick is waiting (broadcast stalled): the path is drawn dashed in orange.
+        The pick is held (the broadcast stalled): its path is drawn dashed in orange.
+
+    Returns
+    -------
+    str
+        ``<g class="lnzd" data-units=… data-row=… data-pick=…>``; every node is a circle with
+        class ``lnzd-unit`` (``lnzd-unit root`` for the root) and ``data-offer`` = the PE it
+        offers, -1 when its whole group is zero.
 
     Examples
     --------
-    >>> frag = lnzd_svg(4, x=0, y=0, width=200, height=80, owner_pe=2)
-    >>> frag.startswith('<g class="lnzd"') and frag.count('class="lnzd-unit') == 1
+    >>> import numpy as np
+    >>> from eie_lab.eie.units.lnzd import LeadingNonZeroDetector
+    >>> st = LeadingNonZeroDetector(4).state(np.array([0, 0, 0.5, 0, 1.0, 2.0, 0, 3.0]), taken=0)
+    >>> frag = lnzd_svg(st, x=0, y=0, width=200, height=80)
+    >>> frag.startswith('<g class="lnzd"') and 'data-pick="2"' in frag
     True
     """
-    g = lnzd_tree(n_pe, include_pes=n_pe <= 64)
+    n_pe = state.n_pe
+    g = lnzd_tree(n_pe, state.fan_in, include_pes=n_pe <= 64)
     pos = lnzd_layout(g)
-    path = set(pick_path(g, owner_pe)) if owner_pe is not None else set()
-    hi = "#D55E00" if waiting else "#0072B2"
+    path = {("lnzd", level, i) for level, i in state.path()}
+    if state.owner_pe is not None:
+        path.add(("pe", state.owner_pe))
+    hi = RED if waiting else BLUE
 
     def xy(n: Node) -> tuple[float, float]:
         return x + pos[n][0] * width, y + pos[n][1] * height
 
-    out = [f'<g class="lnzd" data-units="{lnzd_unit_count(n_pe)}">']
+    pick = "" if state.pick is None else state.pick
+    out = [f'<g class="lnzd" data-units="{sum(state.levels)}" data-row="{state.row}" '
+           f'data-pick="{pick}">']
     for a, b in sorted(g.edges):
         (x1, y1), (x2, y2) = xy(a), xy(b)
         on = a in path and b in path
@@ -179,21 +151,29 @@ def lnzd_svg(n_pe: int, *, x: float, y: float, width: float, height: float,
         cx, cy = xy(n)
         on = n in path
         if g.nodes[n]["kind"] == "pe":
+            k = n[1]
             r = max(2.0, min(6.0, r_unit / 2))
-            fill = hi if on else "#666"
-            out.append(f'<circle class="lnzd-pe" cx="{cx:.1f}" cy="{cy:.1f}" r="{r:.1f}" '
-                       f'fill="{fill}"/>')
+            fill = hi if on else (PENDING_FILL if state.pending[k] else "#FFFFFF")
+            out.append(f'<circle class="lnzd-pe" data-pe="{k}" data-pending="{int(state.pending[k])}" '
+                       f'cx="{cx:.1f}" cy="{cy:.1f}" r="{r:.1f}" fill="{fill}" stroke="#666"/>')
             if n_pe <= 16:
                 out.append(f'<text x="{cx:.1f}" y="{cy + 20:.1f}" font-size="13" '
-                           f'text-anchor="middle" fill="#444">PE {n[1]}</text>')
+                           f'text-anchor="middle" fill="#444">PE {k}</text>')
             continue
+        _, level, i = n
+        offer = int(state.offers[level][i])
         root = g.nodes[n]["root"]
-        fill = hi if on else "#FFFFFF"
+        fill = hi if on else (OFFER_FILL if offer >= 0 else "#FFFFFF")
+        dash = ' stroke-dasharray="3 2"' if offer < 0 else ""
         cls = "lnzd-unit root" if root else "lnzd-unit"
-        out.append(f'<circle class="{cls}" cx="{cx:.1f}" cy="{cy:.1f}" r="{r_unit:.1f}" '
-                   f'fill="{fill}" stroke="#333" stroke-width="1.5"/>')
+        out.append(f'<circle class="{cls}" data-level="{level}" data-index="{i}" '
+                   f'data-offer="{offer}" cx="{cx:.1f}" cy="{cy:.1f}" r="{r_unit:.1f}" '
+                   f'fill="{fill}" stroke="#333" stroke-width="1.5"{dash}/>')
         if root:
+            scan = (f"row {state.row} of {state.n_rows}" if state.row < state.n_rows
+                    else "input scanned")
+            label = f"LNZD root = CCU \u00b7 {scan}"
             out.append(f'<text x="{cx + r_unit + 6:.1f}" y="{cy + 5:.1f}" font-size="15" '
-                       f'stroke="#FFF" stroke-width="5" paint-order="stroke">LNZD root = CCU</text>')
+                       f'stroke="#FFF" stroke-width="5" paint-order="stroke">{escape(label)}</text>')
     out.append("</g>")
     return "".join(out)

@@ -25,11 +25,15 @@ False
 
 from __future__ import annotations
 
+import io
 import os
 
 import ipywidgets as W
+import matplotlib.pyplot as plt
 
+from eie_lab.eie.design_space import LAYER_CHOICES, DesignSpace
 from eie_lab.errors import ConfigError, fail_message
+from eie_lab.viz.array_plots import busy_bars
 from eie_lab.viz.frames import describe_cycle, render_frame
 
 __all__ = ["has_live_frontend", "CycleAnimator", "DesignExplorer"]
@@ -108,7 +112,7 @@ class CycleAnimator:
 
     Examples
     --------
-    >>> from eie_lab.viz.frames import fig2_trace
+    >>> from eie_lab.eie.examples import fig2_trace
     >>> anim = CycleAnimator(fig2_trace())  # EIE Fig. 2/3, 4 PEs, queue depth 1
     >>> anim.slider.value = 3
     >>> 'data-cycle="3"' in anim.current_html
@@ -213,48 +217,13 @@ class CycleAnimator:
 
 
 # --------------------------------------------------------------------------- design explorer
-#: LeNet-300-100 layers: (n_out, n_in), kept-weight fraction [DC Table 2, papers.md §2.3] and the
-#: non-zero fraction of the layer's *input* (ip1: the image, counted dense; ip2/ip3: LWC Table 2's
-#: Act% of the layer before, papers.md §3.2).
-LENET_LAYERS = {"LeNet ip1": ((300, 784), 0.08, 1.0), "LeNet ip2": ((100, 300), 0.09, 0.38),
-                "LeNet ip3": ((10, 100), 0.26, 0.65)}
-
-
-def _lenet_layer(name: str, seed: int):
-    """(W, a, note) for one LeNet-300-100 layer: trained weights if cached, else seeded."""
-    import numpy as np
-
-    from eie_lab.random import as_rng
-
-    (m, n), w_density, a_density = LENET_LAYERS[name]
-    rng = as_rng(np.random.SeedSequence([seed, list(LENET_LAYERS).index(name)]))
-    W, note = None, ""
-    try:
-        from eie_lab.compression.prune import magnitude_prune
-        from eie_lab.nn.zoo import DEFAULT_EPOCHS, cache_path, pretrained_lenet300
-
-        if cache_path(0, DEFAULT_EPOCHS).is_file():  # never train from inside the explorer
-            dense = pretrained_lenet300(seed=0).layer(name.split()[1]).W.astype(np.float64)
-            W = np.where(magnitude_prune(dense, 1.0 - w_density), dense, 0.0)
-            note = "trained LeNet-300-100 weights (model zoo), magnitude-pruned to DC Table 2"
-    except (ImportError, OSError, ValueError, KeyError):
-        W = None
-    if W is None:
-        W = np.where(rng.random((m, n)) < w_density, rng.normal(0.0, 0.1, (m, n)), 0.0)
-        note = ("no trained LeNet cached: seeded random matrix with LeNet's shape and DC Table 2 "
-                "density")
-    a = np.where(rng.random(n) < a_density, np.abs(rng.normal(size=n)), 0.0)
-    return W, a, note + "; seeded input activations at the LWC Table 2 density"
-
-
 class DesignExplorer:
     """Sliders for the array's design: layer, n_pe, fifo_depth, index_bits -> cycles and balance.
 
-    Each change reruns the fast engine; encodings are cached per (layer, n_pe, index_bits), so
-    moving ``fifo_depth`` only reschedules. The nine benchmark layers come from
-    :mod:`eie_lab.data.layers`; LeNet-300-100's come from the model zoo when a trained model is
-    cached, otherwise from seeded matrices of the right shapes and densities (the summary says
-    which).
+    The computation lives in :class:`eie_lab.eie.design_space.DesignSpace` (fast engine,
+    encodings cached per (layer, n_pe, index_bits), the LeNet-300-100 layers and where they come
+    from); each change asks it for the new design point and draws it: a summary line and the
+    per-PE busy/starved/idle bars.
 
     Examples
     --------
@@ -266,17 +235,11 @@ class DesignExplorer:
 
     def __init__(self, layer: str = "NT-We", *, n_pe: int = 64, fifo_depth: int = 8,
                  index_bits: int = 4, seed: int = 0) -> None:
-        from eie_lab.data.layers import LAYER_NAMES
-
-        options = list(LAYER_NAMES) + list(LENET_LAYERS)
-        if layer not in options:
-            raise ConfigError(fail_message("layer", layer, f"must be one of {options}",
-                                           'use e.g. layer="Alex-7"'))
-        self.seed = int(seed)
-        self._encodings: dict[tuple, object] = {}
-        self._inputs: dict[str, tuple] = {}
+        self.space = DesignSpace(seed=seed)
+        self.space.check_layer(layer)
+        self.seed = self.space.seed
         style, lay = {"description_width": "initial"}, W.Layout(width="420px")
-        self.layer = W.Dropdown(options=options, value=layer, description="layer")
+        self.layer = W.Dropdown(options=list(LAYER_CHOICES), value=layer, description="layer")
         self.n_pe = W.IntSlider(value=n_pe, min=1, max=256, description="n_pe (PEs)",
                                 continuous_update=False, style=style, layout=lay)
         self.fifo_depth = W.IntSlider(value=fifo_depth, min=1, max=256, continuous_update=False,
@@ -293,56 +256,24 @@ class DesignExplorer:
         self.result = None
         self.update()
 
-    def _input(self, name: str) -> tuple:
-        if name not in self._inputs:
-            if name in LENET_LAYERS:
-                self._inputs[name] = _lenet_layer(name, self.seed)
-            else:
-                from eie_lab.data.layers import benchmark_layer
-
-                bl = benchmark_layer(name, self.seed)
-                self._inputs[name] = (bl, bl.a, "seeded random layer at EIE Table III densities")
-        return self._inputs[name]
-
-    def _encoded(self, name: str, cfg):
-        key = (name, cfg.n_pe, cfg.index_bits)
-        if key not in self._encodings:
-            from eie_lab.eie import encode
-
-            src, _a, _note = self._input(name)
-            self._encodings[key] = (src.encode(cfg) if hasattr(src, "encode")
-                                    else encode(src, cfg, seed=self.seed))
-        return self._encodings[key]
-
     def update(self):
-        """Rerun the fast engine for the current settings and redraw; returns the SimResult."""
-        import io
-        import time
-
-        import matplotlib.pyplot as plt
-
-        from eie_lab.eie import EIEConfig, simulate
-        from eie_lab.viz.array_plots import busy_bars
-
-        t0 = time.perf_counter()
-        name = self.layer.value
-        cfg = EIEConfig(n_pe=self.n_pe.value, fifo_depth=self.fifo_depth.value,
-                        index_bits=self.index_bits.value)
-        layer = self._encoded(name, cfg)
-        _src, a, note = self._input(name)
-        res = simulate(layer, a, cfg, engine="fast")
+        """Evaluate the current settings and redraw; returns the SimResult."""
+        point = self.space.evaluate(self.layer.value, n_pe=self.n_pe.value,
+                                    fifo_depth=self.fifo_depth.value,
+                                    index_bits=self.index_bits.value)
+        res, cfg, name = point.result, point.result.config, point.layer.name
         fig = busy_bars(res, title=f"{name}: per-PE time, {cfg.n_pe} PEs, FIFO {cfg.fifo_depth}")
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=96)
         plt.close(fig)
         self.plot.value = buf.getvalue()
-        m, n = layer.shape
+        m, n = point.layer.shape
         self.summary.value = (
             f"<b>{name}</b> ({n} inputs &rarr; {m} outputs): <b>{res.cycles:,} cycles</b> = "
             f"{res.time_us:.2f} &micro;s at {cfg.clock_mhz:g} MHz &middot; load efficiency "
             f"<b>{100 * res.load_efficiency:.1f}%</b> &middot; real work {100 * res.real_work:.1f}%"
             f" &middot; broadcast stalls {res.broadcast_stalls:,} "
-            f"<small>(updated in {time.perf_counter() - t0:.2f} s)</small><br><small>{note}</small>")
+            f"<small>(updated in {point.seconds:.2f} s)</small><br><small>{point.layer.note}</small>")
         self.result = res
         return res
 
