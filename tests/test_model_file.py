@@ -58,10 +58,14 @@ def test_empty_layer_round_trip(tmp_path):
     assert all(layer.n_entries == 0 and not layer.dense().any() for layer in loaded.layers)
 
 
-def _rewrite(path, out, change):
+def _rewrite(path, out, change, rehash=True):
+    """Apply ``change`` to the members; ``rehash`` stores a matching digest (a consistent but
+    wrong writer), so the structural checks behind the digest are exercised too."""
     with np.load(path, allow_pickle=False) as f:
         arrays = {k: f[k] for k in f.files}
     change(arrays)
+    if rehash and "digest" in arrays:
+        arrays["digest"] = np.array(mf.content_digest(arrays))
     np.savez(out, **arrays)
     return out
 
@@ -84,7 +88,9 @@ def _bump_header(i, delta):
 
 
 @pytest.mark.parametrize("change", [
-    _set("version", lambda v: np.array(2)),
+    _set("version", lambda v: np.array(1)),
+    _set("digest", None),
+    _set("sizes", lambda z: z[:-1]),
     _set("format", lambda v: np.array("something else")),
     _set("ip1.header", _bump_header(4, 1)),        # n_entries
     _set("ip1.header", _bump_header(5, -1)),       # n_nonzero
@@ -141,3 +147,47 @@ def test_encode_layer_rejects_inconsistent_input():
         mf.encode_layer("ip1", np.array([0.5, 1.0]), np.array([[0, 1]]), np.zeros(1), 2, 3)
     with pytest.raises(CompressionError):
         mf.encode_layer("ip1", np.zeros(8), np.array([[0, 1]]), np.zeros(1), 2, 3)
+
+
+@pytest.mark.parametrize("change", [
+    _set("ip1.streams", lambda s: np.roll(s, 1)),                  # edited stream, same length
+    _set("ip1.codebook", lambda c: c * 2),                          # edited codebook
+    _set("ip2.bias", lambda b: b + 1),
+], ids=["stream", "codebook", "bias"])
+def test_edited_members_fail_the_content_hash(tmp_path, change):
+    path = _model().save(tmp_path / "m.npz")
+    bad = _rewrite(path, tmp_path / "e.npz", change, rehash=False)
+    with pytest.raises(ModelFormatError, match="digest"):
+        mf.load(bad)
+
+
+def test_a_file_that_lost_its_last_layer_is_rejected(tmp_path):
+    path = _model(sizes=(20, 12, 8, 5)).save(tmp_path / "m.npz")
+
+    def drop_last(arrays):
+        for key in [k for k in arrays if k.startswith("ip3.")]:
+            del arrays[key]
+        arrays["layers"] = arrays["layers"][:-1]
+
+    with pytest.raises(ModelFormatError, match="sizes|digest"):
+        mf.load(_rewrite(path, tmp_path / "a.npz", drop_last, rehash=False))
+    with pytest.raises(ModelFormatError, match="sizes"):  # the stored chain names 3 layers
+        mf.load(_rewrite(path, tmp_path / "b.npz", drop_last))
+
+
+def test_claimed_sizes_are_checked_before_allocating(tmp_path):
+    """A header claiming 10**6 columns or more entries than stream bits fails at once."""
+    import tracemalloc
+
+    path = _model(sizes=(20, 5)).save(tmp_path / "m.npz")
+    cases = {"cols": _set("ip1.header", _bump_header(1, 10**6)),
+             "entries": _set("ip1.header", _bump_header(4, 10**7)),
+             "huge": _set("ip1.header", lambda h: np.array([1 << 20, 1 << 20, *h[2:]]))}
+    for what, change in cases.items():
+        bad = _rewrite(path, tmp_path / f"{what}.npz", change)
+        tracemalloc.start()
+        with pytest.raises(ModelFormatError):
+            mf.load(bad)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert peak < 5_000_000, (what, peak)

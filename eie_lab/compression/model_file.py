@@ -1,6 +1,6 @@
 """The compressed model: relative-index + Huffman bitstreams, and its versioned ``.npz`` file.
 
-Layout of one layer (format version 1)
+Layout of one layer (format version 2)
 --------------------------------------
 The weight matrix ``W`` (``rows x cols``, rows are outputs) is walked **column by column** (the
 order EIE's PEs consume it) as one flat stream of ``rows*cols`` positions. Each stored entry is a
@@ -14,12 +14,21 @@ code lengths, one byte per possible symbol.
 
 File keys (``np.savez_compressed``)
 -----------------------------------
-``format`` ("eie-lab-compressed-model"), ``version`` (int, 1), ``layers`` (names), ``meta``
+``format`` ("eie-lab-compressed-model"), ``version`` (int, 2), ``layers`` (names), ``meta``
 (JSON text), and per layer ``<name>.header`` int64 ``[rows, cols, weight_bits, index_bits,
 n_entries, n_nonzero, w_nbits, z_nbits]``, ``<name>.bias`` float32 ``(rows,)``,
 ``<name>.codebook`` float32 ``(2**weight_bits,)``, ``<name>.tables`` uint8 code lengths
 ``(2**weight_bits + 2**index_bits,)`` (0 = symbol unused), ``<name>.streams`` uint8: the weight
 bitstream (``ceil(w_nbits/8)`` bytes) followed by the index bitstream.
+``sizes`` int64: the layer chain ``[inputs, outputs of layer 1, ..., outputs of the last layer]``
+(so a file that lost a layer is caught). ``digest``: the SHA-256 of every other member (:func:`content_digest`), so an edited or
+re-saved file is rejected on load instead of silently giving a different network.
+
+Loading checks, in order, before anything large is allocated: the format, version and digest;
+each header's numbers against each other and against the lengths of its members (an entry costs
+at least one bit of each Huffman stream, so ``n_entries <= w_nbits``); the layer chain (each
+layer's inputs are the previous layer's outputs) and :data:`MAX_WEIGHTS`; then the streams are
+decoded and re-measured.
 
 Examples
 --------
@@ -32,6 +41,7 @@ Examples
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from dataclasses import dataclass, field
@@ -58,10 +68,30 @@ from eie_lab.sparse_format import (
 )
 
 __all__ = ["CompressedLayer", "CompressedModel", "encode_layer", "save", "load", "FORMAT",
-           "VERSION"]
+           "VERSION", "MAX_WEIGHTS", "content_digest"]
 
 FORMAT = "eie-lab-compressed-model"
-VERSION = 1
+VERSION = 2
+#: Largest dense size (weights) one stored layer may claim (VGG-6 has 103 M); larger headers
+#: are rejected before any allocation.
+MAX_WEIGHTS = 1 << 30
+
+
+def content_digest(arrays: dict[str, np.ndarray]) -> str:
+    """SHA-256 over every member except ``digest``: name, dtype, shape and bytes, sorted by name.
+
+    Examples
+    --------
+    >>> a = {"x": np.arange(3), "digest": np.array("ignored")}
+    >>> content_digest(a) == content_digest({"x": np.arange(3)}) != content_digest({"x": np.ones(3)})
+    True
+    """
+    h = hashlib.sha256()
+    for key in sorted(k for k in arrays if k != "digest"):
+        arr = np.ascontiguousarray(arrays[key])
+        h.update(f"{key}\0{arr.dtype.str}\0{arr.shape}\0".encode())
+        h.update(arr.tobytes())
+    return h.hexdigest()
 
 
 def _decode_codes(v: np.ndarray, z: np.ndarray, size: int) -> np.ndarray:
@@ -222,7 +252,7 @@ class CompressedModel:
 
 
 def save(model: CompressedModel, path) -> Path:
-    """Write ``model`` as a version-1 ``.npz`` file (atomically) and return the path.
+    """Write ``model`` as a version-2 ``.npz`` file (atomically) and return the path.
 
     Examples
     --------
@@ -243,6 +273,9 @@ def save(model: CompressedModel, path) -> Path:
         arrays[f"{L.name}.codebook"] = L.codebook
         arrays[f"{L.name}.tables"] = np.concatenate([L.w_lengths, L.z_lengths]).astype(np.uint8)
         arrays[f"{L.name}.streams"] = np.frombuffer(L.w_stream + L.z_stream, np.uint8)
+    arrays["sizes"] = np.array([model.layers[0].shape[1], *(L.shape[0] for L in model.layers)]
+                               if model.layers else [], np.int64)
+    arrays["digest"] = np.array(content_digest(arrays))
     path = Path(path)
     buf = io.BytesIO()
     np.savez_compressed(buf, **arrays)
@@ -268,13 +301,24 @@ def _get(f, key: str, dtype: str | None = None, shape: tuple | None = None) -> n
     return arr
 
 
-def _load_layer(f, name: str) -> CompressedLayer:
+def _header(f, name: str) -> tuple[int, ...]:
+    """A layer's header, checked against itself and its members' lengths (nothing decoded)."""
     h = _get(f, f"{name}.header", "i", (8,))
     rows, cols, wb, ib, n_ent, n_nz, w_nbits, z_nbits = (int(x) for x in h)
     if rows < 1 or cols < 1 or not (1 <= wb <= 16) or not (1 <= ib <= 16):
         raise _bad(f"{name}.header", h.tolist(), "needs rows, cols >= 1 and bits in 1..16")
+    if rows * cols > MAX_WEIGHTS:
+        raise _bad(f"{name}.header", f"{rows} x {cols}", f"must hold at most {MAX_WEIGHTS:,} weights")
     if not (0 <= n_nz <= n_ent <= rows * cols) or min(w_nbits, z_nbits) < 0:
         raise _bad(f"{name}.header", h.tolist(), "needs 0 <= n_nonzero <= n_entries <= rows*cols")
+    if n_ent > min(w_nbits, z_nbits):
+        raise _bad(f"{name}.header n_entries", n_ent,
+                   f"must be <= the stream bits ({w_nbits}, {z_nbits}): each entry costs >= 1 bit")
+    return rows, cols, wb, ib, n_ent, n_nz, w_nbits, z_nbits
+
+
+def _load_layer(f, name: str, header: tuple[int, ...]) -> CompressedLayer:
+    rows, cols, wb, ib, n_ent, n_nz, w_nbits, z_nbits = header
     bias = _get(f, f"{name}.bias", "f", (rows,)).astype(np.float32)
     cb = _get(f, f"{name}.codebook", "f", (1 << wb,)).astype(np.float32)
     if cb[0] != 0.0 or not (np.isfinite(cb).all() and np.isfinite(bias).all()):
@@ -347,12 +391,22 @@ def load(path) -> CompressedModel:
             if not names:
                 raise _bad("layers", names, "must name at least one layer")
             meta = json.loads(str(_get(f, "meta", "U", ())))
-            layers = [_load_layer(f, n) for n in names]
+            headers = [_header(f, n) for n in names]
+            for (a, ha), (b, hb) in zip(zip(names, headers), zip(names[1:], headers[1:])):
+                if ha[0] != hb[1]:
+                    raise _bad(f"{b}.header cols", hb[1], f"must equal {a} rows {ha[0]}")
+            sizes = _get(f, "sizes", "i", (len(names) + 1,)).tolist()
+            chain = [headers[0][1], *(h[0] for h in headers)]
+            if sizes != chain:
+                raise _bad("layer chain", chain, f"must equal the stored sizes {sizes}")
+            stored = str(_get(f, "digest", "U", ()))
+            members = {k: f[k] for k in f.files if k != "digest"}
+            if content_digest(members) != stored:
+                raise _bad("digest", stored[:12] + "...", "must be the SHA-256 of the file's "
+                           "contents (the file was changed after it was written)")
+            layers = [_load_layer(f, n, h) for n, h in zip(names, headers)]
     except ModelFormatError:
         raise
     except Exception as exc:  # truncated members raise zlib/zip/OSError/ValueError
         raise _bad("file", str(path), f"could not be read ({type(exc).__name__}: {exc})") from None
-    for a, b in zip(layers, layers[1:]):
-        if a.shape[0] != b.shape[1]:
-            raise _bad(f"{b.name}.header cols", b.shape[1], f"must equal {a.name} rows {a.shape[0]}")
     return CompressedModel(layers, meta)
