@@ -261,6 +261,11 @@ def lloyd(x: np.ndarray, centroids: np.ndarray, max_iter: int = 1000) -> KMeansR
     KMeansResult
         With labels of dtype intp (flat).
 
+    Raises
+    ------
+    CompressionError
+        Empty or non-finite ``x`` or ``centroids``.
+
     Examples
     --------
     >>> import numpy as np
@@ -268,8 +273,8 @@ def lloyd(x: np.ndarray, centroids: np.ndarray, max_iter: int = 1000) -> KMeansR
     >>> r.codebook, r.labels, r.sse_history.round(3), r.converged
     (array([1.1       , 6.46666667]), array([0, 0, 1, 1, 1]), array([29.   , 14.72 ,  9.727]), True)
     """
-    x = np.asarray(x, dtype=np.float64).ravel()
-    c = np.sort(np.asarray(centroids, dtype=np.float64).ravel())
+    x = check_weights(x, "x").astype(np.float64).ravel()
+    c = np.sort(check_weights(centroids, "centroids").astype(np.float64).ravel())
     labels = _assign(x, c)
     history = [float(np.sum((x - c[labels]) ** 2))]
     n_iter, converged = 0, False

@@ -169,6 +169,8 @@ def test_share_weights_inits_are_deterministic():
     lambda: reduce_gradients(np.array([0, 1]), np.ones(3), 4),
     lambda: compression_rate(0, 32, 4),
     lambda: optimal_sse_1d(np.array([1.0]), 0),
+    lambda: lloyd(np.array([1.0, np.nan]), np.array([0.0])),
+    lambda: lloyd(np.array([1.0]), np.array([])),
 ])
 def test_bad_inputs_raise(call):
     with pytest.raises(CompressionError):
