@@ -21,9 +21,10 @@ class Case:
 
 
 @st.composite
-def configs(draw) -> EIEConfig:
+def configs(draw, arithmetic: str = "float") -> EIEConfig:
     """Small configurations covering every timing parameter of the contract."""
     return EIEConfig(
+        arithmetic=arithmetic,
         n_pe=draw(st.integers(1, 9)),
         fifo_depth=draw(st.integers(1, 6)),
         weight_bits=draw(st.integers(1, 4)),
@@ -35,9 +36,9 @@ def configs(draw) -> EIEConfig:
 
 
 @st.composite
-def cases(draw, max_m: int = 40, max_n: int = 24) -> Case:
+def cases(draw, max_m: int = 40, max_n: int = 24, arithmetic: str = "float") -> Case:
     """A random (m x n) layer at a random density with a random activation vector."""
-    cfg = draw(configs())
+    cfg = draw(configs(arithmetic))
     m = draw(st.integers(1, max_m))
     n = draw(st.integers(1, max_n))
     w_density = draw(st.sampled_from([0.0, 0.05, 0.2, 0.5, 1.0]))

@@ -13,17 +13,30 @@ SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[Heal
 
 
 @SETTINGS
-@given(cases())
-def test_engines_agree_exactly(case):
-    fast = simulate(case.layer, case.a)
-    cyc = simulate(case.layer, case.a, engine="cycle")
+@given(cases(), st.booleans())
+def test_engines_agree_exactly(case, relu):
+    fast = simulate(case.layer, case.a, relu=relu)
+    cyc = simulate(case.layer, case.a, engine="cycle", relu=relu)
     assert fast.cycles == cyc.cycles
     assert fast.broadcast_stalls == cyc.broadcast_stalls
     assert fast.counts == cyc.counts
     for name in ("busy", "b", "s", "f", "y", "columns"):
         assert np.array_equal(getattr(fast, name), getattr(cyc, name)), name
     assert fast.load_efficiency == cyc.load_efficiency and fast.real_work == cyc.real_work
+    assert fast.energy == cyc.energy and fast.saturations == cyc.saturations
     assert cyc.trace.n_cycles == cyc.cycles
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cases(arithmetic="fixed16"), st.booleans())
+def test_engines_agree_exactly_in_fixed16(case, relu):
+    """The cycle engine's arithmetic unit and activation registers reproduce the functional
+    model's fixed-point output and saturation count exactly."""
+    fast = simulate(case.layer, case.a, relu=relu)
+    cyc = simulate(case.layer, case.a, engine="cycle", relu=relu)
+    assert np.array_equal(fast.y, cyc.y)
+    assert fast.saturations == cyc.saturations
+    assert fast.cycles == cyc.cycles and fast.counts == cyc.counts
 
 
 @SETTINGS
