@@ -1,5 +1,11 @@
 """simulate(): dispatch to the fast (closed-form) or the cycle-stepping engine.
 
+Both engines broadcast the non-zero activations in the order the leading non-zero detector
+delivers them (:func:`eie_lab.eie.units.lnzd.lnzd_scan`); the cycle engine
+(:mod:`eie_lab.eie.cycle`) steps the hardware units, the fast engine computes the same results in
+bulk. Each returns an :class:`~eie_lab.eie.results.EngineRun`; :func:`simulate` adds the totals
+of the timing contract (rules 6-7) and the energy.
+
 The fast engine evaluates the timing contract (see :mod:`eie_lab.eie`) in closed form, vectorised over PEs and
 over blocks of ``fifo_depth`` items. Within a block [t0, t0 + D) every broadcast depends only on
 finish times of items before t0, so, with W_t the cumulative work of a PE,
@@ -198,8 +204,9 @@ def simulate(layer: EncodedLayer, a: object, config: EIEConfig | None = None,
         Timing/arithmetic settings (fifo_depth, latency, clock, ...); defaults to
         ``layer.config``. n_pe, weight_bits and index_bits must match the encoding.
     engine : {"fast", "cycle"}
-        ``"fast"`` evaluates the timing contract in closed form; ``"cycle"`` steps cycle by cycle
-        with explicit per-PE queues and records a :class:`~eie_lab.eie.trace.Trace`.
+        ``"fast"`` evaluates the timing contract in closed form; ``"cycle"`` steps the hardware
+        units (:mod:`eie_lab.eie.units`) cycle by cycle, takes y from its arithmetic unit and
+        records a :class:`~eie_lab.eie.trace.Trace`.
     relu : bool
         Apply ReLU to the output.
     energy_model : EnergyModel, optional
