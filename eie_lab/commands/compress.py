@@ -119,9 +119,14 @@ def run(args: argparse.Namespace) -> int:
     if not args.out:
         raise ConfigError(fail_message("--out", None, "is required when compressing",
                                        "e.g. eie-lab compress lenet300 --out model.npz"))
+    from eie_lab.cache import check_writable, writable_cache_dir
     from eie_lab.compression.pipeline import deep_compress
 
-    result = deep_compress(config=_config(args), progress=None)
+    config = _config(args)
+    # before minutes of training: the output and the trained-model cache must be writable
+    check_writable(args.out, "--out")
+    writable_cache_dir()
+    result = deep_compress(config=config, progress=None)
     out = save(result.compressed, args.out)
     if not args.json:
         for s in result.stages:
