@@ -125,11 +125,16 @@ def relative_entries(major: np.ndarray, minor: np.ndarray, values: np.ndarray, i
     major, minor = np.asarray(major), np.asarray(minor, dtype=np.int64)
     gap = np.empty_like(minor)
     gap[:1] = minor[:1]
-    np.subtract(minor[1:], minor[:-1] + 1, out=gap[1:])
+    np.subtract(minor[1:], minor[:-1], out=gap[1:])
+    gap[1:] -= 1
     first = np.flatnonzero(major[1:] != major[:-1]) + 1
     gap[first] = minor[first]
+    del first
     span = 1 << bits  # zmax + 1 positions covered by one padding entry
-    pos = np.cumsum((gap >> bits) + 1) - 1
+    pos = gap >> bits
+    pos += 1
+    np.cumsum(pos, out=pos)
+    pos -= 1
     total = int(pos[-1]) + 1 if pos.size else 0
     v = np.zeros(total, dtype=np.asarray(values).dtype)
     z = np.full(total, span - 1, dtype=z_dtype)
@@ -392,26 +397,41 @@ def interleave(shape: tuple[int, int], rows: np.ndarray, cols: np.ndarray, value
     N = int(n_pe)
     rows = np.asarray(rows, dtype=np.int64)
     cols = np.asarray(cols, dtype=np.int64)
-    values = np.asarray(values, dtype=np.int64)
+    values = np.asarray(values)
     if N & (N - 1) == 0:  # power of two: shifts and masks are much cheaper than // and %
         pe, local = rows & (N - 1), rows >> (N.bit_length() - 1)
     else:
         local, pe = np.divmod(rows, N)
     # A stable sort by PE keeps (column, local row) order within each PE; one gather of a packed
-    # (column, local row, value) key instead of three.
+    # (column, local row, value) key instead of three. Temporaries are freed as soon as they are
+    # used: the working memory stays a few int64 arrays of length nnz.
     order = np.argsort(pe.astype(np.uint16) if N <= np.iinfo(np.uint16).max else pe, kind="stable")
     counts = np.bincount(pe, minlength=N)
+    del pe
     vb = max(int(values.max(initial=0)), 1).bit_length()
     lb = max(-(-m // N) - 1, 1).bit_length()
     if n.bit_length() + lb + vb <= 62:
-        packed = ((cols << (lb + vb)) | (local << vb) | values)[order]
-        val_s, loc_s, col_s = packed & ((1 << vb) - 1), (packed >> vb) & ((1 << lb) - 1), packed >> (lb + vb)
+        packed = cols << (lb + vb)
+        local <<= vb
+        packed |= local
+        del local
+        packed |= values
+        packed = packed[order]
+        del order
+        val_s = packed & ((1 << vb) - 1)
+        loc_s = (packed >> vb) & ((1 << lb) - 1)
+        packed >>= lb + vb
+        col_s = packed
+        del packed
     else:  # pragma: no cover - astronomically large layers
         val_s, loc_s, col_s = values[order], local[order], cols[order]
-    group = col_s + np.repeat(np.arange(N, dtype=np.int64) * n, counts)  # (PE, column), sorted
+    group = col_s  # (PE, column) key, sorted: column + PE * n, computed in place
+    group += np.repeat(np.arange(N, dtype=np.int64) * n, counts)
     small = np.int16 if value_bits <= 14 else np.int32
-    v_all, z_all, pos = relative_entries(group, loc_s, val_s.astype(small), index_bits,
+    val_s = val_s.astype(small)
+    v_all, z_all, pos = relative_entries(group, loc_s, val_s, index_bits,
                                          np.int16 if index_bits <= 14 else np.int32)
+    del val_s, loc_s
     p_flat = group_pointers(group, pos, N * n)  # entries before each (PE, column) group
     p = np.empty((N, n + 1), dtype=np.int64)
     p[:, :n] = p_flat[:-1].reshape(N, n)

@@ -31,10 +31,14 @@ from eie_lab.data.layers import BenchmarkLayer
 from eie_lab.eie.config import EIEConfig
 from eie_lab.eie.layer import EncodedLayer
 from eie_lab.errors import EncodingError, fail_message
+from eie_lab.progress import progress_bar
 from eie_lab.quantizer import quantize_to_codebook, share_weights
 from eie_lab.sparse_format import interleave
 
-__all__ = ["EncodedLayer", "encode", "encode_coo", "check_matrix"]
+__all__ = ["EncodedLayer", "encode", "encode_coo", "check_matrix", "PROGRESS_FROM"]
+
+#: Matrices with at least this many weights (about a second of encoding) show a progress bar.
+PROGRESS_FROM = 1 << 24
 
 
 def check_matrix(W: object, name: str = "W") -> np.ndarray:
@@ -50,7 +54,8 @@ def check_matrix(W: object, name: str = "W") -> np.ndarray:
     Returns
     -------
     numpy.ndarray
-        ``W`` as float64 (no copy when it already is).
+        ``W`` as a float array: float32 and float64 input is returned as it is (no copy);
+        integers become float64.
 
     Raises
     ------
@@ -77,8 +82,10 @@ def check_matrix(W: object, name: str = "W") -> np.ndarray:
     if not np.issubdtype(arr.dtype, np.number) or np.iscomplexobj(arr):
         raise EncodingError(fail_message(f"{name}.dtype", arr.dtype, "must be real numbers",
                                          "convert with np.asarray(W, dtype=float)"))
-    arr = arr.astype(np.float64, copy=False)
-    if not np.isfinite(arr).all():
+    if arr.dtype.kind != "f":
+        arr = arr.astype(np.float64)
+    # one cheap sum first (no temporary the size of W); the element-wise test only if it fails
+    if not np.isfinite(arr.sum(dtype=np.float64)) and not np.isfinite(arr).all():
         raise EncodingError(fail_message(name, "array with NaN/inf", "must be finite",
                                          "replace NaN/inf weights (np.nan_to_num) before encoding"))
     return arr
@@ -104,37 +111,62 @@ def _check_codebook(codebook: object, cfg: EIEConfig) -> np.ndarray:
     return cb
 
 
-def _quantize(W: np.ndarray, cfg: EIEConfig, codebook, codes, seed) -> tuple[np.ndarray, np.ndarray]:
-    if codes is not None and codebook is None:
-        raise EncodingError(fail_message("codebook", None, "is needed when codes are given",
-                                         "pass codebook= together with codes="))
-    if codebook is None:
-        if not W.any():  # nothing to cluster: every weight is pruned
-            return np.zeros(cfg.codebook_size), np.zeros(W.shape, dtype=np.int64)
-        codebook, codes = share_weights(W, cfg.weight_bits, reserve_zero=True, init="linear",
-                                        seed=seed)
-        codebook = np.asarray(codebook, dtype=np.float64)
-    cb = _check_codebook(codebook, cfg)
-    if codes is None:
-        return cb, quantize_to_codebook(W, cb)
-    c = np.asarray(codes)
-    if c.shape != W.shape:
-        raise EncodingError(fail_message("codes.shape", c.shape, f"must equal W.shape={W.shape}",
+def _check_codes(c: object, shape: tuple[int, int], cb: np.ndarray) -> np.ndarray:
+    c = np.asarray(c)
+    if c.shape != shape:
+        raise EncodingError(fail_message("codes.shape", c.shape, f"must equal W.shape={shape}",
                                          "pass the codes returned together with the codebook"))
     if not np.issubdtype(c.dtype, np.integer):
         if not np.issubdtype(c.dtype, np.number) or not np.all(c == np.round(c)):
             raise EncodingError(fail_message("codes.dtype", c.dtype, "must be integers",
                                              "pass integer codebook indices"))
-    c = c.astype(np.int64)
     if c.size and (c.min() < 0 or c.max() >= cb.size):
         raise EncodingError(fail_message("codes", f"range [{c.min()}, {c.max()}]",
                                          f"must lie in [0, {cb.size - 1}]",
                                          "raise weight_bits or re-quantise the weights"))
-    return cb, c
+    return c
+
+
+def _stored_entries(W: np.ndarray, cfg: EIEConfig, codebook, codes, seed) -> tuple[np.ndarray, ...]:
+    """(codebook, rows, cols, codes) of the stored weights, in CSC order.
+
+    Only the non-zeros are touched after the one ``np.nonzero`` pass, so the working memory is
+    a few arrays of length nnz on top of the input (never a dense code matrix).
+    """
+    if codes is not None and codebook is None:
+        raise EncodingError(fail_message("codebook", None, "is needed when codes are given",
+                                         "pass codebook= together with codes="))
+    if codes is not None:
+        cb = _check_codebook(codebook, cfg)
+        c = _check_codes(codes, W.shape, cb)
+        rows, cols = np.nonzero(c)
+        vals = c[rows, cols]
+    else:
+        rows, cols = np.nonzero(W)  # row-major order, as weight sharing has always seen them
+        values = W[rows, cols].astype(np.float64)
+        if codebook is None:
+            if not values.size:  # nothing to cluster: every weight is pruned
+                return np.zeros(cfg.codebook_size), rows, cols, values.astype(np.int64)
+            shared, vals = share_weights(values, cfg.weight_bits, reserve_zero=True,
+                                         init="linear", seed=seed)
+            cb = _check_codebook(np.asarray(shared, dtype=np.float64), cfg)
+        else:
+            cb = _check_codebook(codebook, cfg)
+            vals = quantize_to_codebook(values, cb)
+        del values
+    # stable sort by column (a radix sort on 16-bit keys) keeps rows ascending within a column;
+    # gather one array at a time so each original is freed before the next copy is made
+    key = cols.astype(np.uint16) if W.shape[1] <= 1 << 16 else cols
+    order = np.argsort(key, kind="stable")
+    del key
+    rows = rows[order]
+    cols = cols[order]
+    vals = vals[order]
+    return cb, rows, cols, vals
 
 
 def encode(W: object, config: EIEConfig | None = None, *, codebook: object = None,
-           codes: object = None, seed: int = 0) -> EncodedLayer:
+           codes: object = None, seed: int = 0, progress: bool | None = None) -> EncodedLayer:
     """Quantise W and store it as interleaved CSC over the PE array.
 
     Parameters
@@ -154,6 +186,9 @@ def encode(W: object, config: EIEConfig | None = None, *, codebook: object = Non
         (m, n) codebook indices; code 0 marks a pruned weight. Needs ``codebook``.
     seed : int
         Passed to weight sharing (its default linear initialisation draws no random numbers).
+    progress : bool, optional
+        Progress bar for matrices of at least :data:`PROGRESS_FROM` weights (None follows
+        ``EIE_LAB_PROGRESS``; smaller matrices never show one).
 
     Returns
     -------
@@ -194,10 +229,14 @@ def encode(W: object, config: EIEConfig | None = None, *, codebook: object = Non
         raise EncodingError(fail_message("config", type(cfg).__name__, "must be an EIEConfig",
                                          "pass EIEConfig(...) or None"))
     Wf = check_matrix(W)
-    cb, c = _quantize(Wf, cfg, codebook, codes, seed)
-    m, n = Wf.shape
-    cols, rows = np.nonzero(c.T)  # CSC order: by column, then row
-    return _build(m, n, rows, cols, c.T[cols, rows], cb, cfg)
+    show = progress if Wf.size >= PROGRESS_FROM else False
+    with progress_bar(total=2, desc=f"encode {Wf.shape[0]}x{Wf.shape[1]}", unit="stage",
+                      progress=show) as bar:
+        cb, rows, cols, vals = _stored_entries(Wf, cfg, codebook, codes, seed)
+        bar.update(1)  # non-zeros found and quantised
+        layer = _build(*Wf.shape, rows, cols, vals, cb, cfg)
+        bar.update(1)  # interleaved over the PEs
+    return layer
 
 
 def _as_int_array(name: str, x: object) -> np.ndarray:
@@ -277,5 +316,5 @@ def _build(m: int, n: int, rows: np.ndarray, cols: np.ndarray, csc_codes: np.nda
     lay = interleave((m, n), rows, cols, csc_codes, cfg.n_pe, cfg.index_bits, cfg.weight_bits)
     csc_ptr = np.concatenate(([0], np.cumsum(np.bincount(cols, minlength=n)))).astype(np.int64)
     return EncodedLayer(shape=(m, n), config=cfg, codebook=cb, v=lay.v, z=lay.z, p=lay.p, e=lay.e,
-                        e_real=lay.e_real, csc_ptr=csc_ptr, csc_rows=rows.astype(np.intp),
+                        e_real=lay.e_real, csc_ptr=csc_ptr, csc_rows=rows.astype(np.intp, copy=False),
                         csc_codes=csc_codes.astype(np.uint8 if cb.size <= 256 else np.int64))
