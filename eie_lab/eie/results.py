@@ -9,19 +9,16 @@ hardware units (:mod:`eie_lab.eie.units`); :func:`count_accesses` applies them i
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from eie_lab.eie.config import EIEConfig
+from eie_lab.eie.energy import EnergyBreakdown
+from eie_lab.eie.layer import EncodedLayer
+from eie_lab.eie.trace import Trace
 from eie_lab.eie.units.act_rw import act_batches
 from eie_lab.eie.units.pointer_read import pointer_reads
 from eie_lab.eie.units.spmat_read import line_reads
-
-if TYPE_CHECKING:  # pragma: no cover
-    from eie_lab.eie.encoding import EncodedLayer
-    from eie_lab.eie.energy import EnergyBreakdown
-    from eie_lab.eie.trace import Trace
 
 __all__ = ["AccessCounts", "SimResult", "EngineRun", "count_accesses"]
 
