@@ -131,6 +131,22 @@ def test_lnzd_stepping_equals_the_bulk_scan(n_pe, n, density, seed):
         scan.n_rows, scan.empty_rows, scan.activations_read)
 
 
+@settings(max_examples=40, deadline=None)
+@given(n_pe=st.integers(1, 20), n=st.integers(1, 60), density=st.sampled_from([0.0, 0.1, 0.5, 1.0]),
+       seed=st.integers(0, 2**16))
+def test_lnzd_state_is_the_stepped_snapshot(n_pe, n, density, seed):
+    rng = np.random.default_rng(seed)
+    a = np.where(rng.random(n) < density, 1.0, 0.0)
+    det = LeadingNonZeroDetector(n_pe)
+    det.load(a)
+    for taken in range(int(np.count_nonzero(a)) + 1):
+        stepped, bulk = det.snapshot(), det.state(a, taken)
+        assert (stepped.row, stepped.pick, stepped.n_rows) == (bulk.row, bulk.pick, bulk.n_rows)
+        assert stepped.pending.tolist() == bulk.pending.tolist()
+        assert [o.tolist() for o in stepped.offers] == [o.tolist() for o in bulk.offers]
+        det.take()
+
+
 # ----------------------------------------------------------------------------- activation queue
 def test_activation_queue_is_fifo_and_blocks_when_full():
     q = ActivationQueue(n_pe=3, depth=2, n_items=4)

@@ -232,6 +232,8 @@ class LeadingNonZeroDetector:
     ----------
     levels : tuple of int
         Nodes per level, from the PEs up to the root.
+    row : int
+        Row being scanned (-1 before the first :meth:`peek`; ``ceil(n / n_pe)`` at the end).
     rows_scanned : int
         Rows loaded so far.
     empty_rows : int
@@ -364,8 +366,33 @@ class LeadingNonZeroDetector:
             self._pick = None
         return j
 
+    def snapshot(self) -> LNZDState:
+        """The detector's state now: the row it scans, its pending leaves, every node's offer.
+
+        Examples
+        --------
+        >>> det = LeadingNonZeroDetector(4)
+        >>> det.load(np.array([0, 0, 0.5, 0, 1.0, 2.0, 0, 3.0]))
+        >>> det.take()
+        2
+        >>> st = det.snapshot()
+        >>> st.row, st.pending.tolist(), st.pick
+        (1, [True, True, False, True], 4)
+        """
+        self.peek()
+        done = self.row >= self._rows
+        pending = np.zeros(self.n_pe, dtype=bool) if done else self._pending.copy()
+        offers = self.reduce(pending)
+        return LNZDState(n_pe=self.n_pe, fan_in=self.fan_in, levels=self.levels,
+                         row=self._rows if done else self.row, n_rows=self._rows,
+                         pending=pending, offers=offers, pick=self._pick)
+
     def state(self, a: np.ndarray, taken: int) -> LNZDState:
         """The tree's state after the first ``taken`` picks of ``a`` have been broadcast.
+
+        The closed form of ``load(a)``, ``taken`` times :meth:`take`, then :meth:`snapshot`
+        (the tests check the two agree), so a frame of a long trace is drawn without replaying
+        the scan.
 
         Parameters
         ----------
