@@ -10,17 +10,11 @@ import nbformat
 import pytest
 
 from eie_lab.cli import main
-from eie_lab.errors import GradingError
 from eie_lab.grading.assign import release_notebook
-from eie_lab.grading.autograde import (
-    CellGrade,
-    SubmissionResult,
-    _unique_ids,
-    score_cell,
-    student_id,
-)
 from eie_lab.grading.feedback import render_html, render_markdown, write_feedback
 from eie_lab.grading.notebook_io import nbgrader_cell, read_notebook, write_notebook
+from eie_lab.grading.results import CellGrade, SubmissionResult, student_id, unique_ids
+from eie_lab.grading.scoring import score_cell
 
 pytestmark = pytest.mark.grading
 
@@ -102,7 +96,8 @@ def test_every_submission_has_a_row(graded):
     rows, tmp = graded
     assert sorted(rows) == ["crash", "edited", "hardcoded", "loop", "malformed", "solution",
                             "stderr", "stub", "stubborn", "wrong"]
-    assert [p.name for p in (tmp / "grades").iterdir()] == ["gradebook.csv"]  # atomic, no temp
+    names = sorted(p.name for p in (tmp / "grades").iterdir())  # atomic, no temp files
+    assert names == [".eie-lab-grading-secret", "gradebook.csv", "gradebook.journal.jsonl"]
 
 
 @pytest.mark.parametrize("student, score, double, square, status, reason", [
@@ -110,7 +105,7 @@ def test_every_submission_has_a_row(graded):
     ("stub", 0, 0, 0, "ok", ""),
     ("hardcoded", 3, 0, 3, "ok", ""),  # passes the visible test, fails the hidden one
     ("loop", 2, 2, 0, "ok", ""),
-    ("crash", 2, 2, 0, "ok", "kernel died"),
+    ("crash", 2, 2, 0, "ok", "kernel died while running cell 3"),
     ("stubborn", 2, 2, 0, "ok", "stopped answering"),
     ("edited", 2, 2, 0, "ok", "was deleted"),
     ("malformed", 0, 0, 0, "error", "not a valid notebook"),
@@ -131,7 +126,8 @@ def test_feedback_explains_without_revealing_hidden_tests(graded):
     assert len(pages) == 10
     for text in pages.values():
         assert "HIDDEN" not in text and HIDDEN_CODE not in text and "square(5)" not in text
-    assert "double(7) should be 14" in pages["hardcoded"]  # the check's message is shown
+    assert "the test failed: AssertionError" in pages["hardcoded"]  # the type, not the text
+    assert "double(7) should be 14" not in pages["hardcoded"]
     assert "assert double(2) == 4" in pages["hardcoded"]  # the visible test is shown
     assert "CellTimeoutError" in pages["loop"]
     assert "restored" in pages["edited"] and "deleted" in pages["edited"]
@@ -153,15 +149,15 @@ def test_score_cell_follows_nbgrader():
     assert score_cell(cell, 2.0)[0] == 2.0
     cell.outputs = [out("error", ename="AssertionError", evalue="expected 3, got 4",
                         traceback=["secret hidden line"])]
-    assert score_cell(cell, 2.0) == (0.0, "failed", "AssertionError: expected 3, got 4")
+    assert score_cell(cell, 2.0) == (0.0, "failed", "the test failed: AssertionError")
 
 
 def test_student_ids():
     assert student_id("submitted/ann/ex01_pruning/ex01_pruning.ipynb", "ex01_pruning") == "ann"
     assert student_id("ann/ex01_pruning.ipynb", "ex01_pruning") == "ann"
     assert student_id("bob.ipynb", "ex01_pruning") == "bob"
-    assert _unique_ids([__import__("pathlib").Path(p) for p in ("a/x.ipynb", "b/x.ipynb")],
-                       "ex") == ["x", "x-2"]
+    assert unique_ids([__import__("pathlib").Path(p) for p in ("a/x.ipynb", "b/x.ipynb")],
+                      "ex") == ["x", "x-2"]
 
 
 def test_folders_are_searched_for_the_assignment(tmp_path):
@@ -171,12 +167,14 @@ def test_folders_are_searched_for_the_assignment(tmp_path):
                 "bob/ex01_pruning/ex01_pruning.ipynb", "bob/.ipynb_checkpoints/ex01_pruning.ipynb"):
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text("{}")
-    found = _collect([tmp_path], "ex01_pruning")
-    assert [p.relative_to(tmp_path).parts[0] for p in found] == ["ann", "bob"]
-    assert len(_collect([tmp_path / "ann" / "ex02_x"], "ex01_pruning")) == 1  # any notebook
+    found, empty = _collect([tmp_path], "ex01_pruning")
+    assert [p.relative_to(tmp_path).parts[0] for p in found] == ["ann", "bob"] and not empty
+    assert len(_collect([tmp_path / "ann" / "ex02_x"], "ex01_pruning")[0]) == 1  # any notebook
     (tmp_path / "empty").mkdir()
-    with pytest.raises(GradingError, match="no .ipynb"):
-        _collect([tmp_path / "empty"], "ex01_pruning")
+    (tmp_path / "x.ipynb").mkdir()  # a folder named like a notebook is a submission, unreadable
+    found, empty = _collect([tmp_path / "empty", tmp_path / "x.ipynb"], "ex01_pruning")
+    assert found == [tmp_path / "empty", tmp_path / "x.ipynb"]
+    assert empty == [str(tmp_path / "empty")]
 
 
 def test_html_feedback_escapes(tmp_path):

@@ -4,17 +4,59 @@ Examples (shell)::
 
     eie-lab autograde inbox/*.ipynb --assignment ex01 --out grades.csv --feedback feedback/
     eie-lab autograde submitted/ --assignment ex03_huffman --timeout 60 --jobs 4
+    eie-lab autograde submitted/ --assignment ex01 --shard 2/4 --out shard2.csv
+    eie-lab autograde merge shard1.csv shard2.csv shard3.csv shard4.csv --out grades.csv
 """
 
 from __future__ import annotations
 
 import argparse
+import math
+import sys
 from pathlib import Path
 
 from eie_lab.errors import GradingError, fail_message
 from eie_lab.grading.assign import find_source
-from eie_lab.grading.autograde import autograde, write_gradebook
+from eie_lab.grading.autograde import autograde, load_secret, parse_shard
 from eie_lab.grading.feedback import write_feedback
+from eie_lab.grading.gradebook import merge
+
+
+def _seconds(text: str) -> float:
+    """A positive, finite number of seconds (``--timeout``)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0 or value > 86400:
+        raise argparse.ArgumentTypeError(fail_message(
+            "--timeout", text, "must be a number of seconds > 0 and <= 86400 (finite)",
+            "e.g. --timeout 30"))
+    return value
+
+
+def _jobs(text: str) -> int:
+    """A whole number of parallel sandboxes, 1 .. 64 (``--jobs``)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 64:
+        raise argparse.ArgumentTypeError(fail_message(
+            "--jobs", text, "must be a whole number from 1 to 64", "e.g. --jobs 4"))
+    return value
+
+
+def _memory(text: str) -> float:
+    """GiB of address space per sandbox (``--memory``)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or not 0.5 <= value <= 1024:
+        raise argparse.ArgumentTypeError(fail_message(
+            "--memory", text, "must be GiB between 0.5 and 1024", "e.g. --memory 4"))
+    return value
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -22,47 +64,94 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "autograde", help="grade submitted notebooks (CSV gradebook, feedback pages)",
         description="Restore locked and hidden test cells from the solution notebook, run each "
-                    "submission in a fresh kernel with a per-cell time limit (in parallel), and "
-                    "score each graded cell as nbgrader does.")
+                    "submission in a sandbox of its own with a per-cell time limit (in parallel), "
+                    "and score it in the grader's process: each test calls the student's "
+                    "function on grader-chosen inputs and the answers are judged here. "
+                    "`eie-lab autograde merge A.csv B.csv --out all.csv` joins shards.")
     p.add_argument("submissions", nargs="+", type=Path,
                    help="submitted .ipynb files, or folders searched for <assignment>.ipynb "
-                        "(nbgrader's submitted/<student>/<assignment>/ layout) or any .ipynb")
-    p.add_argument("--assignment", required=True, help="e.g. ex01 or ex01_pruning")
+                        "(nbgrader's submitted/<student>/<assignment>/ layout) or any .ipynb; "
+                        "or `merge` followed by shard gradebooks")
+    p.add_argument("--assignment", default=None, help="e.g. ex01 or ex01_pruning")
     p.add_argument("--source", type=Path, default=None,
                    help="folder of solution notebooks (default: ./solutions)")
     p.add_argument("--out", type=Path, default=Path("gradebook.csv"),
-                   help="CSV gradebook to write (default: gradebook.csv)")
+                   help="CSV gradebook to append to; a journal lies next to it and a rerun "
+                        "resumes (default: gradebook.csv)")
     p.add_argument("--feedback", type=Path, default=None, metavar="DIR",
                    help="write one feedback page per student into DIR")
     p.add_argument("--feedback-format", choices=("html", "md"), default="html")
-    p.add_argument("--timeout", type=float, default=30.0, help="seconds per cell (default 30)")
-    p.add_argument("--jobs", type=int, default=None, help="parallel processes (default: CPUs)")
+    p.add_argument("--timeout", type=_seconds, default=30.0,
+                   help="seconds per cell, > 0 (default 30)")
+    p.add_argument("--jobs", type=_jobs, default=None,
+                   help="parallel sandboxes, 1..64 (default: CPUs)")
+    p.add_argument("--shard", type=str, default=None, metavar="I/N",
+                   help="grade only every N-th submission, starting at the I-th (1-based)")
+    p.add_argument("--secret-file", type=Path, default=None,
+                   help="key that seeds each student's hidden cases (default: "
+                        "$EIE_LAB_GRADING_SECRET, else .eie-lab-grading-secret next to --out, "
+                        "created on first use); use the same one on every shard")
+    p.add_argument("--memory", type=_memory, default=4.0, metavar="GIB",
+                   help="address-space limit of each sandbox in GiB (default 4)")
     p.set_defaults(func=run)
 
 
-def _collect(items: list[Path], assignment: str) -> list[Path]:
-    """Files as given; folders searched for ``<assignment>.ipynb`` (nbgrader's
-    ``submitted/<student>/<assignment>/`` layout), or for every notebook if none has that name."""
+def _collect(items: list[Path], assignment: str) -> tuple[list[Path], list[str]]:
+    """Submissions to grade, one or more per argument, and the arguments that hold none.
+
+    Files are taken as given (a missing or broken file, or a folder named ``*.ipynb``, is
+    graded as unreadable, not skipped); other folders are searched for ``<assignment>.ipynb``
+    (nbgrader's ``submitted/<student>/<assignment>/`` layout), or for every notebook if none has
+    that name. A folder that holds no notebook gets a row of its own too.
+    """
     found: list[Path] = []
+    empty: list[str] = []
     for item in items:
-        if item.is_dir():
-            nbs = sorted(p for p in item.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+        if item.is_dir() and item.suffix != ".ipynb":
+            nbs = sorted(p for p in item.rglob("*.ipynb")
+                         if ".ipynb_checkpoints" not in p.parts and p.is_file())
             named = [p for p in nbs if p.name == f"{assignment}.ipynb"]
-            found += named or nbs
-        else:
-            found.append(item)  # a missing or broken file is graded as unreadable, not skipped
-    if not found:
-        raise GradingError(fail_message("submissions", [str(i) for i in items],
-                                        "contain no .ipynb files", "pass notebooks or folders"))
-    return found
+            if named or nbs:
+                found += named or nbs
+                continue
+            empty.append(str(item))
+        found.append(item)
+    return found, empty
+
+
+def _merge(args: argparse.Namespace) -> int:
+    books = [p for p in args.submissions[1:]]
+    if not books:
+        raise GradingError(fail_message("merge", [], "needs the shards' gradebooks",
+                                        "eie-lab autograde merge shard1.csv shard2.csv --out "
+                                        "grades.csv"))
+    if any(Path(b).resolve() == args.out.resolve() for b in books):
+        raise GradingError(fail_message("--out", str(args.out), "is one of the shards",
+                                        "merge into a new file"))
+    results = merge(books, args.out)
+    print(f"merged {len(results)} submissions from {len(books)} gradebooks into {args.out}")
+    return 0
 
 
 def run(args: argparse.Namespace) -> int:
-    """Grade, write the gradebook (and feedback), print a summary table."""
+    """Grade, append to the gradebook (and write feedback), print a summary table."""
+    if args.submissions[0] == Path("merge") and not Path("merge").exists():
+        return _merge(args)
+    if args.assignment is None:
+        raise GradingError(fail_message("--assignment", None, "is required",
+                                        "e.g. --assignment ex01_pruning"))
+    shard = parse_shard(args.shard) if args.shard else None
     source = find_source(args.assignment, args.source)
-    results = autograde(_collect(args.submissions, source.stem), source, jobs=args.jobs,
-                        timeout=args.timeout)
-    write_gradebook(results, args.out)
+    out = args.out
+    if out.exists() and not out.is_file():
+        raise GradingError(fail_message("--out", str(out), "is not a regular file",
+                                        "pass a path for the CSV gradebook"))
+    secret = load_secret(args.secret_file or out.parent / ".eie-lab-grading-secret")
+    paths, empty = _collect(args.submissions, source.stem)
+    hide = [args.feedback] if args.feedback else []
+    results = autograde(paths, source, jobs=args.jobs, timeout=args.timeout, out=out,
+                        shard=shard, secret=secret, memory_bytes=int(args.memory * 2**30),
+                        hide=hide)
     if args.feedback:
         write_feedback(results, args.feedback, args.feedback_format)
     for r in results:
@@ -73,5 +162,10 @@ def run(args: argparse.Namespace) -> int:
                 print(f"  {c.grade_id:32s} {c.points:g} / {c.max_points:g}  {c.status}")
                 for line in c.message.splitlines()[:6]:
                     print(f"      {line}")
-    print(f"gradebook: {args.out}" + (f"; feedback: {args.feedback}" if args.feedback else ""))
-    return 0
+    level = {r.sandbox for r in results if r.sandbox} or {"none"}
+    print(f"gradebook: {out}" + (f"; feedback: {args.feedback}" if args.feedback else "")
+          + f"; sandbox: {', '.join(sorted(level))}")
+    for item in empty:
+        print(f"error: {item} holds no notebook (it has a row with status 'error')",
+              file=sys.stderr)
+    return 2 if empty else 0
