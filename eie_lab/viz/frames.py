@@ -51,6 +51,13 @@ def _check_cycle(trace, cycle: int) -> int:
 def frame_counters(trace, cycle: int) -> dict:
     """Running counters up to and including ``cycle``.
 
+    Parameters
+    ----------
+    trace : Trace
+        A cycle-engine trace.
+    cycle : int
+        ``0 <= cycle < trace.n_cycles``.
+
     Returns
     -------
     dict
@@ -88,6 +95,17 @@ def frame_counters(trace, cycle: int) -> dict:
 
 def describe_cycle(trace, cycle: int) -> str:
     """What happens in ``cycle``, in one or two plain sentences (also the frame's ``<title>``).
+
+    Parameters
+    ----------
+    trace : Trace
+        A cycle-engine trace.
+    cycle : int
+        ``0 <= cycle < trace.n_cycles``.
+
+    Returns
+    -------
+    str
 
     Examples
     --------
