@@ -246,37 +246,36 @@ def _probe(cmd: list[str], preexec) -> bool:
     return done.returncode == 0
 
 
-@functools.lru_cache(maxsize=1)
-def _detected_level() -> str:
+@functools.cache
+def _works(level: str) -> bool:
+    """Whether ``level`` can start Python with the packages the runner needs (probed once)."""
     root = os.geteuid() == 0
     probe = [_python(), "-c", "import numpy, IPython, eie_lab.grading.sandbox_runner"]
-    if root and shutil.which("bwrap") and shutil.which("setpriv"):
+    if level == "bwrap":
+        if not (root and shutil.which("bwrap") and shutil.which("setpriv")):
+            return False
         with tempfile.TemporaryDirectory(prefix="eie-lab-probe-") as tmp:
             box = Path(tmp)
             for sub in ("home", "tmp", "work", "out"):
                 (box / sub).mkdir()
             cmd = bwrap_command(box, _UID_BASE, [])
-            cmd = cmd[:cmd.index("-m")] + probe[1:]
-            if _probe(cmd, None):
-                return "bwrap"
-    if root and _probe(probe, functools.partial(_drop_to, _UID_BASE)):
-        return "uid"
-    return "rlimits"
+            return _probe(cmd[:cmd.index("-m")] + probe[1:], None)
+    if level == "uid":
+        return root and _probe(probe, functools.partial(_drop_to, _UID_BASE))
+    return True
 
 
 def sandbox_level() -> str:
-    """The strongest sandbox level that works here (``EIE_LAB_SANDBOX`` may ask for a weaker
-    one, e.g. to test the fallbacks).
+    """The strongest sandbox level that works here. ``EIE_LAB_SANDBOX`` may ask for a weaker
+    one (e.g. to test the fallbacks); a level that does not work falls back to the next.
 
     Examples
     --------
     See the module docstring.
     """
-    level = _detected_level()
     wanted = os.environ.get("EIE_LAB_SANDBOX", "")
-    if wanted in LEVELS and LEVELS.index(wanted) > LEVELS.index(level):
-        return wanted
-    return level
+    start = LEVELS.index(wanted) if wanted in LEVELS else 0
+    return next(level for level in LEVELS[start:] if _works(level))
 
 
 def _drop_to(uid: int) -> None:
