@@ -34,7 +34,7 @@ from eie_lab.cache import atomic_write_bytes
 from eie_lab.data.layers import LAYER_NAMES, benchmark_layer
 from eie_lab.eie import EIEConfig, encode, simulate
 
-#: [EIE Table IV] EIE theoretical and actual time in µs (papers.md §1.4).
+#: [EIE Table IV] EIE theoretical and actual time in µs.
 PAPER_THEORETICAL_US = {"Alex-6": 28.1, "Alex-7": 11.7, "Alex-8": 8.9, "VGG-6": 28.1,
                         "VGG-7": 7.9, "VGG-8": 7.3, "NT-We": 5.2, "NT-Wd": 13.0, "NT-LSTM": 6.5}
 PAPER_ACTUAL_US = {"Alex-6": 30.3, "Alex-7": 12.2, "Alex-8": 9.9, "VGG-6": 34.4, "VGG-7": 8.7,

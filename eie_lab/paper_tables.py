@@ -1,14 +1,16 @@
 """The EIE and Deep Compression papers' numbers, as data with source tags, and Figs 6/7 recomputed.
 
 Every constant carries the table it comes from (``SOURCES``); nothing here is measured or
-simulated. The tags follow ``shared/reference/papers.md``: ``[EIE Table IV]`` is Han et al.,
+simulated. Tags name the paper and its table, figure or section (the bibliography and the places
+where the papers disagree with themselves are in ``docs/references.md``): ``[EIE Table IV]`` is Han et al.,
 "EIE: Efficient Inference Engine on Compressed Deep Neural Network", ISCA 2016 (arXiv:1602.01528v2);
 ``[DC Table 9]`` is Han, Mao and Dally, "Deep Compression", ICLR 2016 (arXiv:1510.00149v5).
 
 Two things the paper leaves open, stated honestly here:
 
 * EIE Fig. 6 labels NT-We and NT-LSTM as 63x and 60x, but Table IV's actual times give 75.6x and
-  62.7x (papers.md section 1.5, marked with a warning). :data:`FIG6_MISMATCHES` lists them.
+  62.7x (a disagreement within the paper, listed in docs/references.md). :data:`FIG6_MISMATCHES`
+  lists them.
 * DC Table 9 only has powers for the six AlexNet/VGG layers. The NeuralTalk columns of Fig. 7
   therefore cannot be recomputed; :func:`energy_efficiencies` returns NaN there.
 
@@ -98,7 +100,7 @@ DC_TABLE9_POWER_W: dict[tuple[str, int, str], tuple[float, ...]] = {
     ("mGPU", 64, "sparse"): (5.0, 4.6, 5.1, 4.8, 4.7, 5.0),
 }
 #: EIE's power in W. The abstract says 600 mW, §I 590 mW and Table V 0.59 W; 0.6 W is the value
-#: that reproduces Fig. 7 to the unit (papers.md §1.6, [calc]).
+#: that reproduces Fig. 7 to the unit (computed here; see docs/references.md).
 EIE_POWER_W: float = 0.6
 
 #: The series of Figs 6 and 7 and the Table IV row each is computed from (batch 1).
@@ -133,7 +135,7 @@ FIG7_LABELS: dict[str, tuple[str, ...]] = {
     "EIE": ("34,522", "61,533", "14,826", "119,797", "76,784", "11,828", "9,485", "10,904",
             "8,053", "24,207"),
 }
-#: Fig. 6 labels that Table IV does NOT reproduce (papers.md §1.5 ⚠): (series, layer).
+#: Fig. 6 labels that Table IV does NOT reproduce (docs/references.md): (series, layer).
 FIG6_MISMATCHES: tuple[tuple[str, str], ...] = (("EIE", "NT-We"), ("EIE", "NT-LSTM"))
 
 #: [DC Table 2] LeNet-300-100 per layer: kept %, weight bits P+Q / P+Q+H,
@@ -166,20 +168,20 @@ PRECISION_TOP5: dict[str, float] = {"32b float": 80.3, "16b fixed": 79.8, "8b fi
 #: [EIE §VI-C] a 16-bit fixed multiply uses this many times less energy than the named ones.
 MULT_ENERGY_RATIO_16B: dict[str, float] = {"32b fixed": 5.0, "32b float": 6.2}
 
-#: Where every constant comes from (papers.md section in brackets).
+#: Where every constant comes from.
 SOURCES: dict[str, str] = {
     "TABLE_III": "[EIE Table III]",
     "DC_TABLE_2": "[DC Table 2]",
-    "TABLE_IV_US": "[EIE Table IV] (papers.md §1.4); AlexNet/VGG columns = [DC Table 8]",
-    "DC_TABLE9_POWER_W": "[DC Table 9] (papers.md §2.10)",
-    "EIE_POWER_W": "[EIE abstract] 600 mW; reproduces [EIE Fig. 7] exactly (papers.md §1.6)",
-    "FIG6_LABELS": "[EIE Fig. 6] data labels (papers.md §1.5)",
-    "FIG7_LABELS": "[EIE Fig. 7] data labels (papers.md §1.6)",
-    "TABLE_I_ENERGY_PJ": "[EIE Table I], register file from [LWC Fig. 1] (papers.md §1.2)",
-    "TABLE_II_PE_POWER_MW": "[EIE Table II] (papers.md §1.7)",
-    "SRAM_PER_PE_KB": "[EIE §VI] (papers.md §1.7)",
-    "PRECISION_TOP5": "[EIE §VI-C, Fig. 10] (papers.md §1.9)",
-    "MULT_ENERGY_RATIO_16B": "[EIE §VI-C] (papers.md §1.9)",
+    "TABLE_IV_US": "[EIE Table IV]; AlexNet/VGG columns = [DC Table 8]",
+    "DC_TABLE9_POWER_W": "[DC Table 9]",
+    "EIE_POWER_W": "[EIE abstract] 600 mW; reproduces [EIE Fig. 7] exactly",
+    "FIG6_LABELS": "[EIE Fig. 6] data labels",
+    "FIG7_LABELS": "[EIE Fig. 7] data labels",
+    "TABLE_I_ENERGY_PJ": "[EIE Table I], register file from [LWC Fig. 1]",
+    "TABLE_II_PE_POWER_MW": "[EIE Table II]",
+    "SRAM_PER_PE_KB": "[EIE §VI]",
+    "PRECISION_TOP5": "[EIE §VI-C, Fig. 10]",
+    "MULT_ENERGY_RATIO_16B": "[EIE §VI-C]",
 }
 
 

@@ -2,7 +2,7 @@
 
 Deep Compression shares weights: the weights of a layer are clustered into ``k`` groups and
 every weight is stored as a ``log2(k)``-bit index into a codebook of ``k`` shared values
-[DC §3, papers.md §2.5]. The clustering minimises the within-cluster sum of squares ::
+[DC §3]. The clustering minimises the within-cluster sum of squares ::
 
     SSE = sum_i (x_i - c[l_i])**2
 
@@ -64,7 +64,7 @@ __all__ = [
     "quantize_to_codebook",
 ]
 
-#: The three centroid initialisations of DC §3.2 (papers.md §2.6).
+#: The three centroid initialisations of [DC §3.2].
 INITS = ("linear", "density", "random")
 
 #: Inputs with at least this many values go to the fast engines of :mod:`eie_lab._kmeans_fast`.

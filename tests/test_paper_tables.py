@@ -26,7 +26,7 @@ def test_fig6_neuraltalk_labels_match_except_the_flagged_two():
             if recomputed[series][i] != labels[i]:
                 mismatched.add((series, layer))
     assert mismatched == set(T.FIG6_MISMATCHES)
-    # papers.md §1.5: Table IV's actual times give 75.6x and 62.7x where the figure says 63x, 60x.
+    # [EIE Fig. 6] vs [EIE Table IV] (docs/references.md): Table IV's actual times give 75.6x and 62.7x where the figure says 63x, 60x.
     s = T.speedups()["EIE"]
     assert round(s[6], 1) == 75.6 and round(s[8], 1) == 62.7
 

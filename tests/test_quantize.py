@@ -25,7 +25,7 @@ from eie_lab.compression.quantize import (
 from eie_lab.errors import CompressionError
 from eie_lab.quantizer import lloyd, quantize_to_codebook
 
-# DC Fig. 3 (papers.md §2.5)
+# [DC Fig. 3]
 FIG3_W = np.array([[2.09, -0.98, 1.48, 0.09], [0.05, -0.14, -1.08, 2.12],
                    [-0.91, 1.92, 0.0, -1.03], [1.87, 0.0, 1.53, 1.49]], dtype=np.float32)
 FIG3_CODES = np.array([[3, 0, 2, 1], [1, 1, 0, 3], [0, 3, 1, 0], [3, 1, 2, 2]])

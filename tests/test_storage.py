@@ -45,7 +45,7 @@ def test_storage_report_counts_real_streams():
 def test_lenet_ip1_like_layer_matches_dc_table2_scale():
     w = _layer(1, (300, 784), 0.08)
     r = storage_report(w, weight_bits=6, index_bits=5)
-    assert 0.025 < r.rate("P+Q") < 0.04  # DC Table 2 ip1: 3.1% (papers.md §2.3)
+    assert 0.025 < r.rate("P+Q") < 0.04  # [DC Table 2] ip1: 3.1%
 
 
 def test_merge_reports_sums_streams():

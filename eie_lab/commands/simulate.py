@@ -60,5 +60,5 @@ def run(args: argparse.Namespace) -> int:
         print(f"{r['layer']:8s} {r['cycles']:8d} {r['time_us']:8.2f} {r['paper_actual_us']:8.1f} "
               f"{r['load_efficiency']:8.1%} {r['real_work']:9.1%} {r['energy_nj']:9.1f} "
               f"{r['power_w']:7.3f}")
-    print("paper µs: EIE Table IV 'actual time' at 64 PEs, FIFO 8 (papers.md §1.4)")
+    print("paper µs: EIE Table IV 'actual time' at 64 PEs, FIFO 8")
     return 0

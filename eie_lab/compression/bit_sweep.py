@@ -1,7 +1,7 @@
 """How many bits per weight are enough? Quantization error and test error vs codebook size.
 
-Weight sharing with ``2**bits`` shared values per layer ([DC §3], papers.md §2.5), swept over
-bit widths and the three centroid initialisations of [DC §3.2] (papers.md §2.6), without
+Weight sharing with ``2**bits`` shared values per layer ([DC §3]), swept over
+bit widths and the three centroid initialisations of [DC §3.2], without
 retraining. Used by notebook 02.
 
 Examples

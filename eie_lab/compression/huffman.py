@@ -1,7 +1,7 @@
 """Huffman coding: build the code by merging the two rarest, write it canonically, encode, decode.
 
 Deep Compression Huffman-codes the quantized weight indices and the sparse-matrix index
-differences, saving 20-30% of storage [DC §4, papers.md §2.3]. A Huffman code gives frequent
+differences, saving 20-30% of storage [DC §4, Table 2]. A Huffman code gives frequent
 symbols short code words and rare ones long words, and no word is the prefix of another, so a
 bit stream decodes without separators. It is optimal: no prefix code has a smaller total length.
 

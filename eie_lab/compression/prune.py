@@ -10,7 +10,7 @@ Two rules pick the pruned weights:
   (ties broken by position, so the count is exact); :func:`global_magnitude_prune` does the same
   with one threshold shared by several layers.
 * :func:`prune_by_std` keeps ``|w| > quality * std(w)``: the threshold is "a quality parameter
-  multiplied by the standard deviation of a layer's weights" [LWC §4, papers.md §3.3].
+  multiplied by the standard deviation of a layer's weights" [LWC §4].
 
 Examples
 --------
@@ -139,7 +139,7 @@ def global_magnitude_prune(weights: Mapping[str, np.ndarray] | Sequence[np.ndarr
 
 
 def prune_by_std(w: np.ndarray, quality: float) -> np.ndarray:
-    """Mask keeping ``|w| > quality * std(w)`` (the LWC threshold rule, papers.md §3.3).
+    """Mask keeping ``|w| > quality * std(w)`` (the threshold rule of [LWC §4]).
 
     Parameters
     ----------

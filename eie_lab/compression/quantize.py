@@ -1,7 +1,7 @@
 """Weight sharing in the compression pipeline: centroid fine-tuning and DC Eq. 1.
 
 Deep Compression clusters the weights of each layer with k-means so that every weight is stored
-as a ``log2(k)``-bit index into a small codebook of shared values [DC §3, papers.md §2.5], then
+as a ``log2(k)``-bit index into a small codebook of shared values [DC §3], then
 fine-tunes the shared values with the gradients grouped by code [DC §3.3, Fig. 3].
 
 The clustering itself (initialisations, the readable Lloyd loop and its fast engines, the

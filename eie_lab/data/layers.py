@@ -1,4 +1,4 @@
-"""The nine EIE benchmark layers ([EIE Table III], papers.md §1.3) as seeded random matrices.
+"""The nine EIE benchmark layers ([EIE Table III]) as seeded random matrices.
 
 The compressed AlexNet / VGG-16 / NeuralTalk weights are not public in a usable form, so each
 layer is rebuilt from its published shape and densities:

@@ -4,7 +4,7 @@ EIE keeps two activation register files per PE, a *source* and a *destination*; 
 its input from the source file and accumulates its outputs in the destination file, then the
 two swap roles for the next layer [EIE §IV "Activation Read/Write"]. Because output i and input
 i of the next layer both live in PE ``i % N``, no data moves between layers. A bias is folded
-into W as an extra column whose input is a constant 1 ([EIE §III], papers.md §1.8), so it costs
+into W as an extra column whose input is a constant 1 ([EIE §III-B]), so it costs
 one extra broadcast per layer.
 
 Examples
