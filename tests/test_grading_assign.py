@@ -159,3 +159,27 @@ def test_solution_notebooks_follow_the_rules(name):
     assert all("checksum" not in c["metadata"].get("nbgrader", {}) for c in raw["cells"])
     assert "Learning goals" in nb.cells[0].source and "You will need" in nb.cells[0].source
     assert "seed" in nb.cells[1].source
+
+
+def test_assign_acts_on_the_current_project_only(tmp_path, monkeypatch, capsys):
+    """Run from a folder without solutions/: a clear error, the checkout's exercises untouched."""
+    before = {p.name: p.stat().st_mtime_ns for p in EXERCISES_DIR.glob("*.ipynb")}
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("EIE_LAB_SOLUTIONS", raising=False)
+    assert main(["assign"]) == 2
+    assert "solutions/, or pass --source" in capsys.readouterr().err
+    assert {p.name: p.stat().st_mtime_ns for p in EXERCISES_DIR.glob("*.ipynb")} == before
+    write_notebook(toy_source(), tmp_path / "solutions" / "ex99_toy.ipynb")
+    assert main(["assign"]) == 0  # the project here: ./solutions -> ./exercises
+    assert (tmp_path / "exercises" / "ex99_toy.ipynb").is_file()
+
+
+def test_written_notebooks_round_trip_like_jupyterlab(tmp_path):
+    """Source is stored as a list of lines, as JupyterLab saves it: re-saving changes no byte."""
+    import nbformat
+
+    path = write_notebook(toy_source(), tmp_path / "a.ipynb")
+    raw = json.loads(path.read_text())
+    assert isinstance(raw["cells"][1]["source"], list) and len(raw["cells"][1]["source"]) > 1
+    resaved = nbformat.writes(nbformat.read(path, as_version=4)) + "\n"  # what JupyterLab writes
+    assert resaved == path.read_text()

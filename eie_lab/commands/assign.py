@@ -2,7 +2,7 @@
 
 Examples (shell)::
 
-    eie-lab assign                      # solutions/*.ipynb -> exercises/*.ipynb
+    eie-lab assign                      # ./solutions/*.ipynb -> ./exercises/*.ipynb
     eie-lab assign --check              # exit 1 if the committed exercises are stale
     eie-lab assign --source course/src --dest course/release
 """
@@ -12,12 +12,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from eie_lab.grading.assign import (
-    assign_all,
-    default_exercise_dir,
-    default_source_dir,
-    stale_exercises,
-)
+from eie_lab.grading.assign import assign_all, project_dirs, stale_exercises
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -29,9 +24,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "'raise NotImplementedError()', hidden tests are removed, outputs cleared, "
                     "test cells locked.")
     p.add_argument("--source", type=Path, default=None,
-                   help="folder of solution notebooks (default: ./solutions)")
+                   help="folder of solution notebooks (default: $EIE_LAB_SOLUTIONS, else "
+                        "./solutions of the current folder)")
     p.add_argument("--dest", type=Path, default=None,
-                   help="folder to write the exercises to (default: ./exercises)")
+                   help="folder to write the exercises to (default: exercises/ beside the "
+                        "source folder)")
     p.add_argument("--check", action="store_true",
                    help="write nothing; exit 1 if the exercises differ from what would be written")
     p.set_defaults(func=run)
@@ -39,8 +36,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Generate (or with ``--check`` compare) the exercises."""
-    source = args.source or default_source_dir()
-    dest = args.dest or default_exercise_dir()
+    source, dest = project_dirs(args.source, args.dest)
     if args.check:
         stale = stale_exercises(source, dest)
         for name in stale:

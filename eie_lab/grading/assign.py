@@ -57,6 +57,7 @@ __all__ = [
     "find_source",
     "default_source_dir",
     "default_exercise_dir",
+    "project_dirs",
 ]
 
 CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
@@ -176,9 +177,7 @@ def release_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     out = copy_notebook(nb)
     out.metadata.pop("celltoolbar", None)
     for index, cell in enumerate(out.cells):
-        if is_solution(cell) and is_grade(cell):
-            cell.metadata["deletable"] = False
-        elif is_solution(cell):
+        if is_solution(cell):
             cell.metadata["deletable"] = False
         elif is_grade(cell) or is_locked(cell):
             cell.metadata["deletable"] = False
@@ -348,6 +347,50 @@ def default_exercise_dir() -> Path:
     'exercises'
     """
     return _repo_dir("exercises")
+
+
+def project_dirs(source: str | Path | None = None, dest: str | Path | None = None,
+                 cwd: str | Path | None = None) -> tuple[Path, Path]:
+    """The folders ``eie-lab assign`` reads and writes: those given, else the current
+    project's (``$EIE_LAB_SOLUTIONS`` or ``./solutions``, and ``exercises/`` beside it).
+
+    Unlike :func:`default_source_dir` this never falls back to the eie-lab checkout: a command
+    that writes files acts on the project it is run in, or on the paths it is given.
+
+    Parameters
+    ----------
+    source, dest : str or Path, optional
+        Explicit folders (``--source``, ``--dest``).
+    cwd : str or Path, optional
+        The project folder (default: the current directory).
+
+    Raises
+    ------
+    GradingError
+        When no source folder is given and the project has none.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     (Path(tmp) / "solutions").mkdir()
+    ...     src, dst = project_dirs(cwd=tmp)
+    ...     print(src.name, dst.name, dst.parent == Path(tmp))
+    solutions exercises True
+    >>> project_dirs(cwd="/no/such/course")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    eie_lab.errors.GradingError: source='/no/such/course/solutions' is invalid: is not a folder
+    help: run eie-lab assign in the course folder that holds solutions/, or pass --source
+    """
+    here = Path(cwd) if cwd is not None else Path.cwd()
+    env = os.environ.get("EIE_LAB_SOLUTIONS")
+    src = Path(source) if source is not None else (Path(env) if env else here / "solutions")
+    if not src.is_dir():
+        raise GradingError(fail_message("source", str(src), "is not a folder",
+                                        "run eie-lab assign in the course folder that holds "
+                                        "solutions/, or pass --source"))
+    return src, Path(dest) if dest is not None else src.parent / "exercises"
 
 
 def find_source(assignment: str, source_dir: str | Path | None = None) -> Path:

@@ -23,7 +23,6 @@ Examples
 from __future__ import annotations
 
 import copy
-import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -120,7 +119,9 @@ def parse_notebook(text: str, name: str = "<notebook>") -> nbformat.NotebookNode
 
 
 def notebook_bytes(nb: nbformat.NotebookNode) -> bytes:
-    """The canonical on-disk form: nbformat JSON, indent 1, sorted keys, final newline.
+    """The on-disk form JupyterLab writes: :func:`nbformat.writes` (indent 1, sorted keys,
+    multi-line text stored as a list of lines) plus a final newline, so a notebook written here
+    and re-saved in JupyterLab shows no diff.
 
     Parameters
     ----------
@@ -134,10 +135,16 @@ def notebook_bytes(nb: nbformat.NotebookNode) -> bytes:
     Examples
     --------
     >>> import nbformat
-    >>> notebook_bytes(nbformat.v4.new_notebook()).splitlines()[:2]
-    [b'{', b' "cells": [],']
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("a = 1\\nb = 2")])
+    >>> nb.cells[0]["id"] = "c1"
+    >>> print(notebook_bytes(nb).decode().split('"source": ')[1].split("]")[0] + "]")
+    [
+        "a = 1\\n",
+        "b = 2"
+       ]
     """
-    return (json.dumps(_plain(nb), indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
+    text = nbformat.writes(nb, version=nbformat.NO_CONVERT)
+    return (text if text.endswith("\n") else text + "\n").encode()
 
 
 def write_notebook(nb: nbformat.NotebookNode, path: str | Path) -> Path:
@@ -160,14 +167,6 @@ def write_notebook(nb: nbformat.NotebookNode, path: str | Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     return atomic_write_bytes(path, notebook_bytes(nb))
-
-
-def _plain(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {k: _plain(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_plain(v) for v in obj]
-    return obj
 
 
 def nbgrader_cell(cell_type: str, source: str, *, grade_id: str, grade: bool = False,
