@@ -1,13 +1,17 @@
 """Graded exercises: generate, validate and autograde nbgrader-format notebooks.
 
 ``solutions/`` holds the source notebooks (nbgrader schema v3 cell metadata, solution regions,
-hidden tests); :mod:`.assign` derives the student exercises, :mod:`.autograde` grades
-submissions the way ``nbgrader autograde`` does, :mod:`.validate` proves every solution earns full
-marks and every stub earns none, :mod:`.feedback` writes per-student pages, and
-:mod:`eie_lab.grading.checks` holds the student-facing checks the test cells call.
+hidden tests); :mod:`.assign` derives the student exercises; :mod:`.validate` proves every
+solution earns full marks and every stub earns none; :mod:`eie_lab.grading.checks` holds the
+checks the test cells call (each part a visible-case list, a hidden-case generator and a judge).
 
-The grading entry point is :func:`eie_lab.grading.autograde.autograde` (the function lives in
-the module of the same name; import it from there).
+``eie-lab autograde`` (:func:`eie_lab.grading.autograde.autograde`) grades a class:
+:mod:`.prepare` restores locked cells and plans the job, :mod:`.sandbox` runs each submission in
+a sandbox of its own (:mod:`.sandbox_runner` inside it), which only returns the student's answers
+to grader-chosen inputs as plain data (:mod:`.wire`); :mod:`.scoring` judges them in the grader's
+process; :mod:`.gradebook` appends each result to a journal and a CSV as it completes;
+:mod:`.feedback` writes per-student pages. :mod:`.exercise_data` is the public data the
+exercises' set-up cells use (importable inside the sandbox, unlike the checks).
 
 Examples
 --------
@@ -21,8 +25,9 @@ from __future__ import annotations
 _EXPORTS = {
     "assign_all": "assign", "clear_solutions": "assign", "find_source": "assign",
     "generate_assignment": "assign", "release_notebook": "assign", "stale_exercises": "assign",
-    "strip_hidden_tests": "assign", "CellGrade": "autograde", "SubmissionResult": "autograde",
-    "grade_many": "autograde", "grade_submission": "autograde", "write_gradebook": "autograde",
+    "strip_hidden_tests": "assign", "CellGrade": "results", "SubmissionResult": "results",
+    "grade_many": "autograde", "grade_submission": "autograde", "write_gradebook": "gradebook",
+    "merge": "gradebook",
     "render_html": "feedback", "render_markdown": "feedback", "write_feedback": "feedback",
     "ValidationReport": "validate", "validate_assignment": "validate",
 }
@@ -51,6 +56,7 @@ __all__ = [
     "grade_many",
     "grade_submission",
     "write_gradebook",
+    "merge",
     "render_html",
     "render_markdown",
     "write_feedback",

@@ -1,13 +1,15 @@
 """Per-student feedback pages (Markdown or HTML) that never show hidden test code.
 
-A page lists each graded part with its points and, for a part that lost points, the message the
-check printed (expected vs got, first mismatch) and the *visible* test code: the test cell as
-the student received it, hidden tests removed. Tracebacks are left out on purpose: their
-source lines would quote the hidden tests.
+A page lists each graded part with its points and, for a part that lost points, the grader's
+message (expected vs got and the first mismatch on a *visible* case, the number of a hidden case
+that failed, the type of an exception the student's code raised) and the *visible* test code: the
+test cell as the student received it, hidden tests removed. Nothing on a page is text the
+student's code produced: no exception message, no traceback (whose source lines would quote the
+hidden tests), no output.
 
 Examples
 --------
->>> from eie_lab.grading.autograde import CellGrade, SubmissionResult
+>>> from eie_lab.grading.results import CellGrade, SubmissionResult
 >>> from eie_lab.grading.feedback import render_markdown
 >>> r = SubmissionResult("alice", "alice.ipynb", "ex01_pruning",
 ...                      [CellGrade("test_mask", 2.0, 0.0, "failed", "expected 3 kept, got 4")])
@@ -22,7 +24,7 @@ from pathlib import Path
 
 from eie_lab.cache import atomic_write_bytes
 from eie_lab.errors import GradingError, fail_message
-from eie_lab.grading.autograde import SubmissionResult
+from eie_lab.grading.results import SubmissionResult
 
 __all__ = ["render_markdown", "render_html", "write_feedback"]
 
@@ -53,7 +55,7 @@ def render_markdown(result: SubmissionResult) -> str:
 
     Examples
     --------
-    >>> from eie_lab.grading.autograde import CellGrade
+    >>> from eie_lab.grading.results import CellGrade
     >>> r = SubmissionResult("alice", "alice.ipynb", "ex01_pruning", [
     ...     CellGrade("test_mask", 2.0, 0.0, "failed", "expected 3 kept, got 4", "check_mask(f)")])
     >>> print(render_markdown(r))  # doctest: +NORMALIZE_WHITESPACE
@@ -115,7 +117,7 @@ def render_html(result: SubmissionResult) -> str:
 
     Examples
     --------
-    >>> from eie_lab.grading.autograde import CellGrade
+    >>> from eie_lab.grading.results import CellGrade
     >>> r = SubmissionResult("alice", "alice.ipynb", "ex01_pruning", [
     ...     CellGrade("test_mask", 2.0, 0.0, "failed", "expected 3 kept, got 4", "check_mask(f)")])
     >>> page = render_html(r)
@@ -176,7 +178,7 @@ def write_feedback(results: list[SubmissionResult], folder: str | Path,
     Examples
     --------
     >>> import tempfile
-    >>> from eie_lab.grading.autograde import CellGrade
+    >>> from eie_lab.grading.results import CellGrade
     >>> r = SubmissionResult("a/b", "x.ipynb", "ex01", [CellGrade("t", 1.0, 1.0, "passed")])
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     [p.name for p in write_feedback([r], tmp, fmt="md")]

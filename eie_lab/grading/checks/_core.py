@@ -127,7 +127,11 @@ def describe(x: Any) -> str:
     --------
     >>> describe(np.arange(3)), describe(np.zeros((10, 10))), describe(list(range(20)))
     ('[0, 1, 2]', '<float64 array of shape (10, 10)>', '<list of 20 items>')
+    >>> describe("0" * 100)
+    '<str of 100 characters>'
     """
+    if isinstance(x, str) and len(x) > 80:
+        return f"<str of {len(x)} characters>"
     if isinstance(x, np.ndarray):
         if x.size <= 8:
             return np.array2string(x, separator=", ", threshold=8)
