@@ -34,10 +34,10 @@ import numpy as np
 from eie_lab.errors import ConfigError, fail_message
 
 __all__ = [
-    "TABLE_III", "DC_TABLE_2", "LAYER_NAMES", "ALEXNET_VGG", "NEURALTALK", "SERIES", "SOURCES", "TABLE_IV_US",
+    "TABLE_III", "DC_TABLE_1", "DC_TABLE_2", "DC_RATES_PQ_PQH", "DC_TABLE_6", "PARAMETERS", "LAYER_NAMES", "ALEXNET_VGG", "NEURALTALK", "SERIES", "SOURCES", "TABLE_IV_US",
     "EIE_THEORETICAL_US", "EIE_ACTUAL_US", "DC_TABLE9_POWER_W", "EIE_POWER_W",
     "FIG6_LABELS", "FIG7_LABELS", "FIG6_MISMATCHES", "TABLE_I_ENERGY_PJ",
-    "TABLE_II_PE_POWER_MW", "SRAM_PER_PE_KB", "PRECISION_TOP5", "MULT_ENERGY_RATIO_16B", "geomean", "label_values", "format_label",
+    "TABLE_II_PE_POWER_MW", "TABLE_II_PE_AREA_UM2", "TABLE_II_BY_TYPE", "SRAM_PER_PE_KB", "PRECISION_TOP5", "MULT_ENERGY_RATIO_16B", "geomean", "label_values", "format_label",
     "table_iv_time", "speedups", "energy_efficiencies", "recomputed_labels", "table_iv_rows",
     "label_comparison",
 ]
@@ -160,6 +160,17 @@ TABLE_I_ENERGY_PJ: dict[str, float] = {
 TABLE_II_PE_POWER_MW: dict[str, float] = {
     "Act queue": 0.112, "PtrRead": 1.807, "SpmatRead": 4.955, "ArithmUnit": 1.162, "ActRW": 1.122,
 }
+#: [EIE Table II] area of one PE by module, µm² (total 638,024 µm² with 23,961 µm² of filler cells).
+TABLE_II_PE_AREA_UM2: dict[str, float] = {
+    "Act queue": 758, "PtrRead": 121_849, "SpmatRead": 469_412, "ArithmUnit": 3_110, "ActRW": 18_934,
+    "filler cell": 23_961,
+}
+#: [EIE Table II] one PE by component type: name -> (power mW, area µm²); "total" is the PE.
+#: The text: "area and power is dominated by SRAM, the ratio is 93% and 59%" ("memory" row).
+TABLE_II_BY_TYPE: dict[str, tuple[float, float]] = {
+    "memory": (5.416, 594_786), "clock network": (1.874, 866), "register": (1.026, 9_465),
+    "combinational": (0.841, 8_946), "filler cell": (0.0, 23_961), "total": (9.157, 638_024),
+}
 #: SRAM per PE in KB, [EIE §VI]: 128 + 32 + 2 = 162.
 SRAM_PER_PE_KB: dict[str, int] = {"SpMat": 128, "Ptr": 32, "Act": 2}
 
@@ -167,6 +178,31 @@ SRAM_PER_PE_KB: dict[str, int] = {"SpMat": 128, "Ptr": 32, "Act": 2}
 PRECISION_TOP5: dict[str, float] = {"32b float": 80.3, "16b fixed": 79.8, "8b fixed": 53.0}
 #: [EIE §VI-C] a 16-bit fixed multiply uses this many times less energy than the named ones.
 MULT_ENERGY_RATIO_16B: dict[str, float] = {"32b fixed": 5.0, "32b float": 6.2}
+
+#: [DC Table 1] the four networks before and after Deep Compression: top-1 error % (reference,
+#: compressed), parameter size (reference, compressed) in KB, and the compression rate.
+DC_TABLE_1: dict[str, dict[str, float]] = {
+    "LeNet-300-100": {"error_ref": 1.64, "error_dc": 1.58, "size_ref_kb": 1070, "size_dc_kb": 27,
+                      "rate": 40},
+    "LeNet-5": {"error_ref": 0.80, "error_dc": 0.74, "size_ref_kb": 1720, "size_dc_kb": 44,
+                "rate": 39},
+    "AlexNet": {"error_ref": 42.78, "error_dc": 42.78, "size_ref_kb": 240_000, "size_dc_kb": 6_900,
+                "rate": 35},
+    "VGG-16": {"error_ref": 31.50, "error_dc": 31.17, "size_ref_kb": 552_000,
+               "size_dc_kb": 11_300, "rate": 49},
+}
+#: [DC Tables 2-5, Total rows] pruning and quantization only (P+Q) vs with Huffman (P+Q+H): rates.
+DC_RATES_PQ_PQH: dict[str, tuple[float, float]] = {
+    "LeNet-300-100": (32, 40), "LeNet-5": (33, 39), "AlexNet": (27, 35), "VGG-16": (31, 49),
+}
+#: [DC Table 6] AlexNet bits per weight (CONV, FC) -> top-1 / top-5 error %, quantized after pruning.
+DC_TABLE_6: dict[tuple[int, int], tuple[float, float]] = {
+    (32, 32): (42.78, 19.73), (8, 5): (42.78, 19.70), (8, 4): (42.79, 19.73),
+    (4, 2): (44.77, 22.33),
+}
+#: [LWC Table 1] parameter counts of the reference networks (AlexNet 61M, VGG-16 138M).
+PARAMETERS: dict[str, int] = {"LeNet-300-100": 267_000, "LeNet-5": 431_000,
+                              "AlexNet": 61_000_000, "VGG-16": 138_000_000}
 
 #: Where every constant comes from.
 SOURCES: dict[str, str] = {
@@ -179,8 +215,14 @@ SOURCES: dict[str, str] = {
     "FIG7_LABELS": "[EIE Fig. 7] data labels",
     "TABLE_I_ENERGY_PJ": "[EIE Table I], register file from [LWC Fig. 1]",
     "TABLE_II_PE_POWER_MW": "[EIE Table II]",
+    "TABLE_II_PE_AREA_UM2": "[EIE Table II]",
+    "TABLE_II_BY_TYPE": "[EIE Table II] (memory share of area and power: [EIE §VI])",
     "SRAM_PER_PE_KB": "[EIE §VI]",
     "PRECISION_TOP5": "[EIE §VI-C, Fig. 10]",
+    "DC_TABLE_1": "[DC Table 1]",
+    "DC_RATES_PQ_PQH": "[DC Tables 2-5], Total rows",
+    "DC_TABLE_6": "[DC Table 6]",
+    "PARAMETERS": "[LWC Table 1]",
     "MULT_ENERGY_RATIO_16B": "[EIE §VI-C]",
 }
 
