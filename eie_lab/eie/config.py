@@ -34,11 +34,15 @@ from pathlib import Path
 
 from eie_lab.errors import ConfigError, fail_message
 
-__all__ = ["EIEConfig", "ARITHMETICS", "ENGINES", "N_PE_MAX", "estimate_run_bytes",
+__all__ = ["EIEConfig", "ARITHMETICS", "TIMINGS", "BROADCAST_WIDTHS", "ENGINES", "N_PE_MAX", "estimate_run_bytes",
            "available_memory", "check_run_memory"]
 
 #: Arithmetic modes of the functional model.
 ARITHMETICS = ("float", "fixed16")
+#: Timing models of the simulator (see ``help(eie_lab.eie)``).
+TIMINGS = ("contract", "pipeline")
+#: Non-zero activations the broadcast bus may carry per cycle.
+BROADCAST_WIDTHS = (1, 2, 4)
 #: Simulator engines (see :func:`eie_lab.eie.simulate`).
 ENGINES = ("fast", "cycle")
 #: Most PEs a configuration may have (the paper sweeps 1…256 in Fig. 11).
@@ -103,6 +107,13 @@ class EIEConfig:
         Sparse-matrix SRAM per PE in bytes (paper: 128 KB).
     ptr_sram_bytes : int
         Pointer SRAM per PE in bytes (paper: 32 KB).
+    timing : str
+        ``"contract"`` (the timing contract, default) or ``"pipeline"`` (the EIE authors' cycle
+        simulator; needs ``fifo_depth >= 2``), see ``help(eie_lab.eie)``.
+    act_batching : bool
+        Charge the activation-SRAM batches of long inputs as time (default False).
+    broadcast_width : int
+        Non-zero activations broadcast per cycle: 1 (paper), 2 or 4.
 
     Examples
     --------
@@ -132,6 +143,9 @@ class EIEConfig:
     act_regfile_entries: int = 64  # activation registers per PE (x16 bit), paper 64
     spmat_sram_bytes: int = 128 * 1024  # spmat SRAM per PE in bytes, paper 128 KB
     ptr_sram_bytes: int = 32 * 1024  # pointer SRAM per PE in bytes, paper 32 KB
+    timing: str = "contract"  # "contract" or "pipeline" (the authors' simulator), lab default
+    act_batching: bool = False  # charge activation-SRAM batches as time, lab default off
+    broadcast_width: int = 1  # non-zero activations broadcast per cycle, paper 1
 
     def __post_init__(self) -> None:
         for name, low, high, fix in _INT_RULES:
@@ -157,6 +171,23 @@ class EIEConfig:
             raise ConfigError(fail_message("arithmetic", self.arithmetic,
                                            f"must be one of {ARITHMETICS}",
                                            'use arithmetic="float" or "fixed16"'))
+        if not isinstance(self.timing, str) or self.timing not in TIMINGS:
+            raise ConfigError(fail_message("timing", self.timing, f"must be one of {TIMINGS}",
+                                           'use timing="contract" (or "pipeline")'))
+        if self.timing == "pipeline" and self.fifo_depth < 2:
+            raise ConfigError(fail_message("fifo_depth", self.fifo_depth,
+                                           'must be >= 2 with timing="pipeline" (its ring of D '
+                                           "slots holds D - 1 items)", "use fifo_depth=2 or more"))
+        if not isinstance(self.act_batching, bool):
+            raise ConfigError(fail_message("act_batching", self.act_batching, "must be a bool",
+                                           "use act_batching=True or False"))
+        width = self.broadcast_width
+        if (isinstance(width, bool) or not isinstance(width, numbers.Integral)
+                or width not in BROADCAST_WIDTHS):
+            raise ConfigError(fail_message("broadcast_width", self.broadcast_width,
+                                           f"must be one of {BROADCAST_WIDTHS}",
+                                           "use broadcast_width=1 as in the EIE paper"))
+        object.__setattr__(self, "broadcast_width", int(self.broadcast_width))
         for name in ("act_frac_bits", "weight_frac_bits"):
             if getattr(self, name) >= self.act_bits:
                 raise ConfigError(fail_message(name, getattr(self, name),
