@@ -2,11 +2,13 @@
 
 - :func:`plot_weight_histogram`: weights before and after pruning (the bimodal shape).
 - :func:`plot_inits`: histogram and CDF of a layer with the linear, density and random
-  (Forgy) initial centroids marked, as in [DC Fig. 4] (papers.md §2.6).
+  (Forgy) initial centroids marked, as in [DC Fig. 4].
 - :func:`plot_codebook`: the shared values drawn on the histogram of the weights they replace.
 - :func:`plot_sse_history`: SSE of k-means runs per Lloyd iteration, relative to the optimum.
 - :func:`plot_bits_vs_error`: any metric against bits per weight, one line per series.
 - :func:`plot_code_lengths`: symbol frequencies with their Huffman code lengths.
+- :func:`plot_pixel_map`: surviving connections of a first layer per input pixel [LWC Fig. 4].
+- :func:`plot_stream_histograms`: the weight-code and index histograms of a layer [DC Fig. 5].
 
 Every function returns a :class:`matplotlib.figure.Figure` and never calls ``plt.show()``.
 
@@ -31,7 +33,8 @@ from matplotlib.figure import Figure
 from eie_lab.quantizer import INITS, init_centroids
 
 __all__ = ["plot_weight_histogram", "plot_inits", "plot_codebook", "plot_sse_history",
-           "plot_bits_vs_error", "plot_code_lengths", "INIT_STYLES"]
+           "plot_bits_vs_error", "plot_code_lengths", "plot_pixel_map", "plot_stream_histograms",
+           "INIT_STYLES"]
 
 #: Colour and marker of each initialisation in every figure.
 INIT_STYLES = {"linear": ("tab:green", "o"), "density": ("tab:orange", "s"),
@@ -208,4 +211,56 @@ def plot_code_lengths(code, ax=None, *, title: str = "Symbol frequency and code 
     ax.set_xlabel("symbol (number above the bar: code length in bits)")
     ax.set_ylabel("fraction of symbols")
     ax.set_title(title)
+    return fig
+
+
+def plot_pixel_map(counts: np.ndarray, ax=None, *, title: str = "Surviving connections per pixel",
+                   n_outputs: int | None = None) -> Figure:
+    """Image of how many connections of a first layer survive per input pixel [LWC Fig. 4].
+
+    ``counts`` is the 2-D map of :func:`eie_lab.compression.experiments.connections_per_pixel`;
+    ``n_outputs`` (the layer's outputs, the largest possible count) fixes the colour scale.
+
+    Examples
+    --------
+    >>> fig = plot_pixel_map(np.arange(16).reshape(4, 4), n_outputs=300)
+    >>> len(fig.axes)  # the image and its colour bar
+    2
+    """
+    fig, ax = _ax(ax, (4.2, 3.6))
+    counts = np.asarray(counts)
+    im = ax.imshow(counts, cmap="viridis", vmin=0, vmax=n_outputs or max(int(counts.max()), 1))
+    fig.colorbar(im, ax=ax, label="kept connections")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(title, fontsize=10)
+    return fig
+
+
+def plot_stream_histograms(codes: np.ndarray, gaps: np.ndarray, *, weight_bits: int,
+                           index_bits: int, title: str = "") -> Figure:
+    """Histograms of a layer's two stored streams, as in [DC Fig. 5].
+
+    Left: how often each weight code is used (code 0, the padding entries, included); right: how
+    often each relative index (zeros before an entry) occurs. Both x axes span every value the
+    fixed-width field can hold, so an unused code shows as a gap.
+
+    Examples
+    --------
+    >>> fig = plot_stream_histograms(np.array([1, 2, 2, 3]), np.array([0, 0, 5, 31]),
+    ...                              weight_bits=2, index_bits=5)
+    >>> len(fig.axes)
+    2
+    """
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.2))
+    for ax, values, bits, label in ((axes[0], codes, weight_bits, "weight code"),
+                                    (axes[1], gaps, index_bits, "relative index (zeros before)")):
+        counts = np.bincount(np.asarray(values, dtype=np.int64).ravel(), minlength=1 << bits)
+        ax.bar(np.arange(counts.size), counts, width=1.0, color="tab:blue")
+        ax.set_xlim(-0.5, counts.size - 0.5)
+        ax.set_xlabel(f"{label} ({bits}-bit field)")
+        ax.set_ylabel("count")
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
     return fig

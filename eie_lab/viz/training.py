@@ -43,13 +43,36 @@ def _ax(ax, figsize=(6, 3.5)):
 
 
 def plot_stage_errors(stages: Sequence[Mapping], ax=None, paper: float | None = None, *,
-                      paper_label: str = "paper"):
+                      paper_label: str = "paper", zoom: bool = False):
     """Bar chart of the test error (%) after each pipeline stage.
 
     ``stages`` are dicts with ``"stage"`` and ``"error"`` (a rate). ``paper`` draws a reference
     line (e.g. DC's 1.58% [DC Table 1]); ``paper_label`` names its source in the legend.
+    ``zoom=True`` starts the y axis just below the smallest bar (marked in the axis label), so
+    differences of a few hundredths of a percentage point are visible; the stage
+    "pruned, no retraining" is then left out when it is far above the others (its value is
+    printed in the title instead).
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> st = [{"stage": "baseline", "error": 0.0178}, {"stage": "pruned, no retraining", "error": 0.3},
+    ...       {"stage": "fine-tuned", "error": 0.0180}]
+    >>> ax = plot_stage_errors(st, zoom=True)
+    >>> len(ax.patches), bool(ax.get_ylim()[0] > 1.0)
+    (2, True)
     """
     ax = _ax(ax, (7, 3.5))
+    stages = list(stages)
+    dropped = ""
+    if zoom:
+        others = [float(s["error"]) for s in stages if s["stage"] != "pruned, no retraining"]
+        for s in stages:
+            if s["stage"] == "pruned, no retraining" and others and float(s["error"]) > 2 * max(others):
+                dropped = f" (pruned, no retraining: {100 * float(s['error']):.2f}%, not drawn)"
+        if dropped:
+            stages = [s for s in stages if s["stage"] != "pruned, no retraining"]
     names = [s["stage"] for s in stages]
     errs = [100 * float(s["error"]) for s in stages]
     bars = ax.bar(range(len(errs)), errs, color=["#4c72b0"] + ["#dd8452"] * (len(errs) - 1))
@@ -60,7 +83,14 @@ def plot_stage_errors(stages: Sequence[Mapping], ax=None, paper: float | None = 
     if paper is not None:
         ax.axhline(100 * paper, color="gray", ls="--", lw=1, label=f"{paper_label}: {100 * paper:.2f}%")
         ax.legend(fontsize=9)
-    ax.set_title("Test error through the Deep Compression stages")
+    ax.set_title("Test error through the Deep Compression stages" + dropped,
+                 fontsize=10 if dropped else None)
+    if zoom:
+        values = errs + ([100 * paper] if paper is not None else [])
+        lo, hi = min(values), max(values)
+        pad = max(0.05, 0.15 * (hi - lo))
+        ax.set_ylim(max(0.0, lo - pad), hi + pad)
+        ax.set_ylabel("test error (%) - axis does not start at 0")
     return ax
 
 
