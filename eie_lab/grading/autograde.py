@@ -35,6 +35,7 @@ import secrets
 import shutil
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -243,6 +244,7 @@ def grade_bytes(data: bytes, name: str, source, source_path: str | Path, student
     --------
     See :func:`autograde`.
     """
+    started = time.thread_time()
     assignment = Path(source_path).stem
     result = SubmissionResult(student, str(name), assignment,
                               sha256=hashlib.sha256(data).hexdigest())
@@ -281,6 +283,7 @@ def grade_bytes(data: bytes, name: str, source, source_path: str | Path, student
         run = run_sandboxed(box, limits, slot=slot, level=level, hide=hide)
         result.notes += _run_notes(run, job, timeout)
         _score(job, grades, run, box, timeout)
+        result.cpu_seconds = run.cpu_seconds + time.thread_time() - started
     finally:
         shutil.rmtree(box, ignore_errors=True)  # a temporary box; nothing in it is kept
     for gid, g in grades.items():

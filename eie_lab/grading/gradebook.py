@@ -197,6 +197,7 @@ class Gradebook:
         self.done: dict[tuple[str, str], SubmissionResult] = {}
         self._prev = _GENESIS
         if self.journal_path.exists():
+            self._drop_torn_line()
             header, results = read_journal(self.journal_path)
             if header != self.header:
                 raise GradingError(fail_message(
@@ -209,6 +210,15 @@ class Gradebook:
         else:
             self._write_line({"header": self.header})
         self._rewrite_csv()
+
+    def _drop_torn_line(self) -> None:
+        """Cut a last line left half-written by a killed run (it was never a result)."""
+        raw = self.journal_path.read_bytes()
+        if raw and not raw.endswith(b"\n"):
+            with open(self.journal_path, "r+b") as fh:
+                fh.truncate(raw.rfind(b"\n") + 1)
+                fh.flush()
+                os.fsync(fh.fileno())
 
     def _last_hash(self) -> str:
         last = _GENESIS

@@ -55,6 +55,8 @@ class SubmissionResult:
         Hash of the submitted file's bytes (the key of a resumed run).
     sandbox : str
         The sandbox level it ran at (``bwrap``, ``uid``, ``rlimits``; "" when nothing ran).
+    cpu_seconds : float
+        Core-seconds spent on it: the sandbox's processes plus the grader's own work.
 
     Examples
     --------
@@ -74,6 +76,7 @@ class SubmissionResult:
     error: str = ""
     sha256: str = ""
     sandbox: str = ""
+    cpu_seconds: float = 0.0
 
     @property
     def score(self) -> float:

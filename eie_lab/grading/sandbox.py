@@ -122,6 +122,10 @@ class SandboxRun:
         The cell running when the box was killed for not answering.
     seconds : float
         Wall-clock time.
+    cpu_seconds : float
+        User + system CPU time of the box's processes: the largest of what the grader saw in
+        ``/proc`` while they ran, what the wait for the runner reported, and the runner's own
+        report at its end (untrusted, so used for statistics only).
 
     Examples
     --------
@@ -135,6 +139,7 @@ class SandboxRun:
     leftovers: int = 0
     stuck_cell: int | None = None
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
     events: list[dict] = field(default_factory=list)
 
     @property
@@ -317,16 +322,30 @@ def _pids_of_uid(uid: int) -> list[int]:
     return pids
 
 
-def _kill_all(proc: subprocess.Popen, level: str, uid: int) -> int:
+def _reap(proc: subprocess.Popen, run: SandboxRun, block: bool) -> bool:
+    """Wait for the runner with ``wait4`` (to read its CPU time); True once it has ended."""
+    if proc.returncode is not None:
+        return True
+    try:
+        pid, status, usage = os.wait4(proc.pid, 0 if block else os.WNOHANG)
+    except ChildProcessError:
+        proc.returncode = proc.returncode if proc.returncode is not None else -9
+        return True
+    if pid == 0:
+        return False
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    run.cpu_seconds = usage.ru_utime + usage.ru_stime
+    return True
+
+
+def _kill_all(proc: subprocess.Popen, run: SandboxRun, level: str, uid: int) -> int:
     """Kill the box's process group and every process of its uid; the count left behind."""
     left = 0
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
-    if proc.poll() is None:
-        proc.kill()
-    proc.wait()
+    _reap(proc, run, block=True)
     if level != "rlimits":
         for _ in range(100):
             pids = _pids_of_uid(uid)
@@ -346,6 +365,29 @@ def _kill_all(proc: subprocess.Popen, level: str, uid: int) -> int:
     except (ProcessLookupError, PermissionError):
         pass
     return left
+
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _box_cpu(uid: int | None, pgid: int) -> float:
+    """CPU seconds of the box's live processes (with the reaped children they waited for)."""
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as fh:
+                fields = fh.read().rsplit(b")", 1)[1].split()
+            if uid is not None:
+                if os.stat(f"/proc/{entry}").st_uid != uid:
+                    continue
+            elif int(fields[2]) != pgid:
+                continue
+            total += sum(int(x) for x in fields[11:15])
+        except (OSError, ValueError, IndexError):
+            continue
+    return total / _TICK
 
 
 def _read_events(path: Path) -> list[dict]:
@@ -454,9 +496,15 @@ def run_sandboxed(box: Path, limits: Limits, *, slot: int = 0, level: str | None
         run.killed = f"the sandbox could not start ({type(exc).__name__})"
         return run
     progress = box / "out" / "progress.jsonl"
+    owner = None if level == "rlimits" else uid
+    seen_cpu = 0.0
+    polls = 0
     try:
-        while proc.poll() is None:
-            time.sleep(0.05)
+        while not _reap(proc, run, block=False):
+            time.sleep(0.02)
+            polls += 1
+            if polls % 5 == 0:
+                seen_cpu = max(seen_cpu, _box_cpu(owner, proc.pid))
             elapsed = time.monotonic() - started
             if elapsed > limits.wall_seconds:
                 run.killed = f"the whole run took longer than {limits.wall_seconds:g} s"
@@ -468,10 +516,13 @@ def run_sandboxed(box: Path, limits: Limits, *, slot: int = 0, level: str | None
                 run.killed, run.stuck_cell = "stopped answering", index
                 break
     finally:
-        run.leftovers = _kill_all(proc, level, uid)
+        run.leftovers = _kill_all(proc, run, level, uid)
     run.returncode = proc.returncode
     run.seconds = time.monotonic() - started
     run.events = _read_events(progress)
+    reported = next((ev.get("cpu") for ev in run.events if ev.get("event") == "done"), 0.0)
+    reported = float(reported) if isinstance(reported, (int, float)) else 0.0
+    run.cpu_seconds = max(run.cpu_seconds, seen_cpu, min(reported, run.seconds * 64))
     if run.killed == "stopped answering" and run.stuck_cell is None:
         run.stuck_cell = _current_cell(run.events)[0]
     return run

@@ -32,6 +32,7 @@ import importlib
 import importlib.abc
 import json
 import os
+import resource
 import signal
 import sys
 import time
@@ -268,7 +269,8 @@ def main(box: str) -> int:
         if record.get("ename") == "KeyboardInterrupt" and time.monotonic() - started >= limit - 0.5:
             record = {"status": "timeout"}
         log.write(event="end", index=cell["index"], t=time.time(), **record)
-    log.write(event="done", t=time.time())
+    usage = [resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+    log.write(event="done", t=time.time(), cpu=sum(u.ru_utime + u.ru_stime for u in usage))
     return 0
 
 
