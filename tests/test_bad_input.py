@@ -58,3 +58,123 @@ def test_compress_checks_the_cache_before_training(no_long_work, capsys, tmp_pat
     err = _error(capsys)
     assert "EIE_LAB_CACHE=" in err and "is a file, not a folder" in err and "help:" in err
     assert blocker.read_text() == "not a folder" and not (tmp_path / "m.npz").exists()
+
+
+# ---------------------------------------------------------------- compress --keep
+
+@pytest.mark.parametrize("keep, part", [
+    ("IP1=0.5", "names no layer 'IP1'"), ("ip9=0.5", "names no layer 'ip9'"),
+    ("=0.5", "with no layer name"), ("ip1", "not NAME=FRACTION"), ("ip1=2", "in (0, 1]"),
+    ("ip1=nan", "in (0, 1]"), ("ip1=inf", "in (0, 1]"), ("ip1=0", "in (0, 1]"),
+    ("ip1=x", "not a number"), ("ip1=0.1,ip1=0.2", "names 'ip1' twice"), ("", "names no layer"),
+    (",", "names no layer"),
+])
+def test_compress_keep_rejects_unknown_or_bad_parts(no_long_work, capsys, tmp_path, keep, part):
+    out = tmp_path / "m.npz"
+    assert main(["compress", "lenet300", "--out", str(out), "--keep", keep]) == 2
+    err = _error(capsys)
+    assert f"--keep={keep!r} is invalid" in err and part in err
+    assert "(the layers are ip1, ip2, ip3)" in err and "help: e.g. --keep ip1=0.08" in err
+    assert not out.exists()
+
+
+def test_compress_keep_accepts_the_layers(monkeypatch, tmp_path):
+    from eie_lab.commands.compress import _config, parse_keep
+
+    assert parse_keep(" ip1=0.1 , ip3=1 ,", ("ip1", "ip2", "ip3")) == {"ip1": 0.1, "ip3": 1.0}
+    args = build_args(["compress", "lenet300", "--out", str(tmp_path / "m.npz"),
+                       "--keep", "ip2=0.2", "--preset", "paper"])
+    cfg = _config(args)
+    assert dict(cfg.keep) == {"ip1": 0.08, "ip2": 0.2, "ip3": 0.26}
+
+
+def build_args(argv):
+    from eie_lab.cli import build_parser
+
+    return build_parser(argv).parse_args(argv)
+
+
+# ---------------------------------------------------------------- every number is checked
+
+@pytest.mark.parametrize("argv, message", [
+    (["simulate", "NT-We", "--seed", "-1"], "--seed=-1 is invalid: must be an integer >= 0"),
+    (["compress", "lenet300", "--out", "m.npz", "--seed", "-1"], "--seed=-1 is invalid"),
+    (["reproduce", "--seed", "-1"], "--seed=-1 is invalid"),
+    (["simulate", "NT-We", "--n-pe", "0"], "--n-pe=0 is invalid: must be an integer >= 1"),
+    (["simulate", "NT-We", "--n-pe", "1.5"], "--n-pe='1.5' is invalid"),
+    (["simulate", "NT-We", "--fifo-depth", "0"], "--fifo-depth=0 is invalid"),
+    (["simulate", "NT-We", "--fifo-depth", "-3"], "--fifo-depth=-3 is invalid"),
+    (["compress", "lenet300", "--out", "m.npz", "--epochs", "0"], "--epochs=0 is invalid"),
+    (["compress", "lenet300", "--out", "m.npz", "--weight-bits", "17"],
+     "--weight-bits=17 is invalid: must be an integer in 1..16"),
+    (["compress", "lenet300", "--out", "m.npz", "--index-bits", "0"], "--index-bits=0 is invalid"),
+    (["compress", "lenet300", "--out", "m.npz", "--prune-steps", "0"], "--prune-steps=0"),
+    (["compress", "lenet300", "--out", "m.npz", "--retrain-epochs", "-1"], "--retrain-epochs=-1"),
+    (["compress", "lenet300", "--out", "m.npz", "--finetune-epochs", "-1"], "--finetune-epochs"),
+    (["compress", "lenet300", "--out", "m.npz", "--n-train", "0"], "--n-train=0 is invalid"),
+])
+def test_bad_numbers_are_usage_errors(no_long_work, capsys, tmp_path, monkeypatch, argv, message):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err and "help:" in err and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_too_many_training_images(no_long_work, capsys, tmp_path):
+    assert main(["compress", "lenet300", "--out", str(tmp_path / "m.npz"), "--n-train",
+                 "60001"]) == 2
+    assert "--n-train=60001 is invalid: must be <= 60000" in _error(capsys)
+
+
+# ---------------------------------------------------------------- simulate: n_pe and memory
+
+@pytest.fixture
+def no_layers(monkeypatch):
+    """Fail the test if a benchmark layer is built (the first allocation of a run)."""
+    import eie_lab.data.layers as layers
+
+    def tripwire(*args, **kwargs):
+        raise AssertionError("a layer was built before the input was checked")
+
+    monkeypatch.setattr(layers, "benchmark_layer", tripwire)
+
+
+@pytest.mark.parametrize("n_pe", ["4097", "100000"])
+def test_simulate_n_pe_upper_bound(no_layers, capsys, n_pe):
+    assert main(["simulate", "NT-We", "--n-pe", n_pe]) == 2
+    err = _error(capsys)
+    assert f"n_pe={n_pe} is invalid: must be <= 4096" in err and "help:" in err
+
+
+def test_simulate_refuses_a_run_that_does_not_fit_in_memory(no_layers, capsys, monkeypatch):
+    import eie_lab.eie.config as config
+
+    monkeypatch.setattr(config, "available_memory", lambda: 50 << 20)  # 50 MiB free
+    assert main(["simulate", "all", "--n-pe", "4096"]) == 2
+    err = _error(capsys)
+    assert "n_pe=4096 is invalid: a 4096 x 9216 layer with 4096 PEs (fast engine) needs about" \
+        in err and "GiB of memory is available" in err and "help: use fewer PEs" in err
+
+
+def test_simulate_small_run_passes_the_memory_check(capsys):
+    assert main(["simulate", "NT-LSTM", "--n-pe", "8", "--json"]) == 0
+    assert '"layer": "NT-LSTM"' in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------- reproduce --out
+
+def test_reproduce_out_must_be_a_writable_folder(capsys, tmp_path, monkeypatch):
+    import eie_lab.paper.reproduce as reproduce
+
+    def tripwire(*args, **kwargs):
+        raise AssertionError("reproduce started before --out was checked")
+
+    monkeypatch.setattr(reproduce, "reproduce", tripwire)
+    blocker = tmp_path / "out"
+    blocker.write_text("a file")
+    assert main(["reproduce", "--quick", "--out", str(blocker)]) == 2
+    assert "--out=" in (err := _error(capsys)) and "is a file, not a folder" in err
+    assert blocker.read_text() == "a file"

@@ -481,7 +481,12 @@ def test_cli_data_where(clean_env, monkeypatch, capsys):
     folder = write_tiny(clean_env / "data" / "mnist")
     assert main(["data", "where"]) == 0
     out = capsys.readouterr().out
-    assert "[complete]" in out and "0 of 4 files" in out and f"using: {folder}" in out
+    assert "[complete, not the published files: train-images-idx3-ubyte.gz differs" in out
+    assert "0 of 4 files" in out and f"using: {folder}" in out
+    monkeypatch.setattr(mnist, "BUNDLED_DIR", SHIPPED)
+    monkeypatch.delenv("EIE_LAB_DATA")
+    assert main(["data", "where"]) == 0
+    assert f"{SHIPPED}  [complete, SHA-256 ok]" in capsys.readouterr().out
 
 
 def test_cli_data_mnist(server, sums, clean_env, monkeypatch, capsys):

@@ -12,8 +12,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from eie_lab.grading.assign import assign_all, project_dirs, stale_exercises
-
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``assign`` sub-command."""
@@ -36,6 +34,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Generate (or with ``--check`` compare) the exercises."""
+    # grading (nbformat, kernels) loads here, not at import: `eie-lab --help` stays fast
+    from eie_lab.grading.assign import assign_all, project_dirs, stale_exercises
+
     source, dest = project_dirs(args.source, args.dest)
     if args.check:
         stale = stale_exercises(source, dest)

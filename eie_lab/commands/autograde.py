@@ -16,10 +16,6 @@ import sys
 from pathlib import Path
 
 from eie_lab.errors import GradingError, fail_message
-from eie_lab.grading.assign import find_source
-from eie_lab.grading.autograde import autograde, load_secret, parse_shard
-from eie_lab.grading.feedback import write_feedback
-from eie_lab.grading.gradebook import merge
 
 
 def _seconds(text: str) -> float:
@@ -120,6 +116,9 @@ def _collect(items: list[Path], assignment: str) -> tuple[list[Path], list[str]]
 
 
 def _merge(args: argparse.Namespace) -> int:
+    # grading (nbformat, kernels) loads here, not at import: `eie-lab --help` stays fast
+    from eie_lab.grading.gradebook import merge
+
     books = [p for p in args.submissions[1:]]
     if not books:
         raise GradingError(fail_message("merge", [], "needs the shards' gradebooks",
@@ -135,6 +134,11 @@ def _merge(args: argparse.Namespace) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Grade, append to the gradebook (and write feedback), print a summary table."""
+    # grading (nbformat, kernels) loads here, not at import: `eie-lab --help` stays fast
+    from eie_lab.grading.assign import find_source
+    from eie_lab.grading.autograde import autograde, load_secret, parse_shard
+    from eie_lab.grading.feedback import write_feedback
+
     if args.submissions[0] == Path("merge") and not Path("merge").exists():
         return _merge(args)
     if args.assignment is None:

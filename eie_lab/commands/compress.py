@@ -11,18 +11,23 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
+from eie_lab.cli import count
 from eie_lab.errors import ConfigError, fail_message
 
+HELP = "Deep Compression of LeNet-300-100 (prune, share weights, Huffman)"
 _HELP_KEEP = "kept fraction per layer, e.g. ip1=0.08,ip2=0.09,ip3=0.26 (DC Table 2)"
+_FIX_KEEP = "e.g. --keep ip1=0.08,ip2=0.09,ip3=0.26 (layer names as in DC Table 2, lower case)"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``compress`` sub-command."""
     p = subparsers.add_parser(
-        "compress", help="Deep Compression of LeNet-300-100 (prune, share weights, Huffman)",
+        "compress", help=HELP,
         description="Compress LeNet-300-100 on MNIST with the Deep Compression pipeline and write "
                     "a compressed model file, or print the DC Table 2-shaped report of a saved "
                     "file (give its path instead of 'lenet300').")
@@ -31,28 +36,36 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--preset", choices=("best", "paper"), default="best",
                    help="'best' (5/6/18%% kept, 5-bit codes: ~51x) or 'paper' (DC Table 2: "
                         "8/9/26%% kept, 6-bit codes); default best")
-    p.add_argument("--seed", type=int, default=0, help="seed of training and k-means (default 0)")
-    p.add_argument("--epochs", type=int, default=None,
+    p.add_argument("--seed", type=count("--seed", 0, fix="use --seed 0 (any integer >= 0)"),
+                   default=0, help="seed of training and k-means (default 0)")
+    p.add_argument("--epochs", type=count("--epochs", 1), default=None,
                    help="baseline training epochs (default: the zoo's recipe)")
-    p.add_argument("--weight-bits", type=int, default=None, help="bits per weight code (preset: 5 best, 6 paper)")
-    p.add_argument("--index-bits", type=int, default=None,
-                   help="bits per relative index (default 5)")
+    p.add_argument("--weight-bits", type=count("--weight-bits", 1, 16), default=None,
+                   help="bits per weight code, 1..16 (preset: 5 best, 6 paper)")
+    p.add_argument("--index-bits", type=count("--index-bits", 1, 16), default=None,
+                   help="bits per relative index, 1..16 (default 5)")
     p.add_argument("--keep", default=None, help=_HELP_KEEP)
-    p.add_argument("--prune-steps", type=int, default=None, help="prune/retrain rounds")
-    p.add_argument("--retrain-epochs", type=int, default=None, help="epochs per retraining round")
-    p.add_argument("--finetune-epochs", type=int, default=None, help="codebook fine-tuning epochs")
-    p.add_argument("--n-train", type=int, default=None, help="use only this many training images")
+    p.add_argument("--prune-steps", type=count("--prune-steps", 1), default=None,
+                   help="prune/retrain rounds")
+    p.add_argument("--retrain-epochs", type=count("--retrain-epochs", 0), default=None,
+                   help="epochs per retraining round (0: no retraining)")
+    p.add_argument("--finetune-epochs", type=count("--finetune-epochs", 0), default=None,
+                   help="codebook fine-tuning epochs (0: none)")
+    p.add_argument("--n-train", type=count("--n-train", 1), default=None,
+                   help="use only this many training images (at most 60000)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=run)
 
 
-def parse_keep(text: str) -> dict[str, float]:
-    """Parse ``"ip1=0.08,ip2=0.09"`` into ``{"ip1": 0.08, "ip2": 0.09}``.
+def parse_keep(text: str, layers: Sequence[str] | None = None) -> dict[str, float]:
+    """Parse ``"ip1=0.08,ip2=0.09"`` into ``{"ip1": 0.08, "ip2": 0.09}``, checking every part.
 
     Parameters
     ----------
     text : str
         The ``--keep`` value: comma-separated ``NAME=FRACTION`` pairs.
+    layers : sequence of str, optional
+        The valid layer names (e.g. ``("ip1", "ip2", "ip3")``); None accepts any name.
 
     Returns
     -------
@@ -61,22 +74,48 @@ def parse_keep(text: str) -> dict[str, float]:
     Raises
     ------
     ConfigError
-        For a part that is not ``NAME=FRACTION``.
+        For a part that is not ``NAME=FRACTION``, an empty, unknown (names are case-sensitive)
+        or repeated layer name, or a fraction that is not a finite number in (0, 1]. The message
+        names the valid layers.
 
     Examples
     --------
-    >>> parse_keep("ip1=0.08, ip3=0.26")
+    >>> parse_keep("ip1=0.08, ip3=0.26", ("ip1", "ip2", "ip3"))
     {'ip1': 0.08, 'ip3': 0.26}
+    >>> try:
+    ...     parse_keep("IP1=0.5", ("ip1", "ip2", "ip3"))
+    ... except ConfigError as exc:
+    ...     print(str(exc).splitlines()[0])
+    --keep='IP1=0.5' is invalid: names no layer 'IP1' (the layers are ip1, ip2, ip3)
     """
-    out = {}
-    for part in filter(None, (s.strip() for s in text.split(","))):
-        name, sep, value = part.partition("=")
-        try:
-            out[name.strip()] = float(value)
-        except ValueError:
-            sep = ""
+    valid = None if layers is None else tuple(layers)
+    where = "" if valid is None else f" (the layers are {', '.join(valid)})"
+
+    def bad(rule: str) -> ConfigError:
+        return ConfigError(fail_message("--keep", text, rule + where, _FIX_KEEP))
+
+    out: dict[str, float] = {}
+    for part in (s.strip() for s in text.split(",")):
+        if not part:
+            continue
+        name, sep, value = (x.strip() for x in part.partition("="))
         if not sep:
-            raise ConfigError(fail_message("--keep", text, "must be NAME=FRACTION[,...]", _HELP_KEEP))
+            raise bad(f"has {part!r}, not NAME=FRACTION")
+        if not name:
+            raise bad(f"has {part!r} with no layer name")
+        if valid is not None and name not in valid:
+            raise bad(f"names no layer {name!r}")
+        if name in out:
+            raise bad(f"names {name!r} twice")
+        try:
+            frac = float(value)
+        except ValueError:
+            raise bad(f"gives {name} the fraction {value!r}, not a number") from None
+        if not (math.isfinite(frac) and 0.0 < frac <= 1.0):
+            raise bad(f"gives {name} the fraction {value}; a kept fraction is in (0, 1]")
+        out[name] = frac
+    if not out:
+        raise bad("names no layer")
     return out
 
 
@@ -85,8 +124,8 @@ def _config(args: argparse.Namespace):
 
     kw: dict = {"seed": args.seed, "baseline_epochs": args.epochs, "n_train": args.n_train}
     cfg = preset(args.preset)
-    if args.keep:
-        kw["keep"] = {**cfg.keep, **parse_keep(args.keep)}
+    if args.keep is not None:
+        kw["keep"] = {**cfg.keep, **parse_keep(args.keep, tuple(cfg.keep))}
     for opt, name in (("weight_bits", "weight_bits"), ("index_bits", "index_bits"),
                       ("prune_steps", "prune_steps"), ("retrain_epochs", "retrain_epochs"),
                       ("finetune_epochs", "finetune_epochs")):
@@ -101,7 +140,10 @@ def _print(report, as_json: bool) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Compress (target ``lenet300``) or report on a saved file."""
+    # the pipeline (numpy, MNIST) loads here, not at import: `eie-lab --help` stays fast
+    from eie_lab.cache import check_writable, writable_cache_dir
     from eie_lab.compression.model_file import load, save
+    from eie_lab.compression.pipeline import deep_compress
     from eie_lab.compression.report import compression_report
 
     if args.target != "lenet300":
@@ -119,9 +161,12 @@ def run(args: argparse.Namespace) -> int:
     if not args.out:
         raise ConfigError(fail_message("--out", None, "is required when compressing",
                                        "e.g. eie-lab compress lenet300 --out model.npz"))
-    from eie_lab.cache import check_writable, writable_cache_dir
-    from eie_lab.compression.pipeline import deep_compress
+    from eie_lab.data.mnist import SPLIT_SIZES
 
+    if args.n_train is not None and args.n_train > SPLIT_SIZES["train"]:
+        raise ConfigError(fail_message("--n-train", args.n_train,
+                                       f"must be <= {SPLIT_SIZES['train']} (the MNIST training "
+                                       "images)", "leave --n-train out to use all of them"))
     config = _config(args)
     # before minutes of training: the output and the trained-model cache must be writable
     check_writable(args.out, "--out")

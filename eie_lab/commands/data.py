@@ -18,14 +18,16 @@ import os
 from pathlib import Path
 
 from eie_lab.cache import cache_dir
-from eie_lab.data import mnist
+from eie_lab.errors import DataError
 
-__all__ = ["register", "run_mnist", "run_where", "describe_lookup"]
+__all__ = ["register", "run_mnist", "run_where", "describe_lookup", "HELP"]
+
+HELP = "get MNIST (download or locate) and show where it is"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``data mnist`` and ``data where`` to the ``eie-lab`` parser."""
-    p = subparsers.add_parser("data", help="get MNIST (download or locate) and show where it is",
+    p = subparsers.add_parser("data", help=HELP,
                               description=__doc__,
                               formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="data_command", metavar="{mnist,where}")
@@ -41,6 +43,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_mnist(args: argparse.Namespace) -> int:
     """Print the MNIST folder, downloading first when needed."""
+    from eie_lab.data import mnist  # numpy-based: loaded by the command, not by --help
+
     progress = False if getattr(args, "quiet", False) else None
     if args.dest is None:
         found = mnist.locate_mnist()
@@ -62,7 +66,9 @@ def describe_lookup() -> list[tuple[Path, str]]:
     Returns
     -------
     list of (Path, str)
-        In lookup order; the state is ``"missing"``, ``"complete"`` or ``"k of 4 files"``.
+        In lookup order; the state is ``"missing"``, ``"k of 4 files"``, ``"complete,
+        SHA-256 ok"`` (the published files) or ``"complete, not the published files: ..."``
+        (the first file that fails :func:`~eie_lab.data.mnist.verify_mnist_file`, and why).
 
     Examples
     --------
@@ -70,6 +76,8 @@ def describe_lookup() -> list[tuple[Path, str]]:
     >>> all(isinstance(state, str) for _, state in describe_lookup())
     True
     """
+    from eie_lab.data import mnist  # numpy-based: loaded by the command, not by --help
+
     rows = []
     for folder in mnist.mnist_search_paths():
         if not folder.is_dir():
@@ -77,12 +85,23 @@ def describe_lookup() -> list[tuple[Path, str]]:
             continue
         files = mnist.find_mnist_files(folder)
         have = sum(p is not None for p in files.values())
-        rows.append((folder, "complete" if have == len(files) else f"{have} of {len(files)} files"))
+        if have < len(files):
+            rows.append((folder, f"{have} of {len(files)} files"))
+            continue
+        try:
+            for path in files.values():
+                mnist.verify_mnist_file(path)  # type: ignore[arg-type]
+            rows.append((folder, "complete, SHA-256 ok"))
+        except DataError as exc:
+            rule = str(exc).splitlines()[0].split(" is invalid: ", 1)[-1]
+            rows.append((folder, f"complete, not the published files: {path.name} {rule}"))
     return rows
 
 
 def run_where(args: argparse.Namespace) -> int:
     """Print the lookup order and the folder in use (exit 0 when found, 1 when not)."""
+    from eie_lab.data import mnist  # numpy-based: loaded by the command, not by --help
+
     env = os.environ.get("EIE_LAB_DATA")
     print(f"EIE_LAB_DATA = {env!r}" if env else "EIE_LAB_DATA is not set")
     print("MNIST lookup order (first complete folder wins):")

@@ -15,39 +15,47 @@ Examples (shell)::
 from __future__ import annotations
 
 import argparse
+import csv
 from pathlib import Path
 
-from eie_lab.paper.comparison import fidelity
-from eie_lab.paper.reproduce import QUICK_LAYERS, WHAT, reproduce
+from eie_lab.cli import count
 
-__all__ = ["register", "run"]
+__all__ = ["register", "run", "HELP"]
+
+HELP = "regenerate the EIE paper's tables and figures"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``reproduce`` to the ``eie-lab`` parser."""
-    p = subparsers.add_parser("reproduce", help="regenerate the EIE paper's tables and figures",
+    p = subparsers.add_parser("reproduce", help=HELP,
                               description=__doc__,
                               formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--out", type=Path, default=Path("eie-lab-reproduce"), metavar="DIR",
                    help="output folder (default: ./eie-lab-reproduce)")
     p.add_argument("--what", default="all", metavar="PARTS",
-                   help=f"comma-separated subset of {','.join(WHAT)} (default: all)")
+                   help="comma-separated parts, e.g. table4,fig8 (default: all; a wrong name "
+                        "lists the valid ones)")
     p.add_argument("--quick", action="store_true",
-                   help=f"only {', '.join(QUICK_LAYERS)} on coarse grids (seconds, not minutes)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the benchmark layers (default 0)")
+                   help="only three small layers on coarse grids (seconds, not minutes)")
+    p.add_argument("--seed", type=count("--seed", 0, fix="use --seed 0 (any integer >= 0)"),
+                   default=0, help="seed of the benchmark layers (default 0)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Write the requested parts and list the files."""
+    # the paper's pipeline (simulator, matplotlib) loads here, not at import: --help stays fast
+    from eie_lab.cache import check_writable
+    from eie_lab.paper.comparison import fidelity
+    from eie_lab.paper.reproduce import reproduce
+
+    check_writable(args.out, "--out", folder=True)  # before minutes of sweeps
     written = reproduce(args.out, what=args.what, quick=args.quick, seed=args.seed)
     for part, files in written.items():
         for path in files:
             print(f"{part:11s} {path}")
     table = Path(args.out) / "table4.csv"
     if "table4" in written and table.exists():
-        import csv
-
         with open(table, encoding="utf-8") as fh:
             rows = [{**r, "within_tol": r["within_tol"] == "True"} for r in csv.DictReader(fh)]
         ok, total = fidelity(rows)

@@ -11,36 +11,55 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 
-from eie_lab.data.layers import LAYER_NAMES, benchmark_layer
-from eie_lab.eie import EIEConfig, encode, simulate
+from eie_lab.cli import count
 from eie_lab.errors import ConfigError, fail_message
-from eie_lab.paper_tables import EIE_ACTUAL_US  # [EIE Table IV] "actual" µs at 64 PEs
+from eie_lab.paper_tables import (
+    EIE_ACTUAL_US,  # [EIE Table IV] "actual" µs at 64 PEs
+    LAYER_NAMES,
+    TABLE_III,
+)
+
+HELP = "simulate an EIE benchmark layer: cycles, time, load efficiency, energy"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``simulate`` sub-command."""
     p = subparsers.add_parser(
-        "simulate", help="simulate an EIE benchmark layer: cycles, time, load efficiency, energy",
+        "simulate", help=HELP,
         description="Encode one of the nine EIE Table III layers (seeded random matrix at the "
                     "paper's densities) for the PE array and simulate one input vector.")
     p.add_argument("layer", metavar="LAYER", help=f"one of {', '.join(LAYER_NAMES)}, or 'all'")
-    p.add_argument("--n-pe", type=int, default=64, help="processing elements (default 64)")
-    p.add_argument("--fifo-depth", type=int, default=8, help="activation queue depth (default 8)")
+    p.add_argument("--n-pe", type=count("--n-pe", 1, fix="use --n-pe 64 as in the EIE paper"),
+                   default=64, help="processing elements, 1..4096 (default 64)")
+    p.add_argument("--fifo-depth", type=count("--fifo-depth", 1, fix="use --fifo-depth 8 as in "
+                                              "the EIE paper"),
+                   default=8, help="activation queue depth (default 8)")
     p.add_argument("--engine", choices=("fast", "cycle"), default="fast",
                    help="closed-form 'fast' engine or cycle-stepping 'cycle' engine")
-    p.add_argument("--seed", type=int, default=0, help="seed of the random layer (default 0)")
+    p.add_argument("--seed", type=count("--seed", 0, fix="use --seed 0 (any integer >= 0)"),
+                   default=0, help="seed of the random layer (default 0)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Simulate and print one row per layer."""
+    # the simulator and the layers load here, not at import: `eie-lab --help` stays fast
+    from eie_lab.data.layers import benchmark_layer
+    from eie_lab.eie import EIEConfig, encode, simulate
+    from eie_lab.eie.config import check_run_memory
+
     names = LAYER_NAMES if args.layer == "all" else (args.layer,)
     if args.layer != "all" and args.layer not in LAYER_NAMES:
         raise ConfigError(fail_message("LAYER", args.layer, f"must be one of {LAYER_NAMES} or 'all'",
                                        "e.g. eie-lab simulate Alex-7"))
     cfg = EIEConfig(n_pe=args.n_pe, fifo_depth=args.fifo_depth)
+    for name in names:  # every layer's memory, before the first is built
+        n_in, n_out, w_density, a_density, _ = TABLE_III[name]
+        check_run_memory(cfg, (n_out, n_in), nnz=math.ceil(w_density * n_in * n_out),
+                         n_active=math.ceil(a_density * n_in), engine=args.engine)
     rows = []
     for name in names:
         layer = benchmark_layer(name, args.seed)

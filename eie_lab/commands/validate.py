@@ -11,9 +11,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from eie_lab.grading.assign import default_source_dir, find_source, source_notebooks
-from eie_lab.grading.validate import validate_many
-
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``validate`` sub-command."""
@@ -32,6 +29,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Validate and print one line per assignment; exit 1 if any fails."""
+    # grading (nbformat, kernels) loads here, not at import: `eie-lab --help` stays fast
+    from eie_lab.grading.assign import default_source_dir, find_source, source_notebooks
+    from eie_lab.grading.validate import validate_many
+
     source = args.source or default_source_dir()
     paths = ([find_source(a, source) for a in args.assignments] if args.assignments
              else source_notebooks(source))
