@@ -78,3 +78,26 @@ def test_fig2_stalls_marked():
 def test_bad_input():
     with pytest.raises(ConfigError, match="must be a SimResult or a Trace"):
         busy_bars(np.zeros(4))
+
+
+def test_busy_bars_axis_starts_below_the_least_busy_pe():
+    from eie_lab.data.layers import benchmark_layer
+    from eie_lab.eie import EIEConfig, encode, simulate
+
+    bl = benchmark_layer("NT-LSTM", seed=0)
+    res = simulate(encode(bl, EIEConfig(n_pe=16)), bl.a)
+    ax = busy_bars(res).axes[0]
+    low, high = ax.get_ylim()
+    assert 0 < low < res.busy.min() and high > res.cycles
+    assert f"axis from {low:,.0f}" in ax.get_ylabel()
+    ax0 = busy_bars(res, from_zero=True).axes[0]
+    assert ax0.get_ylim()[0] == 0 and ax0.get_ylabel() == "cycles"
+    plt.close("all")
+
+
+@pytest.mark.parametrize(("low", "high"), [(0, 10), (1, 10), (9, 10), (999, 1000), (5400, 6000)])
+def test_axis_floor_stays_below_the_lowest_bar(low, high):
+    from eie_lab.viz.array_plots import axis_floor
+
+    f = axis_floor(low, high)
+    assert 0 <= f <= low and (f == 0 or f < low)

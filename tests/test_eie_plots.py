@@ -61,7 +61,7 @@ def test_sweep_energy_sram_and_time_plots():
         P.plot_sram_budget(T.SRAM_PER_PE_KB, {"Alex-6": {"SpMat": 60, "Ptr": 18, "Act": 2}}),
     ]
     assert len(figs[2].axes) == 3 and len(figs[3].axes) == 2 and len(figs[4].axes) == 2
-    assert any("162" in t.get_text() for t in figs[5].axes[0].get_legend().get_texts())
+    assert figs[5].axes[-1].get_title() == "total (162 KB)"
     for fig in figs:
         fig.canvas.draw()
         plt.close(fig)
@@ -97,6 +97,35 @@ def test_energy_breakdown_colours_a_component_alike_in_both_pies():
 
 def test_sram_budget_title_cites_the_paper():
     fig = P.plot_sram_budget(T.SRAM_PER_PE_KB)
-    assert "EIE" in fig.axes[0].get_title()
-    assert P.plot_sram_budget(T.SRAM_PER_PE_KB, title="x").axes[0].get_title() == "x"
+    assert "EIE" in fig._suptitle.get_text()
+    assert P.plot_sram_budget(T.SRAM_PER_PE_KB, title="x")._suptitle.get_text().startswith("x")
     plt.close("all")
+
+
+def test_sram_budget_judges_each_memory_against_its_own_capacity():
+    from eie_lab.eie.sram_budget import SramUse
+
+    vgg6 = SramUse({"SpMat": 98.6, "Ptr": 49.0, "Act": 0.8}, {"SpMat": 128, "Ptr": 32, "Act": 2},
+                   pointer_overflow=True)
+    fig = P.plot_sram_budget(T.SRAM_PER_PE_KB, {"VGG-6": vgg6, "Alex-7": {"SpMat": 28, "Ptr": 8}})
+    over = {ax.get_title(): [t.get_text() for t in ax.texts] for ax in fig.axes}
+    assert over == {"SpMat (128 KB)": [], "Ptr (32 KB)": ["over"], "Act (2 KB)": [],
+                    "total (162 KB)": []}  # under 162 KB in total, yet the pointers do not fit
+    ptr_bars = fig.axes[1].patches
+    assert ptr_bars[0].get_height() == 49.0 and ptr_bars[0].get_facecolor() != ptr_bars[1].get_facecolor()
+    plt.close(fig)
+
+
+def test_ratio_bars_label_our_numbers_and_mark_the_papers():
+    fig = P.plot_ratio_bars(T.speedups(), T.LAYER_NAMES, T.recomputed_labels("fig6"),
+                            paper=T.FIG6_LABELS)
+    texts = _texts(fig)
+    for series, layer in T.FIG6_MISMATCHES:
+        i = T.LAYER_NAMES.index(layer)
+        ours, theirs = T.recomputed_labels("fig6")[series][i], T.FIG6_LABELS[series][i]
+        assert f"{ours} (paper: {theirs})" in texts
+    assert sum("(paper:" in t for t in texts) == len(T.FIG6_MISMATCHES)
+    labels = [t for t in fig.axes[0].texts if "(paper:" in t.get_text()]
+    assert all(t.get_fontsize() >= 10 for t in fig.axes[0].texts)
+    assert all(t.get_color() != "black" for t in labels)
+    plt.close(fig)

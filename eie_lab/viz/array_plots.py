@@ -31,7 +31,7 @@ from matplotlib.figure import Figure
 from eie_lab.errors import ConfigError, fail_message
 from eie_lab.viz.style import STATE_COLORS
 
-__all__ = ["pe_time_split", "busy_bars", "queue_heatmap", "state_timeline"]
+__all__ = ["pe_time_split", "axis_floor", "busy_bars", "queue_heatmap", "state_timeline"]
 
 
 def pe_time_split(result_or_trace) -> dict[str, np.ndarray]:
@@ -62,10 +62,29 @@ def pe_time_split(result_or_trace) -> dict[str, np.ndarray]:
     return {"busy": busy, "starved": last - busy, "idle": cycles - last, "cycles": cycles}
 
 
-def busy_bars(result_or_trace, ax=None, *, title: str | None = None) -> Figure:
+def axis_floor(low: float, high: float) -> float:
+    """A round y-axis start a little below ``low`` (0 when ``low`` is under a fifth of ``high``).
+
+    Examples
+    --------
+    >>> axis_floor(5400, 6000), axis_floor(9, 12), axis_floor(100, 1000)
+    (5200.0, 8.0, 0.0)
+    """
+    if high <= 0 or low < 0.2 * high:
+        return 0.0
+    target = low - 0.1 * (high - low) - 0.02 * high  # leave a margin under the lowest bar
+    step = 10.0 ** np.floor(np.log10(max(high - target, 1e-9)))
+    return float(max(0.0, np.floor(target / step) * step))
+
+
+def busy_bars(result_or_trace, ax=None, *, title: str | None = None, from_zero: bool = False,
+              figsize: tuple[float, float] | None = None) -> Figure:
     """Stacked per-PE bars: busy (green), starved (orange), idle (grey).
 
-    The dashed line is the mean busy time; load efficiency = mean busy / cycles.
+    The dashed line is the mean busy time; load efficiency = mean busy / cycles. The y axis
+    does not start at 0 (unless ``from_zero``): it starts a little below the least busy PE, so
+    the differences between PEs (the imbalance, the starved and idle strips on top) fill the
+    plot instead of a thin band at its top; the axis label says where it starts.
 
     Parameters
     ----------
@@ -73,11 +92,23 @@ def busy_bars(result_or_trace, ax=None, *, title: str | None = None) -> Figure:
     ax : matplotlib.axes.Axes, optional
         Draw into this axes instead of a new figure.
     title : str, optional
+    from_zero : bool, default False
+        Start the y axis at 0.
+    figsize : tuple, optional
+        Figure size in inches (default grows with the number of PEs up to 12 inches).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from eie_lab.eie.examples import fig2_trace
+    >>> ax = busy_bars(fig2_trace()).axes[0]
+    >>> bool(ax.get_ylim()[0] > 0), "axis from" in ax.get_ylabel()
+    (True, True)
     """
     split = pe_time_split(result_or_trace)
     n_pe = split["busy"].size
     if ax is None:
-        fig, ax = plt.subplots(figsize=(min(12.0, 4 + 0.12 * n_pe), 3.2))
+        fig, ax = plt.subplots(figsize=figsize or (min(12.0, 4 + 0.12 * n_pe), 3.2))
     else:
         fig = ax.figure
     x = np.arange(n_pe)
@@ -91,14 +122,15 @@ def busy_bars(result_or_trace, ax=None, *, title: str | None = None) -> Figure:
     mean_busy = float(split["busy"].mean()) if n_pe else 0.0
     ax.axhline(mean_busy, color="#000", ls="--", lw=1, label=f"mean busy = {mean_busy:.0f}")
     ax.set_xlim(-0.5 - (width < 1) * 0.2, n_pe - 0.5 + (width < 1) * 0.2)
-    ax.set_ylim(0, cycles * 1.02)
+    floor = 0.0 if from_zero else axis_floor(float(split["busy"].min()) if n_pe else 0.0, cycles)
+    ax.set_ylim(floor, cycles + 0.1 * (cycles - floor))
     ax.set_xlabel("PE")
-    ax.set_ylabel("cycles")
+    ax.set_ylabel("cycles" if floor == 0 else f"cycles (axis from {floor:,.0f})")
     if n_pe <= 16:
         ax.set_xticks(x)
     eff = split["busy"].sum() / (n_pe * cycles)
     ax.set_title(title or f"Per-PE time: load efficiency {100 * eff:.1f}% of {cycles} cycles")
-    ax.legend(loc="lower right", fontsize=9, ncol=4, framealpha=0.9)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=9, borderaxespad=0.3)
     fig.tight_layout()
     return fig
 

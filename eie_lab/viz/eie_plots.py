@@ -30,6 +30,9 @@ from matplotlib.figure import Figure
 #: Font sizes (points) for labels inside plots and legends: readable when projected.
 LABEL_PT = 8
 LEGEND_PT = 9
+#: Bar labels of the Fig. 6/7 plots: at least 12 px when the 12-inch figure fills a notebook.
+BAR_LABEL_PT = 10.5
+RED_TEXT = "#C0392B"
 
 __all__ = ["pe_colors", "entry_rows", "plot_csc_by_pe", "plot_ratio_bars", "plot_times",
            "plot_fifo_sweep", "plot_pe_sweep", "plot_param_sweep", "plot_energy_breakdown",
@@ -135,41 +138,62 @@ def plot_csc_by_pe(W: np.ndarray, n_pe: int, v: Sequence[int], z: Sequence[int],
 
 def plot_ratio_bars(values: Mapping[str, Sequence[float]], layers: Sequence[str],
                     labels: Mapping[str, Sequence[str]] | None = None, ylabel: str = "speedup",
-                    title: str = "", missing: str = "n/a") -> Figure:
+                    title: str = "", missing: str = "n/a",
+                    paper: Mapping[str, Sequence[str]] | None = None) -> Figure:
     """Grouped bars per layer, one bar per series, on a log axis (Fig. 6/7 style).
 
-    ``labels`` (e.g. the paper's data labels) are written above the bars. NaN bars are left out
-    and ``missing`` (e.g. "n/a") is written in their place, so an empty slot reads as "no data"
-    rather than as a tiny value; pass ``missing=""`` to leave the slot blank.
+    ``labels`` are written above the bars; they should say what the bars show (e.g. the values
+    recomputed from a table, :func:`eie_lab.paper_tables.recomputed_labels`). ``paper`` (e.g. the
+    figure's own data labels): wherever a paper label differs from ``labels``, the bar's label
+    reads "ours (paper: theirs)" in red and a black tick marks the paper's value on the bar.
+    NaN bars are left out and ``missing`` (e.g. "n/a") is written in their place, so an empty
+    slot reads as "no data" rather than as a tiny value; pass ``missing=""`` to leave it blank.
+
+    Examples
+    --------
+    >>> fig = plot_ratio_bars({"EIE": [75.6]}, ["NT-We"], {"EIE": ["76"]}, paper={"EIE": ["63"]})
+    >>> [t.get_text() for t in fig.axes[0].texts]
+    ['76 (paper: 63)']
     """
     series = list(values)
-    fig, ax = plt.subplots(figsize=(max(10.0, 1.45 * len(layers)), 5.0))
+    fig, ax = plt.subplots(figsize=(max(12.0, 1.5 * len(layers)), 5.6))
     width = 0.8 / max(1, len(series))
     x = np.arange(len(layers))
     floor = np.nanmin([np.nanmin(np.asarray(v, dtype=float)) for v in values.values()])
     gaps: dict[int, list[float]] = {}
+    marked = False
     for s, name in enumerate(series):
         vals = np.asarray(values[name], dtype=float)[: len(layers)]
         ok = ~np.isnan(vals)
         pos = x + (s - (len(series) - 1) / 2) * width
         ax.bar(pos[ok], vals[ok], width, label=name)
-        if labels is not None and name in labels:
-            for xi, yi, lab in zip(pos[ok], vals[ok], np.asarray(labels[name])[: len(layers)][ok]):
-                ax.text(xi, yi * 1.08, lab, ha="center", va="bottom", fontsize=LABEL_PT - 1,
-                        rotation=90)
+        ours = list(labels[name])[: len(layers)] if labels is not None and name in labels else None
+        theirs = list(paper[name])[: len(layers)] if paper is not None and name in paper else None
+        for i in np.flatnonzero(ok):
+            text = ours[i] if ours is not None else None
+            differs = theirs is not None and text is not None and theirs[i] != text
+            if differs:
+                text = f"{text} (paper: {theirs[i]})"
+                ref = float(str(theirs[i]).replace(",", ""))
+                ax.plot([pos[i] - width / 2, pos[i] + width / 2], [ref, ref], color="black", lw=2.5,
+                        label=None if marked else "paper's label, where it differs")
+                marked = True
+            if text is not None:
+                ax.text(pos[i], vals[i] * 1.08, text, ha="center", va="bottom", rotation=90,
+                        fontsize=BAR_LABEL_PT, color=RED_TEXT if differs else "black")
         for li in np.flatnonzero(~ok):
             gaps.setdefault(int(li), []).append(float(pos[li]))
     for gap in gaps.values() if missing else ():  # one note per layer, over its empty slots
         ax.text(float(np.mean(gap)), floor * 1.3, missing, ha="center", va="bottom",
-                fontsize=LEGEND_PT, color="#555", style="italic")
+                fontsize=LEGEND_PT + 1, color="#555", style="italic")
     ax.set_yscale("log")
     top = np.nanmax([np.nanmax(np.asarray(v, dtype=float)) for v in values.values()])
-    ax.set_ylim(floor / 2, top * 40)  # room for the labels and the legend
+    ax.set_ylim(floor / 2, top * 60)  # room for the labels and the legend
     ax.set_xlim(-0.6, len(layers) - 0.4)
-    ax.set_xticks(x, list(layers), rotation=0)
-    ax.set_ylabel(ylabel)
-    ax.set_title(title)
-    ax.legend(fontsize=LEGEND_PT, ncol=4, loc="upper left")
+    ax.set_xticks(x, list(layers), rotation=0, fontsize=LEGEND_PT + 2)
+    ax.set_ylabel(ylabel, fontsize=LEGEND_PT + 2)
+    ax.set_title(title, fontsize=LEGEND_PT + 3)
+    ax.legend(fontsize=LEGEND_PT + 1, ncol=4, loc="upper left")
     ax.grid(axis="y", which="major", alpha=0.3)
     fig.tight_layout()
     return fig
@@ -241,7 +265,7 @@ def plot_param_sweep(x: Sequence[float], series: Mapping[str, Sequence[float]], 
 
     ``twin`` series go on a second y axis (dashed), e.g. energy beside read counts (Fig. 9).
     """
-    fig, ax = plt.subplots(figsize=(6.5, 3.8))
+    fig, ax = plt.subplots(figsize=(9.5 if twin else 6.5, 3.8))
     for name, vals in series.items():
         ax.plot(x, vals, marker="o", ms=3, label=name)
     if logx:
@@ -256,7 +280,11 @@ def plot_param_sweep(x: Sequence[float], series: Mapping[str, Sequence[float]], 
         ax2.set_ylabel(twin_label)
         h2, n2 = ax2.get_legend_handles_labels()
         handles, names = handles + h2, names + n2
-    ax.legend(handles, names, fontsize=LEGEND_PT)
+    if twin:  # outside the axes: a twin series may cross any corner of the plot
+        ax.legend(handles, names, fontsize=LEGEND_PT, loc="upper left", bbox_to_anchor=(1.15, 1.0),
+                  borderaxespad=0.0)
+    else:
+        ax.legend(handles, names, fontsize=LEGEND_PT)
     ax.set_title(title)
     fig.tight_layout()
     return fig
@@ -289,27 +317,53 @@ def plot_energy_breakdown(parts: Mapping[str, float], paper: Mapping[str, float]
 
 
 def plot_sram_budget(capacity_kb: Mapping[str, float],
-                     used_kb: Mapping[str, Mapping[str, float]] | None = None,
+                     used_kb: Mapping[str, Any] | None = None,
                      title: str = "SRAM per PE (budget: EIE §VI)") -> Figure:
-    """SRAM per PE: the paper's budget (162 KB = 128 + 32 + 2) beside what layers actually use.
+    """SRAM per PE, one panel per memory, each against its *own* capacity, and the total.
 
-    ``used_kb`` maps a layer name to {memory: KB} (the worst PE); each memory's bar is drawn
-    against its capacity.
+    Parameters
+    ----------
+    capacity_kb : mapping
+        Memory -> KB (the paper: SpMat 128, Ptr 32, Act 2; 162 in all).
+    used_kb : mapping, optional
+        Layer name -> {memory: KB} in the worst PE, or -> an object with a ``used_kb`` dict
+        (:class:`eie_lab.eie.sram_budget.SramUse`).
+    title : str
+
+    A bar over its memory's capacity is red and says "over": a layer can stay under the
+    162 KB total and still not fit, because the memories are separate.
+
+    Examples
+    --------
+    >>> fig = plot_sram_budget({"SpMat": 128, "Ptr": 32, "Act": 2},
+    ...                        {"VGG-6": {"SpMat": 98.6, "Ptr": 49.0, "Act": 0.8}})
+    >>> [ax.get_title() for ax in fig.axes]
+    ['SpMat (128 KB)', 'Ptr (32 KB)', 'Act (2 KB)', 'total (162 KB)']
+    >>> sum(t.get_text() == "over" for ax in fig.axes for t in ax.texts)
+    1
     """
     mems = list(capacity_kb)
-    groups: dict[str, Any] = {"capacity": capacity_kb, **(used_kb or {})}
-    fig, ax = plt.subplots(figsize=(max(7.5, 0.9 * len(groups) + 4.5), 3.8))
-    x = np.arange(len(groups))
-    bottom = np.zeros(len(groups))
-    for mem in mems:
-        vals = np.array([float(g.get(mem, 0.0)) for g in groups.values()])
-        ax.bar(x, vals, 0.6, bottom=bottom, label=f"{mem} ({capacity_kb[mem]:g} KB)")
-        bottom += vals
-    ax.axhline(sum(capacity_kb.values()), color="black", ls="--", lw=1,
-               label=f"budget {sum(capacity_kb.values()):g} KB")
-    ax.set_xticks(x, list(groups), rotation=30, ha="right")
-    ax.set_ylabel("KB per PE")
-    ax.set_title(title)
-    ax.legend(fontsize=LEGEND_PT, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    used = {name: dict(getattr(u, "used_kb", u)) for name, u in (used_kb or {}).items()}
+    names = list(used)
+    panels = [*mems, "total"]
+    fig, axes = plt.subplots(1, len(panels), figsize=(max(10.0, 2.0 * len(panels) + 0.5 * len(names) * len(panels)), 3.6),
+                             squeeze=False)
+    x = np.arange(len(names))
+    for ax, mem in zip(axes[0], panels):
+        cap = float(sum(capacity_kb.values())) if mem == "total" else float(capacity_kb[mem])
+        vals = np.array([sum(u.get(m, 0.0) for m in mems) if mem == "total" else u.get(mem, 0.0)
+                         for u in used.values()], dtype=float)
+        over = vals > cap
+        ax.bar(x, vals, 0.6, color=np.where(over, "#D55E00", "#0072B2"))
+        ax.axhline(cap, color="black", ls="--", lw=1.2)
+        for xi, v, o in zip(x, vals, over):
+            if o:
+                ax.text(xi, v, "over", ha="center", va="bottom", fontsize=LEGEND_PT + 1,
+                        color="#D55E00", fontweight="bold")
+        ax.set_ylim(0, max(cap, float(vals.max()) if vals.size else 0.0) * 1.18)
+        ax.set_title(f"{mem} ({cap:g} KB)", fontsize=LEGEND_PT + 1)
+        ax.set_xticks(x, names, rotation=30, ha="right")
+    axes[0][0].set_ylabel("KB in the busiest PE")
+    fig.suptitle(title + " — dashed: each memory's capacity", fontsize=LEGEND_PT + 2)
     fig.tight_layout()
     return fig
