@@ -68,6 +68,16 @@ def test_ci_runs_make_test():
     assert re.search(r"^make test\s*$", script, flags=re.M)
 
 
+def test_ci_reads_no_data_from_outside_the_clone():
+    """MNIST ships in data/mnist/; CI must pass from the clone alone."""
+    code = [line.split("#", 1)[0] for line in (ROOT / ".ci" / "run").read_text().splitlines()]
+    assert not [line for line in code if "shared" in line or "EIE_LAB_DATA=" in line], code
+    assert "export EIE_LAB_REQUIRE_DATA=1" in code
+    assert sorted(p.name for p in (ROOT / "data" / "mnist").glob("*.gz")) == [
+        "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz", "train-images-idx3-ubyte.gz",
+        "train-labels-idx1-ubyte.gz"]
+
+
 def test_version_is_exposed():
     import eie_lab
 
