@@ -23,8 +23,13 @@ from eie_lab.grading.notebook_io import grade_id, read_notebook, write_notebook
 from eie_lab.grading.sandbox import sandbox_level
 
 ROOT = Path(__file__).resolve().parents[1]
-pytestmark = pytest.mark.grading
+LEVEL = sandbox_level()
+# As the grader's own user (no bubblewrap, not root) a sabotage test would really damage the
+# checkout: these attacks are only graded where the sandbox stops them (README: what it cannot).
+pytestmark = [pytest.mark.grading, pytest.mark.skipif(
+    LEVEL == "rlimits", reason="needs bubblewrap or root (sandbox level 'rlimits' here)")]
 LEAK = "LEAK-MARKER-7f3a"
+BWRAP_ONLY = {"reads_solutions"}  # at level 'uid' world-readable files stay readable
 
 
 def _edit(nb, **sources):
@@ -190,9 +195,11 @@ def test_every_argument_has_a_row(graded):
     "reads_solutions", "sabotage", "startup_file", "kills_parent", "leaks_feedback",
     "plants_for_later", "duplicate_test_cell", "deleted_tests", "honest", "victim"])
 def test_scores_only_the_work_done(graded, name):
+    if name in BWRAP_ONLY and LEVEL != "bwrap":
+        pytest.skip("only the bwrap level hides solutions/ (README: what the sandbox cannot do)")
     row = graded["rows"][name]
     assert float(row["score"]) == graded["expected"][name], row["reason"]
-    assert row["sandbox"] == sandbox_level()
+    assert row["sandbox"] == LEVEL
 
 
 def test_calling_the_package_scores_zero_with_that_reason(graded):
