@@ -34,7 +34,7 @@ import numpy as np
 from eie_lab.errors import ConfigError, fail_message
 
 __all__ = [
-    "TABLE_III", "DC_TABLE_1", "DC_TABLE_2", "DC_RATES_PQ_PQH", "DC_TABLE_6", "PARAMETERS", "LAYER_NAMES", "ALEXNET_VGG", "NEURALTALK", "SERIES", "SOURCES", "TABLE_IV_US",
+    "TABLE_III", "DC_TABLE_1", "DC_TABLE_2", "DC_TABLE_3", "DC_RATES_PQ_PQH", "DC_TABLE_6", "PARAMETERS", "LAYER_NAMES", "ALEXNET_VGG", "NEURALTALK", "SERIES", "SOURCES", "TABLE_IV_US",
     "EIE_THEORETICAL_US", "EIE_ACTUAL_US", "DC_TABLE9_POWER_W", "EIE_POWER_W",
     "FIG6_LABELS", "FIG7_LABELS", "FIG6_MISMATCHES", "TABLE_I_ENERGY_PJ",
     "TABLE_II_PE_POWER_MW", "TABLE_II_PE_AREA_UM2", "TABLE_II_BY_TYPE", "SRAM_PER_PE_KB", "PRECISION_TOP5", "MULT_ENERGY_RATIO_16B", "geomean", "label_values", "format_label",
@@ -150,6 +150,20 @@ DC_TABLE_2: dict[str, dict[str, float]] = {
     "total": {"weights": 266_000, "kept_pct": 8, "w_bits_pq": 6, "w_bits_pqh": 5.1,
               "idx_bits_pq": 5, "idx_bits_pqh": 3.7, "rate_pq_pct": 3.1, "rate_pqh_pct": 2.49},
 }
+#: [DC Table 3] LeNet-5 (Caffe) per layer, same columns as :data:`DC_TABLE_2`: 8-bit codes for the
+#: convolutions, 5-bit for the fully connected layers; 39x overall (431K weights, 8% kept).
+DC_TABLE_3: dict[str, dict[str, float]] = {
+    "conv1": {"weights": 500, "kept_pct": 66, "w_bits_pq": 8, "w_bits_pqh": 7.2,
+              "idx_bits_pq": 5, "idx_bits_pqh": 1.5, "rate_pq_pct": 78.5, "rate_pqh_pct": 67.45},
+    "conv2": {"weights": 25_000, "kept_pct": 12, "w_bits_pq": 8, "w_bits_pqh": 7.2,
+              "idx_bits_pq": 5, "idx_bits_pqh": 3.9, "rate_pq_pct": 6.0, "rate_pqh_pct": 5.28},
+    "ip1": {"weights": 400_000, "kept_pct": 8, "w_bits_pq": 5, "w_bits_pqh": 4.5,
+            "idx_bits_pq": 5, "idx_bits_pqh": 4.5, "rate_pq_pct": 2.7, "rate_pqh_pct": 2.45},
+    "ip2": {"weights": 5_000, "kept_pct": 19, "w_bits_pq": 5, "w_bits_pqh": 5.2,
+            "idx_bits_pq": 5, "idx_bits_pqh": 3.7, "rate_pq_pct": 6.9, "rate_pqh_pct": 6.13},
+    "total": {"weights": 431_000, "kept_pct": 8, "w_bits_pq": 5.3, "w_bits_pqh": 4.1,
+              "idx_bits_pq": 5, "idx_bits_pqh": 4.4, "rate_pq_pct": 3.05, "rate_pqh_pct": 2.55},
+}
 #: [EIE Table I] energy per operation at 45 nm (Horowitz), pJ. The register-file row is [LWC Fig. 1].
 TABLE_I_ENERGY_PJ: dict[str, float] = {
     "32 bit int ADD": 0.1, "32 bit float ADD": 0.9, "32 bit Register File": 1.0,
@@ -208,6 +222,7 @@ PARAMETERS: dict[str, int] = {"LeNet-300-100": 267_000, "LeNet-5": 431_000,
 SOURCES: dict[str, str] = {
     "TABLE_III": "[EIE Table III]",
     "DC_TABLE_2": "[DC Table 2]",
+    "DC_TABLE_3": "[DC Table 3]",
     "TABLE_IV_US": "[EIE Table IV]; AlexNet/VGG columns = [DC Table 8]",
     "DC_TABLE9_POWER_W": "[DC Table 9]",
     "EIE_POWER_W": "[EIE abstract] 600 mW; reproduces [EIE Fig. 7] exactly",
