@@ -32,9 +32,9 @@ __all__ = ["REQUIRED", "OPTIONAL", "MIN_PYTHON", "environment_report", "format_r
 
 #: Runtime dependencies (pyproject ``dependencies``).
 REQUIRED: tuple[str, ...] = ("numpy", "matplotlib", "networkx", "ipywidgets", "jupyterlab",
-                             "tqdm", "platformdirs")
+                             "tqdm", "platformdirs", "nbformat")
 #: Packages of the extras (tests, grading, browser, benchmarks); absent is fine.
-OPTIONAL: tuple[str, ...] = ("pytest", "hypothesis", "nbclient", "nbformat", "ipykernel", "scipy",
+OPTIONAL: tuple[str, ...] = ("pytest", "hypothesis", "nbclient", "ipykernel", "scipy",
                              "scikit-learn", "nbgrader", "playwright", "dahuffman")
 MIN_PYTHON = (3, 10)
 

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-import eie_lab.compression.pipeline as pipeline
 from eie_lab.cli import main
 
 
@@ -23,7 +22,7 @@ def no_long_work(monkeypatch):
     def tripwire(*args, **kwargs):
         raise AssertionError("the pipeline started before the input was checked")
 
-    monkeypatch.setattr(pipeline, "deep_compress", tripwire)
+    monkeypatch.setattr("eie_lab.compression.pipeline.deep_compress", tripwire)
 
 
 def _error(capsys) -> str:
