@@ -259,7 +259,7 @@ def test_rerun_resumes_without_grading_again(graded, capsys):
             s: r["score"] for s, r in graded["rows"].items()}
 
 
-def test_neq_always_false_earns_nothing(tmp_path):
+def test_neq_always_false_and_package_calls_on_ex03(tmp_path):
     sol = read_notebook(ROOT / "solutions" / "ex03_huffman.ipynb")
     stub = read_notebook(ROOT / "exercises" / "ex03_huffman.ipynb")
     liar = ("class Liar:\n"
@@ -273,9 +273,13 @@ def test_neq_always_false_earns_nothing(tmp_path):
                for i, p in enumerate(parts)}
     write_notebook(_edit(stub, **answers), tmp_path / "subs" / "liar.ipynb")
     write_notebook(sol, tmp_path / "subs" / "honest.ipynb")
+    write_notebook(_edit(sol, code_lengths=(  # the readable package function, renamed
+        "from eie_lab.compression.huffman import huffman_lengths as code_lengths\n")),
+        tmp_path / "subs" / "package.ipynb")
     out = tmp_path / "grades.csv"
     assert main(["autograde", str(tmp_path / "subs"), "--assignment", "ex03_huffman",
                  "--source", str(ROOT / "solutions"), "--out", str(out), "--jobs", "2"]) == 0
     with out.open() as fh:
         rows = {r["student"]: r for r in csv.DictReader(fh)}
     assert float(rows["liar"]["score"]) == 0 and float(rows["honest"]["score"]) == 10
+    assert (float(rows["package"]["test_code_lengths"]), float(rows["package"]["score"])) == (0, 7)

@@ -34,7 +34,7 @@ __all__ = ["REFERENCE", "PARTS", "lloyd_step", "FIG3_CODES", "FIG3_GRAD", "FIG3_
            "check_linear_init", "check_lloyd_step", "check_reduce_gradients",
            "check_finetune_centroids", "check_compression_rate"]
 
-_PACKAGE = ("eie_lab.compression.quantize:*", "eie_lab.quantizer:*",
+_PACKAGE = ("eie_lab.compression.quantize:*", "eie_lab.quantizer:*", "eie_lab._kmeans_fast:*",
             "eie_lab.compression._kmeans_hist:*")
 
 

@@ -3,8 +3,9 @@ expected length and entropy.
 
 Huffman code lengths are not unique when counts tie, so :func:`check_code_lengths` accepts any
 optimal prefix code: the lengths must satisfy Kraft's equality and give the optimal total
-length, which is unique. References: :mod:`eie_lab.compression.huffman` (``HuffmanCode``
-lengths, canonical code table, bit-exact ``encode``, ``expected_length``, ``entropy``); a decoded
+length, which is unique. References: the readable functions of :mod:`eie_lab.compression.huffman`
+(``huffman_lengths``, ``canonical_code``, ``encode``, ``decode``, ``entropy``; the package tests
+check them bit for bit against its fast engine) and ``HuffmanCode.expected_length``; a decoded
 stream must equal the stream that was encoded.
 
 Examples
@@ -43,46 +44,18 @@ _PACKAGE = ("eie_lab.compression.huffman:*", "eie_lab.compression._huffman_engin
             "eie_lab.compression._huffman_fast:*")
 
 
-def huffman_lengths(counts: dict) -> dict:
-    """Huffman code length of each symbol, from :class:`eie_lab.compression.huffman.HuffmanCode`."""
-    return HuffmanCode.from_counts(counts).code_lengths()
-
-
-def canonical_code(lengths: dict) -> dict:
-    """Canonical code words (symbols sorted by (length, symbol)), from ``HuffmanCode``."""
-    return HuffmanCode(lengths).code_table()
-
-
-def entropy(counts: dict) -> float:
-    """Shannon entropy in bits per symbol, from :func:`eie_lab.compression.huffman.entropy`."""
-    return huffman.entropy(counts)
-
-
-def _encode(symbols: list, code: dict) -> str:
-    """The package encoder's bytes, read back as a '0'/'1' string (MSB first)."""
-    coder = HuffmanCode({s: len(w) for s, w in code.items()})
-    data, n_bits = coder.encode(symbols)
-    return "".join(f"{byte:08b}" for byte in data)[:n_bits]
-
+huffman_lengths = huffman.huffman_lengths
+canonical_code = huffman.canonical_code
+entropy = huffman.entropy
 
 REFERENCE = {
-    "code_lengths": huffman_lengths,
-    "canonical_code": canonical_code,
-    "encode": lambda symbols, code: _encode(symbols, code),
-    "decode": lambda bits, code: _decode(bits, code),
+    "code_lengths": huffman.huffman_lengths,
+    "canonical_code": huffman.canonical_code,
+    "encode": huffman.encode,
+    "decode": huffman.decode,
     "expected_length": lambda counts, lengths: HuffmanCode(lengths).expected_length(counts),
-    "entropy": entropy,
+    "entropy": huffman.entropy,
 }
-
-
-def _decode(bits: str, code: dict) -> list:
-    inverse, out, word = {v: k for k, v in code.items()}, [], ""
-    for b in bits:
-        word += b
-        if word in inverse:
-            out.append(inverse[word])
-            word = ""
-    return out
 
 
 def _counts(rng: np.random.Generator) -> dict:
@@ -155,7 +128,7 @@ def _enc_cases(hidden: bool, seed: int):
 
 
 def _enc_judge(args, got, case):
-    expect_equal(got, _encode(*args), "the bits", case)
+    expect_equal(got, huffman.encode(*args), "the bits", case)
 
 
 def _dec_cases(hidden: bool, seed: int):
@@ -168,7 +141,7 @@ def _dec_cases(hidden: bool, seed: int):
 
 def _dec_judge(args, got, case):
     bits, code = args
-    expect_equal(list(got) if type(got) is tuple else got, _decode(bits, code), "the symbols",
+    expect_equal(list(got) if type(got) is tuple else got, huffman.decode(bits, code), "the symbols",
                  case)
 
 
