@@ -1,8 +1,9 @@
 """Progress bars for long work (training, sweeps, downloads): a thin layer over ``tqdm.auto``.
 
 ``tqdm.auto`` draws a live widget bar in Jupyter (one output per bar in a saved notebook, never one
-per step) and a one-line bar on a terminal. When stderr is not a terminal (a log file, CI) the bar
-is redrawn at most every :data:`PIPE_INTERVAL` seconds, so a log gets a few lines, not thousands.
+per step; its saved text is the bar's final state, so an HTML export shows where each bar ended)
+and a one-line bar on a terminal. When stderr is not a terminal (a log file, CI) the bar is redrawn
+at most every :data:`PIPE_INTERVAL` seconds, so a log gets a few lines, not thousands.
 
 Every function of the package that draws a bar takes one switch, ``progress: bool | None = None``:
 ``True`` draws it, ``False`` hides it, ``None`` follows the environment variable
@@ -38,6 +39,30 @@ T = TypeVar("T")
 PIPE_INTERVAL = 10.0
 # tqdm.auto chose its widget bar (we run in a Jupyter kernel), not the console one
 _IN_NOTEBOOK = _chosen is not _console
+
+if _IN_NOTEBOOK:
+    from IPython.display import display as _display  # loaded already: we run in a kernel
+
+    class _WidgetBar(tqdm):  # type: ignore[misc,valid-type]
+        """The widget bar, shown through a display handle and shown again when it closes, so the
+        notebook stores the final state as its text (``text/plain``), not the 0 % it began at."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, display=False, **kwargs)
+            self._handle = None
+            if not self.disable:
+                self.displayed = True  # shown here, never again by tqdm
+                self._handle = _display(self.container, display_id=True)
+
+        def close(self) -> None:
+            super().close()
+            handle, self._handle = getattr(self, "_handle", None), None
+            if handle is not None:
+                handle.update(self.container)
+
+    _Bar: type[tqdm] = _WidgetBar
+else:
+    _Bar = tqdm
 
 
 def progress_enabled() -> bool:
@@ -112,7 +137,7 @@ def progress_bar(total: int | None = None, desc: str = "", unit: str = "it",
     stream = options.get("file") or sys.stderr
     if not _IN_NOTEBOOK and not _is_terminal(stream):  # a log file or a pipe
         options.setdefault("mininterval", PIPE_INTERVAL)
-    return tqdm(total=total, desc=desc, unit=unit, disable=not show_progress(progress),
+    return _Bar(total=total, desc=desc, unit=unit, disable=not show_progress(progress),
                 dynamic_ncols=True, **options)
 
 

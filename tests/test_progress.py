@@ -65,6 +65,10 @@ def test_in_a_kernel_the_bar_is_one_widget():
     widgets = [o for o in outputs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
     assert len(widgets) == 2 and len(outputs) == 2, outputs
     assert not [o for o in outputs if o.get("output_type") == "stream"]
+    # the stored text is each bar's final state (what an HTML export shows), not its 0 %
+    texts = [o["data"]["text/plain"] for o in widgets]
+    assert texts[0].startswith("loop: 100%") and "3000/3000" in texts[0], texts
+    assert texts[1].startswith("manual: 100%") and "2000/2000" in texts[1], texts
 
 
 def _functions(tree: ast.AST):
