@@ -1,8 +1,10 @@
-"""``eie-lab compress``: Deep Compression of LeNet-300-100, or the report of a saved model file.
+"""``eie-lab compress``: Deep Compression of LeNet-300-100 or LeNet-5, or the report of a saved
+model file.
 
 Examples (shell)::
 
     eie-lab compress lenet300 --out model.npz             # train/load, prune, share, Huffman
+    eie-lab compress lenet5 --out lenet5.npz              # LeNet-5 (DC Table 3), ~10 min
     eie-lab compress lenet300 --out m5.npz --weight-bits 5 --keep ip1=0.07,ip2=0.08
     eie-lab compress model.npz                            # print the report of a saved file
 """
@@ -19,7 +21,9 @@ from pathlib import Path
 from eie_lab.cli import count
 from eie_lab.errors import ConfigError, fail_message
 
-HELP = "Deep Compression of LeNet-300-100 (prune, share weights, Huffman)"
+HELP = "Deep Compression of LeNet-300-100 or LeNet-5 (prune, share weights, Huffman)"
+#: The networks ``compress`` trains and compresses (the rest of MODEL is a saved file's path).
+NETWORKS = ("lenet300", "lenet5")
 _HELP_KEEP = "kept fraction per layer, e.g. ip1=0.08,ip2=0.09,ip3=0.26 (DC Table 2)"
 _FIX_KEEP = "e.g. --keep ip1=0.08,ip2=0.09,ip3=0.26 (layer names as in DC Table 2, lower case)"
 
@@ -28,14 +32,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``compress`` sub-command."""
     p = subparsers.add_parser(
         "compress", help=HELP,
-        description="Compress LeNet-300-100 on MNIST with the Deep Compression pipeline and write "
-                    "a compressed model file, or print the DC Table 2-shaped report of a saved "
-                    "file (give its path instead of 'lenet300').")
-    p.add_argument("target", metavar="MODEL", help="'lenet300', or the path of a saved .npz file")
+        description="Compress LeNet-300-100 or LeNet-5 on MNIST with the Deep Compression "
+                    "pipeline and write a compressed model file, or print the DC Table 2-shaped "
+                    "report of a saved file (give its path instead of 'lenet300'/'lenet5').")
+    p.add_argument("target", metavar="MODEL",
+                   help="'lenet300', 'lenet5', or the path of a saved .npz file")
     p.add_argument("--out", help="where to write the compressed model (.npz)")
     p.add_argument("--preset", choices=("best", "paper"), default="best",
-                   help="'best' (5/6/18%% kept, 5-bit codes: ~51x) or 'paper' (DC Table 2: "
-                        "8/9/26%% kept, 6-bit codes); default best")
+                   help="'best' (lenet300: 5/6/18%% kept, 5-bit codes: ~51x) or 'paper' "
+                        "(DC Table 2: 8/9/26%% kept, 6-bit codes; lenet5: DC Table 3); "
+                        "default best")
     p.add_argument("--seed", type=count("--seed", 0, fix="use --seed 0 (any integer >= 0)"),
                    default=0, help="seed of training and k-means (default 0)")
     p.add_argument("--epochs", type=count("--epochs", 1), default=None,
@@ -123,7 +129,8 @@ def _config(args: argparse.Namespace):
     from eie_lab.compression.pipeline_config import preset
 
     kw: dict = {"seed": args.seed, "baseline_epochs": args.epochs, "n_train": args.n_train}
-    cfg = preset(args.preset)
+    kw["network"] = args.target
+    cfg = preset(args.preset, network=args.target)
     if args.keep is not None:
         kw["keep"] = {**cfg.keep, **parse_keep(args.keep, tuple(cfg.keep))}
     for opt, name in (("weight_bits", "weight_bits"), ("index_bits", "index_bits"),
@@ -144,13 +151,14 @@ def run(args: argparse.Namespace) -> int:
     from eie_lab.cache import check_writable, writable_cache_dir
     from eie_lab.compression.model_file import load, save
     from eie_lab.compression.pipeline import deep_compress
-    from eie_lab.compression.report import compression_report
+    from eie_lab.compression.report import compare_with_paper, compression_report
 
-    if args.target != "lenet300":
+    if args.target not in NETWORKS:
         path = Path(args.target)
         if path.suffix != ".npz" and not path.exists():
             raise ConfigError(fail_message("MODEL", args.target,
-                                           "must be 'lenet300' or an existing .npz model file",
+                                           "must be 'lenet300', 'lenet5' or an existing .npz "
+                                           "model file",
                                            "e.g. eie-lab compress lenet300 --out model.npz"))
         model = load(path)
         stages = model.meta.get("stages") or [{"error": None}]
@@ -178,6 +186,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"{s['stage']:28s} test error {s['error']:.2%}  (t = {s['seconds']:.1f} s)")
         print()
     _print(result.report(file_size=os.path.getsize(out)), args.json)
+    if not args.json and args.target == "lenet5":
+        print("\nbeside DC Table 3:\n" + compare_with_paper(result.report()))
     if not args.json:
         print(f"wrote {out}")
     return 0

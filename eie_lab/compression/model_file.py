@@ -1,8 +1,9 @@
 """The compressed model: relative-index + Huffman bitstreams, and its versioned ``.npz`` file.
 
-Layout of one layer (format version 2)
---------------------------------------
-The weight matrix ``W`` (``rows x cols``, rows are outputs) is walked **column by column** (the
+Layout of one layer (format versions 2 and 3)
+---------------------------------------------
+The weight matrix ``W`` (``rows x cols``, rows are outputs; a convolution's filters as
+``out_channels x in_channels*k*k``, :class:`~eie_lab.nn.conv.Conv2D`) is walked **column by column** (the
 order EIE's PEs consume it) as one flat stream of ``rows*cols`` positions. Each stored entry is a
 pair ``(v, z)``: ``v`` is the weight's code (``codebook[v]``, code 0 = the weight 0.0) and ``z``
 the number of zeros since the previous entry (EIE's convention). When a gap exceeds
@@ -14,20 +15,27 @@ code lengths, one byte per possible symbol.
 
 File keys (``np.savez_compressed``)
 -----------------------------------
-``format`` ("eie-lab-compressed-model"), ``version`` (int, 2), ``layers`` (names), ``meta``
+``format`` ("eie-lab-compressed-model"), ``version`` (int: 2 for a chain of fully connected
+layers, 3 for a network with an architecture), ``layers`` (names), ``meta``
 (JSON text), and per layer ``<name>.header`` int64 ``[rows, cols, weight_bits, index_bits,
 n_entries, n_nonzero, w_nbits, z_nbits]``, ``<name>.bias`` float32 ``(rows,)``,
 ``<name>.codebook`` float32 ``(2**weight_bits,)``, ``<name>.tables`` uint8 code lengths
 ``(2**weight_bits + 2**index_bits,)`` (0 = symbol unused), ``<name>.streams`` uint8: the weight
 bitstream (``ceil(w_nbits/8)`` bytes) followed by the index bitstream.
 ``sizes`` int64: the layer chain ``[inputs, outputs of layer 1, ..., outputs of the last layer]``
-(so a file that lost a layer is caught). ``digest``: the SHA-256 of every other member (:func:`content_digest`), so an edited or
+(so a file that lost a layer is caught; for a version-3 file the flattened widths of
+:attr:`eie_lab.nn.conv.ConvNet.sizes`). Version 3 adds ``architecture`` (JSON text:
+``input_shape``, ``plan`` and ``kernels`` of :attr:`eie_lab.nn.conv.ConvNet.architecture`), from
+which :meth:`CompressedModel.to_network` rebuilds a runnable LeNet-5; version-2 files (no
+architecture) load as before. A version-2 reader refuses a version-3 file instead of
+misreading a convolution as a fully connected layer. ``digest``: the SHA-256 of every other member (:func:`content_digest`), so an edited or
 re-saved file is rejected on load instead of silently giving a different network.
 
 Loading checks, in order, before anything large is allocated: the format, version and digest;
 each header's numbers against each other and against the lengths of its members (an entry costs
 at least one bit of each Huffman stream, so ``n_entries <= w_nbits``); the layer chain (each
-layer's inputs are the previous layer's outputs) and :data:`MAX_WEIGHTS`; then the streams are
+layer's inputs are the previous layer's outputs; in version 3 the architecture's plan fits the
+layers' shapes, :func:`eie_lab.nn.conv.check_plan`) and :data:`MAX_WEIGHTS`; then the streams are
 decoded and re-measured.
 
 Examples
@@ -53,12 +61,15 @@ from eie_lab.cache import atomic_write
 from eie_lab.compression.huffman import HuffmanCode
 from eie_lab.errors import (
     CompressionError,
+    ConfigError,
     EieLabError,
     EncodingError,
     ModelFormatError,
     fail_message,
 )
+from eie_lab.nn.conv import ConvNet, check_plan
 from eie_lab.nn.mlp import MLP, Dense
+from eie_lab.nn.network import Network
 from eie_lab.sparse_format import (
     FLOAT_BITS,
     codebook_bits,
@@ -68,10 +79,13 @@ from eie_lab.sparse_format import (
 )
 
 __all__ = ["CompressedLayer", "CompressedModel", "encode_layer", "save", "load", "FORMAT",
-           "VERSION", "MAX_WEIGHTS", "content_digest"]
+           "VERSION", "VERSIONS", "MAX_WEIGHTS", "content_digest"]
 
 FORMAT = "eie-lab-compressed-model"
+#: Version of a file of fully connected layers (what LeNet-300-100 is saved as).
 VERSION = 2
+#: Versions this eie-lab reads: 2, and 3 = 2 plus a stored architecture (convolutional nets).
+VERSIONS = (2, 3)
 #: Largest dense size (weights) one stored layer may claim (VGG-6 has 103 M); larger headers
 #: are rejected before any allocation.
 MAX_WEIGHTS = 1 << 30
@@ -211,7 +225,10 @@ def encode_layer(name: str, codebook: np.ndarray, codes: np.ndarray, bias: np.nd
 
 @dataclass
 class CompressedModel:
-    """A compressed fully connected ReLU network (see the module docstring for the format).
+    """A compressed network (see the module docstring for the format).
+
+    ``architecture`` is ``None`` for a chain of fully connected ReLU layers (LeNet-300-100) and
+    :attr:`eie_lab.nn.conv.ConvNet.architecture` for a convolutional network (LeNet-5).
 
     Examples
     --------
@@ -224,19 +241,38 @@ class CompressedModel:
 
     layers: list[CompressedLayer]
     meta: dict = field(default_factory=dict)
+    architecture: dict | None = None
 
-    def to_mlp(self) -> MLP:
-        """Decode every layer into an :class:`~eie_lab.nn.mlp.MLP` (shared-weight mode)."""
+    def _decoded_layers(self) -> list[Dense]:
         layers = []
         for layer in self.layers:
             codes = layer.codes()
             layers.append(Dense(layer.name, layer.codebook[codes], layer.bias.copy(),
                                 codebook=layer.codebook.copy(), codes=codes))
-        return MLP.from_layers(layers, self.meta)
+        return layers
+
+    def to_mlp(self) -> MLP:
+        """Decode every layer into an :class:`~eie_lab.nn.mlp.MLP` (shared-weight mode).
+
+        Only for a model without an architecture; :meth:`to_network` works for both kinds.
+        """
+        if self.architecture is not None:
+            raise ConfigError(fail_message("architecture", self.architecture.get("plan"),
+                                           "is a convolutional network, not an MLP",
+                                           "use CompressedModel.to_network()"))
+        return MLP.from_layers(self._decoded_layers(), self.meta)
+
+    def to_network(self) -> Network:
+        """Decode every layer into a runnable network in shared-weight mode: an
+        :class:`~eie_lab.nn.mlp.MLP`, or a :class:`~eie_lab.nn.conv.ConvNet` rebuilt from
+        ``architecture``."""
+        if self.architecture is None:
+            return self.to_mlp()
+        return ConvNet.from_architecture(self.architecture, self._decoded_layers(), self.meta)
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """Class predictions computed straight from the decoded bitstreams."""
-        return self.to_mlp().predict(x)
+        return self.to_network().predict(x)
 
     def n_weights(self) -> int:
         """Number of weights of the uncompressed network."""
@@ -251,8 +287,19 @@ class CompressedModel:
         return save(self, path)
 
 
+def _widths(model: CompressedModel) -> list[int]:
+    """The stored ``sizes`` chain (see the module docstring)."""
+    if model.architecture is None:
+        return [model.layers[0].shape[1], *(L.shape[0] for L in model.layers)] if model.layers \
+            else []
+    arch = model.architecture
+    return check_plan(arch["input_shape"], arch["plan"],
+                      {L.name: L.shape for L in model.layers}, arch.get("kernels", {}))
+
+
 def save(model: CompressedModel, path) -> Path:
-    """Write ``model`` as a version-2 ``.npz`` file (atomically) and return the path.
+    """Write ``model`` as a version-2 ``.npz`` file, version 3 when it has an architecture
+    (atomically), and return the path.
 
     Examples
     --------
@@ -263,9 +310,12 @@ def save(model: CompressedModel, path) -> Path:
     ...     print(path.name, load(path).layers[0].codes().tolist())
     model.npz [[1, 0, 0], [0, 1, 0], [0, 0, 1]]
     """
-    arrays: dict[str, np.ndarray] = {"format": np.array(FORMAT), "version": np.array(VERSION),
+    version = VERSION if model.architecture is None else 3
+    arrays: dict[str, np.ndarray] = {"format": np.array(FORMAT), "version": np.array(version),
                                      "layers": np.array([layer.name for layer in model.layers]),
                                      "meta": np.array(json.dumps(model.meta, sort_keys=True))}
+    if model.architecture is not None:
+        arrays["architecture"] = np.array(json.dumps(model.architecture, sort_keys=True))
     for L in model.layers:
         arrays[f"{L.name}.header"] = np.array([*L.shape, L.weight_bits, L.index_bits, L.n_entries,
                                                L.n_nonzero, L.w_nbits, L.z_nbits], np.int64)
@@ -273,8 +323,7 @@ def save(model: CompressedModel, path) -> Path:
         arrays[f"{L.name}.codebook"] = L.codebook
         arrays[f"{L.name}.tables"] = np.concatenate([L.w_lengths, L.z_lengths]).astype(np.uint8)
         arrays[f"{L.name}.streams"] = np.frombuffer(L.w_stream + L.z_stream, np.uint8)
-    arrays["sizes"] = np.array([model.layers[0].shape[1], *(L.shape[0] for L in model.layers)]
-                               if model.layers else [], np.int64)
+    arrays["sizes"] = np.array(_widths(model), np.int64)
     arrays["digest"] = np.array(content_digest(arrays))
     path = Path(path)
     buf = io.BytesIO()
@@ -352,6 +401,31 @@ def _load_layer(f, name: str, header: tuple[int, ...]) -> CompressedLayer:
     return layer
 
 
+def _architecture(f, names: list[str], headers: list[tuple[int, ...]]
+                  ) -> tuple[dict, list[int]]:
+    """A version-3 file's architecture, checked against the layers' headers (nothing decoded),
+    and the ``sizes`` chain it implies."""
+    text = str(_get(f, "architecture", "U", ()))
+    try:
+        arch = json.loads(text)
+        arch = {"kind": str(arch["kind"]), "input_shape": [int(s) for s in arch["input_shape"]],
+                "plan": [str(op) for op in arch["plan"]],
+                "kernels": {str(k): int(v) for k, v in dict(arch["kernels"]).items()}}
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise _bad("architecture", text[:60], "must be JSON with kind, input_shape, plan and "
+                   "kernels") from None
+    if arch["kind"] != "convnet":
+        raise _bad("architecture kind", arch["kind"], "must be 'convnet'")
+    try:
+        widths = check_plan(arch["input_shape"], arch["plan"],
+                            {n: (h[0], h[1]) for n, h in zip(names, headers)}, arch["kernels"])
+    except ConfigError as exc:
+        raise _bad("architecture", arch["plan"], str(exc).splitlines()[0]) from None
+    if [op for op in arch["plan"] if op in names] != names:
+        raise _bad("architecture plan", arch["plan"], f"must use the layers in order {names}")
+    return arch, widths
+
+
 def load(path) -> CompressedModel:
     """Read and fully validate a compressed model file; :class:`ModelFormatError` if damaged.
 
@@ -383,20 +457,27 @@ def load(path) -> CompressedModel:
             if fmt != FORMAT:
                 raise _bad("format", fmt, f"must be {FORMAT!r}")
             version = int(_get(f, "version", "i", ()))
-            if version != VERSION:
+            if version not in VERSIONS:
                 raise ModelFormatError(fail_message(
-                    "version", version, f"this eie-lab reads version {VERSION}",
+                    "version", version, f"this eie-lab reads versions {list(VERSIONS)}",
                     "recompress the model with this version of eie-lab"))
             names = [str(n) for n in _get(f, "layers", "U")]
             if not names:
                 raise _bad("layers", names, "must name at least one layer")
             meta = json.loads(str(_get(f, "meta", "U", ())))
             headers = [_header(f, n) for n in names]
-            for (a, ha), (b, hb) in zip(zip(names, headers), zip(names[1:], headers[1:])):
-                if ha[0] != hb[1]:
-                    raise _bad(f"{b}.header cols", hb[1], f"must equal {a} rows {ha[0]}")
+            architecture = None
+            if version == VERSION:
+                if "architecture" in f.files:
+                    raise _bad("architecture", "present", f"has no place in a version-{VERSION} "
+                               "file")
+                for (a, ha), (b, hb) in zip(zip(names, headers), zip(names[1:], headers[1:])):
+                    if ha[0] != hb[1]:
+                        raise _bad(f"{b}.header cols", hb[1], f"must equal {a} rows {ha[0]}")
+                chain = [headers[0][1], *(h[0] for h in headers)]
+            else:
+                architecture, chain = _architecture(f, names, headers)
             sizes = _get(f, "sizes", "i", (len(names) + 1,)).tolist()
-            chain = [headers[0][1], *(h[0] for h in headers)]
             if sizes != chain:
                 raise _bad("layer chain", chain, f"must equal the stored sizes {sizes}")
             stored = str(_get(f, "digest", "U", ()))
@@ -409,4 +490,4 @@ def load(path) -> CompressedModel:
         raise
     except Exception as exc:  # truncated members raise zlib/zip/OSError/ValueError
         raise _bad("file", str(path), f"could not be read ({type(exc).__name__}: {exc})") from None
-    return CompressedModel(layers, meta)
+    return CompressedModel(layers, meta, architecture)

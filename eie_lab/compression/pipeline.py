@@ -1,10 +1,17 @@
-"""Deep Compression end to end on LeNet-300-100: prune → share weights → Huffman code [DC §2-4].
+"""Deep Compression end to end: prune → share weights → Huffman code [DC §2-4].
 
-1. **Baseline**: :func:`eie_lab.nn.zoo.pretrained_lenet300` (trained once, cached).
+The same pipeline compresses LeNet-300-100 (DC Table 2) and the convolutional LeNet-5 (DC Table
+3), or any :class:`~eie_lab.nn.network.Network` whose weight layers have a name, a 2-D ``W``, a
+bias, a mask and a shared-weight mode (a convolution's filters are stored as a matrix
+``out_channels x in_channels*k*k``, :mod:`eie_lab.nn.conv`).
+
+1. **Baseline**: :func:`eie_lab.nn.zoo.pretrained_lenet300` or
+   :func:`~eie_lab.nn.zoo.pretrained_lenet5` (``config.network``; trained once, cached).
 2. **Pruning** (LWC): ``prune_steps`` rounds of per-layer magnitude pruning on a geometric schedule
-   towards the kept fractions of DC Table 2 (8% / 9% / 26%), each followed by retraining with the
-   mask held (pruned weights stay exactly 0).
-3. **Weight sharing**: per-layer 1-D k-means (linear init) with ``2**weight_bits`` codes, code 0
+   towards the kept fractions (DC Table 2: 8% / 9% / 26%; DC Table 3: 66% / 12% / 8% / 19%), each
+   followed by retraining with the mask held (pruned weights stay exactly 0).
+3. **Weight sharing**: per-layer 1-D k-means (linear init) with ``2**weight_bits`` codes (per layer:
+   DC uses 8 bits for convolutions, 5 or 6 for fully connected layers), code 0
    reserved for the weight 0.0; then the codebooks are fine-tuned with the gradients grouped by
    code and summed (DC Eq. 3) while the codes stay fixed.
 4. **Huffman coding** of the weight codes and of the relative indices (``index_bits``), giving a
@@ -38,12 +45,57 @@ from eie_lab.compression.pipeline_config import PIPELINE_VERSION, PipelineConfig
 from eie_lab.compression.prune import iterative_schedule, magnitude_prune
 from eie_lab.compression.quantize import reduce_gradients, share_weights
 from eie_lab.compression.report import compression_report
+from eie_lab.errors import ConfigError, fail_message
+from eie_lab.nn.conv import ConvNet
 from eie_lab.nn.mlp import MLP
+from eie_lab.nn.network import Network
 from eie_lab.nn.train import evaluate, train
-from eie_lab.nn.zoo import mnist_arrays, pretrained_lenet300
+from eie_lab.nn.zoo import mnist_arrays, pretrained_lenet5, pretrained_lenet300
 
 __all__ = ["PipelineResult", "deep_compress", "prune_and_retrain", "quantize_and_finetune",
-           "pruning_tradeoff"]
+           "pruning_tradeoff", "baseline_for", "network_class"]
+
+#: The trained baseline of each network name of :data:`~.pipeline_config.NETWORKS`.
+_BASELINES = {"lenet300": pretrained_lenet300, "lenet5": pretrained_lenet5}
+_CLASSES: dict[str, type[Network]] = {"lenet300": MLP, "lenet5": ConvNet}
+
+
+def baseline_for(config: PipelineConfig, *, progress: bool | None = None) -> Network:
+    """The cached trained baseline of ``config.network`` (seed and epochs from ``config``).
+
+    Examples
+    --------
+    >>> from eie_lab.compression.pipeline_config import preset
+    >>> net = baseline_for(preset("best", network="lenet5"))  # doctest: +SKIP
+    >>> net.names  # doctest: +SKIP
+    ['conv1', 'conv2', 'ip1', 'ip2']
+    """
+    return _BASELINES[config.network](seed=config.seed, epochs=config.baseline_epochs,
+                                      progress=progress)
+
+
+def network_class(config: PipelineConfig) -> type[Network]:
+    """The class of ``config.network`` (for ``from_arrays``).
+
+    Examples
+    --------
+    >>> from eie_lab.compression.pipeline_config import PipelineConfig
+    >>> network_class(PipelineConfig(network="lenet5")).__name__
+    'ConvNet'
+    """
+    return _CLASSES[config.network]
+
+
+def _check_layers(model: Network, config: PipelineConfig) -> None:
+    """Every layer named in ``keep`` / ``weight_bits`` must exist (checked before any work)."""
+    named = set(config.keep) | (set(config.weight_bits) if isinstance(config.weight_bits, dict)
+                                or hasattr(config.weight_bits, "keys") else set())
+    unknown = sorted(named - set(model.names))
+    if unknown:
+        raise ConfigError(fail_message("layer names", unknown,
+                                       f"must be layers of the model ({model.names})",
+                                       f"use network={config.network!r} with its own layer "
+                                       "names, or rename the keep/weight_bits entries"))
 
 
 @dataclass
@@ -67,9 +119,9 @@ class PipelineResult:
 
     config: PipelineConfig
     compressed: CompressedModel
-    baseline: MLP
-    pruned: MLP
-    final: MLP
+    baseline: Network
+    pruned: Network
+    final: Network
     stages: list = field(default_factory=list)
     prune_curve: list = field(default_factory=list)
     seconds: float = 0.0
@@ -90,8 +142,8 @@ class PipelineResult:
                                   error_after=self.error_after, file_size=file_size)
 
 
-def prune_and_retrain(model: MLP, data, config: PipelineConfig, *, progress: bool | None = None,
-                      curve: list | None = None) -> MLP:
+def prune_and_retrain(model: Network, data, config: PipelineConfig, *, progress: bool | None = None,
+                      curve: list | None = None) -> Network:
     """Iterative magnitude pruning with retraining (returns a masked copy of ``model``).
 
     Examples
@@ -124,8 +176,8 @@ def prune_and_retrain(model: MLP, data, config: PipelineConfig, *, progress: boo
     return net
 
 
-def quantize_and_finetune(model: MLP, data, config: PipelineConfig, *,
-                          progress: bool | None = None) -> tuple[MLP, float]:
+def quantize_and_finetune(model: Network, data, config: PipelineConfig, *,
+                          progress: bool | None = None) -> tuple[Network, float]:
     """k-means weight sharing per layer, then codebook fine-tuning; returns (model, error before
     fine-tuning).
 
@@ -155,14 +207,15 @@ def quantize_and_finetune(model: MLP, data, config: PipelineConfig, *,
     return net, err
 
 
-def deep_compress(model: MLP | None = None, config: PipelineConfig | None = None, *, data=None,
+def deep_compress(model: Network | None = None, config: PipelineConfig | None = None, *, data=None,
                   progress: bool | None = None) -> PipelineResult:
     """Run the whole pipeline; see the module docstring.
 
     Parameters
     ----------
-    model : MLP, optional
-        Trained baseline (default :func:`~eie_lab.nn.zoo.pretrained_lenet300`).
+    model : Network, optional
+        Trained baseline (an :class:`~eie_lab.nn.mlp.MLP` or :class:`~eie_lab.nn.conv.ConvNet`;
+        default: the cached baseline of ``config.network``, :func:`baseline_for`).
     config : PipelineConfig, optional
         Schedule, bit widths, seeds.
     data : tuple, optional
@@ -182,13 +235,15 @@ def deep_compress(model: MLP | None = None, config: PipelineConfig | None = None
     True
     """
     config = config or PipelineConfig()
+    if model is not None:
+        _check_layers(model, config)
     t0 = time.perf_counter()
     if data is None:
         data = mnist_arrays(n_train=config.n_train)
     x, y, xt, yt = data
     if model is None:
-        model = pretrained_lenet300(seed=config.seed, epochs=config.baseline_epochs,
-                                    progress=progress)
+        model = baseline_for(config, progress=progress)
+        _check_layers(model, config)
     stages: list[dict] = []
 
     def mark(stage: str, err: float) -> None:
@@ -206,14 +261,15 @@ def deep_compress(model: MLP | None = None, config: PipelineConfig | None = None
     compressed = CompressedModel(
         [encode_layer(layer.name, layer.codebook, layer.codes, layer.b, config.bits_for(layer.name),
                       config.index_bits) for layer in final.layers],
-        {"config": config.to_dict(), "pipeline_version": PIPELINE_VERSION})
+        {"config": config.to_dict(), "pipeline_version": PIPELINE_VERSION},
+        final.architecture)
     mark("Huffman coded (P+Q+H)", float(np.mean(compressed.predict(xt) != yt)))
     compressed.meta.update({"stages": stages, "prune_curve": curve})
     return PipelineResult(config, compressed, model, pruned, final, stages, curve,
                           time.perf_counter() - t0)
 
 
-def pruning_tradeoff(model: MLP, data, sparsities, *, retrain_epochs: int = 1, lr: float = 0.1,
+def pruning_tradeoff(model: Network, data, sparsities, *, retrain_epochs: int = 1, lr: float = 0.1,
                      n_retrain: int | None = 10000, seed: int = 0,
                      progress: bool | None = None) -> dict:
     """Test error after pruning every layer to each sparsity, without and with retraining.

@@ -1,4 +1,4 @@
-"""Deep Compression of LeNet-300-100, cached on disk by configuration.
+"""Deep Compression of LeNet-300-100 or LeNet-5, cached on disk by configuration.
 
 :func:`cached_deep_compress` is what the notebooks call: the first run trains and compresses
 (minutes), later runs with the same :class:`~eie_lab.compression.pipeline_config.PipelineConfig`
@@ -13,11 +13,14 @@ import numpy as np
 
 from eie_lab.cache import atomic_write, cache_dir
 from eie_lab.compression.model_file import load, save
-from eie_lab.compression.pipeline import PipelineResult, deep_compress
+from eie_lab.compression.pipeline import (
+    PipelineResult,
+    baseline_for,
+    deep_compress,
+    network_class,
+)
 from eie_lab.compression.pipeline_config import PipelineConfig
 from eie_lab.errors import ModelFormatError
-from eie_lab.nn.mlp import MLP
-from eie_lab.nn.zoo import pretrained_lenet300
 
 __all__ = ["cache_paths", "cached_deep_compress"]
 
@@ -32,8 +35,10 @@ def cache_paths(config: PipelineConfig) -> tuple[Path, Path]:
     >>> [p.name for p in cache_paths(cfg)] == [f"deep_compress_lenet300_{cfg.key()}.npz",
     ...                                        f"deep_compress_lenet300_{cfg.key()}_pruned.npz"]
     True
+    >>> cache_paths(preset("best", network="lenet5"))[0].name.startswith("deep_compress_lenet5_")
+    True
     """
-    stem = f"deep_compress_lenet300_{config.key()}"
+    stem = f"deep_compress_{config.network}_{config.key()}"
     return cache_dir(create=False) / f"{stem}.npz", cache_dir(create=False) / f"{stem}_pruned.npz"
 
 
@@ -43,7 +48,7 @@ def cached_deep_compress(config: PipelineConfig | None = None, *, cache: bool = 
 
     The compressed model file (with the stage errors in its metadata) and the pruned weights are
     stored in :func:`eie_lab.cache.cache_dir`; a later call with the same configuration loads
-    them (and the baseline from :func:`~eie_lab.nn.zoo.pretrained_lenet300`) in about a second.
+    them (and the baseline of ``config.network`` from :mod:`eie_lab.nn.zoo`) in about a second.
 
     Examples
     --------
@@ -61,12 +66,11 @@ def cached_deep_compress(config: PipelineConfig | None = None, *, cache: bool = 
         try:
             compressed = load(model_path)
             with np.load(pruned_path, allow_pickle=False) as f:
-                pruned = MLP.from_arrays(f)
+                pruned = network_class(config).from_arrays(f)
             pruned.set_masks({layer.name: layer.W != 0 for layer in pruned.layers})
-            baseline = pretrained_lenet300(seed=config.seed, epochs=config.baseline_epochs,
-                                           progress=progress)
+            baseline = baseline_for(config, progress=progress)
             meta = compressed.meta
-            return PipelineResult(config, compressed, baseline, pruned, compressed.to_mlp(),
+            return PipelineResult(config, compressed, baseline, pruned, compressed.to_network(),
                                   meta["stages"], meta["prune_curve"], 0.0)
         except (ModelFormatError, OSError, KeyError, ValueError):
             pass  # damaged cache: recompute

@@ -24,9 +24,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from eie_lab.compression.model_file import CompressedModel
-from eie_lab.paper_tables import DC_TABLE_2
+from eie_lab.paper_tables import DC_TABLE_2, DC_TABLE_3
 
-__all__ = ["CompressionReport", "compression_report", "compare_with_paper", "storage_table"]
+__all__ = ["CompressionReport", "compression_report", "compare_with_paper", "paper_table_for",
+           "storage_table"]
 
 _COLS = [("layer", "Layer", "{}"), ("weights", "#Weights", "{:,}"), ("kept_pct", "Weights%", "{:.1f}%"),
          ("w_bits_pq", "W bits P+Q", "{}"), ("w_bits_pqh", "W bits P+Q+H", "{:.2f}"),
@@ -140,8 +141,23 @@ def compression_report(model: CompressedModel, *, error_before: float | None = N
     return CompressionReport(rows, total, error_before, error_after, file_size)
 
 
+def paper_table_for(report: CompressionReport) -> dict:
+    """The DC table of the report's network: Table 3 (LeNet-5) when its layers are LeNet-5's
+    (``conv1``, ``conv2``, ``ip1``, ``ip2``), else Table 2 (LeNet-300-100).
+
+    Examples
+    --------
+    >>> rep = CompressionReport([{"layer": n} for n in ("conv1", "conv2", "ip1", "ip2")], {})
+    >>> paper_table_for(rep) is DC_TABLE_3, paper_table_for(CompressionReport([], {})) is DC_TABLE_2
+    (True, True)
+    """
+    names = [str(r["layer"]).lower() for r in report.rows]
+    return DC_TABLE_3 if names == [n for n in DC_TABLE_3 if n != "total"] else DC_TABLE_2
+
+
 def compare_with_paper(report: CompressionReport, paper: dict | None = None) -> str:
-    """Markdown table: each layer's numbers next to DC Table 2's (``paper`` = :data:`DC_TABLE_2`).
+    """Markdown table: each layer's numbers next to the paper's (default :func:`paper_table_for`:
+    DC Table 3 for LeNet-5, DC Table 2 otherwise).
 
     Examples
     --------
@@ -153,7 +169,7 @@ def compare_with_paper(report: CompressionReport, paper: dict | None = None) -> 
     >>> compare_with_paper(rep).splitlines()[2].startswith("| ip3 | ours")
     True
     """
-    paper = DC_TABLE_2 if paper is None else paper
+    paper = paper_table_for(report) if paper is None else paper
     keys = [("kept_pct", "Weights%", "{:.1f}%"), ("w_bits_pq", "W bits P+Q", "{}"),
             ("w_bits_pqh", "W bits P+Q+H", "{:.2f}"), ("idx_bits_pq", "Idx bits P+Q", "{}"),
             ("idx_bits_pqh", "Idx bits P+Q+H", "{:.2f}"), ("rate_pq_pct", "Rate P+Q", "{:.2f}%"),

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from eie_lab.errors import ConfigError, fail_message
+from eie_lab.nn.network import Network, softmax_cross_entropy
 from eie_lab.random import as_rng
 
 __all__ = ["Dense", "MLP", "lenet300", "LENET300_SIZES", "LENET300_NAMES"]
@@ -75,7 +76,7 @@ class Dense:
                      cp(self.codes))
 
 
-class MLP:
+class MLP(Network):
     """A ReLU multilayer perceptron with a softmax cross-entropy loss.
 
     Parameters
@@ -125,81 +126,12 @@ class MLP:
         """Layer widths, input first."""
         return (self.layers[0].W.shape[1],) + tuple(layer.W.shape[0] for layer in self.layers)
 
-    @property
-    def names(self) -> list[str]:
-        """Layer names."""
-        return [layer.name for layer in self.layers]
-
-    def layer(self, name: str) -> Dense:
-        """The layer called ``name``."""
-        for layer in self.layers:
-            if layer.name == name:
-                return layer
-        raise ConfigError(fail_message("name", name, f"is not a layer ({self.names})",
-                                       "use one of the listed names"))
-
-    def n_weights(self) -> int:
-        """Number of weights (biases excluded), as in DC Table 2."""
-        return int(sum(layer.W.size for layer in self.layers))
-
     @classmethod
     def from_layers(cls, layers: Sequence[Dense], meta: dict | None = None) -> MLP:
         """A network made of ``layers`` as given (no initialisation, no copies)."""
         new = cls.__new__(cls)
         new.layers, new.meta = list(layers), dict(meta or {})
         return new
-
-    def copy(self) -> MLP:
-        """Deep copy of the network."""
-        return MLP.from_layers([layer.copy() for layer in self.layers], self.meta)
-
-    def weights(self) -> dict[str, np.ndarray]:
-        """``{layer name: W}`` (the arrays themselves, not copies)."""
-        return {layer.name: layer.W for layer in self.layers}
-
-    def with_weights(self, weights: dict[str, np.ndarray]) -> MLP:
-        """A copy whose layers named in ``weights`` get those weight matrices (biases kept)."""
-        new = self.copy()
-        for layer in new.layers:
-            if layer.name in weights:
-                w = np.asarray(weights[layer.name], dtype=np.float32)
-                if w.shape != layer.W.shape:
-                    raise ConfigError(fail_message(f"weights[{layer.name!r}].shape", w.shape,
-                                                   f"must be {layer.W.shape}", "keep the shape"))
-                layer.W, layer.mask, layer.codebook, layer.codes = w.copy(), None, None, None
-        return new
-
-    def set_masks(self, masks: dict[str, np.ndarray] | None) -> None:
-        """Attach boolean masks (``None`` removes them) and zero the pruned weights exactly."""
-        for layer in self.layers:
-            m = None if masks is None else masks.get(layer.name)
-            if m is None:
-                layer.mask = None
-                continue
-            m = np.asarray(m, dtype=bool)
-            if m.shape != layer.W.shape:
-                raise ConfigError(fail_message(f"masks[{layer.name!r}].shape", m.shape,
-                                               f"must equal the weight shape {layer.W.shape}",
-                                               "build the mask from this layer's W"))
-            layer.mask = m.copy()
-            np.copyto(layer.W, 0.0, where=~m)
-
-    def set_shared(self, name: str, codebook: np.ndarray, codes: np.ndarray) -> None:
-        """Put layer ``name`` in shared-weight mode: ``W = codebook[codes]``."""
-        layer = self.layer(name)
-        codes = np.asarray(codes)
-        codebook = np.asarray(codebook, dtype=np.float32)
-        if codes.shape != layer.W.shape:
-            raise ConfigError(fail_message("codes.shape", codes.shape,
-                                           f"must equal the weight shape {layer.W.shape}",
-                                           "pass the codes returned by share_weights(W)"))
-        if codes.size and (codes.min() < 0 or codes.max() >= codebook.size):
-            raise ConfigError(fail_message("codes", f"range [{codes.min()}, {codes.max()}]",
-                                           f"must index the codebook of size {codebook.size}",
-                                           "pass matching codebook and codes"))
-        layer.codebook = codebook.copy()
-        layer.codes = codes.astype(np.intp if codebook.size > 256 else np.uint8)
-        layer.sync_shared()
 
     # ------------------------------------------------------------------ maths
     def forward(self, x: np.ndarray, return_hidden: bool = False):
@@ -218,15 +150,7 @@ class MLP:
                        ) -> tuple[float, list[tuple[np.ndarray, np.ndarray]]]:
         """Mean softmax cross-entropy on ``(x, y)`` and its gradients ``[(dW, db), ...]``."""
         logits, inputs = self.forward(x, return_hidden=True)
-        n = logits.shape[0]
-        logits -= logits.max(axis=1, keepdims=True)
-        np.exp(logits, out=logits)
-        logits /= logits.sum(axis=1, keepdims=True)
-        p_true = logits[np.arange(n), y]
-        loss = float(-np.mean(np.log(np.maximum(p_true, 1e-30))))
-        d = logits
-        d[np.arange(n), y] -= 1.0
-        d /= n
+        loss, d = softmax_cross_entropy(logits, y)
         grads: list[tuple[np.ndarray, np.ndarray]] = []
         for i in range(len(self.layers) - 1, -1, -1):
             layer, h = self.layers[i], inputs[i]
@@ -236,18 +160,6 @@ class MLP:
                 d *= h > 0
         grads.reverse()
         return loss, grads
-
-    def predict(self, x: np.ndarray, batch_size: int = 10000) -> np.ndarray:
-        """Predicted class per row of ``x``."""
-        x = np.asarray(x, dtype=np.float32)
-        out = np.empty(x.shape[0], dtype=np.int64)
-        for s in range(0, x.shape[0], batch_size):
-            out[s:s + batch_size] = self.forward(x[s:s + batch_size]).argmax(axis=1)
-        return out
-
-    def error_rate(self, x: np.ndarray, y: np.ndarray) -> float:
-        """Fraction of misclassified rows (0.0 ... 1.0)."""
-        return float(np.mean(self.predict(x) != np.asarray(y)))
 
     # ------------------------------------------------------------------ (de)serialisation
     def to_arrays(self) -> dict[str, np.ndarray]:
