@@ -55,6 +55,14 @@ _WRITE_ERRNOS = {getattr(errno, n) for n in ("ENOSPC", "EDQUOT", "EROFS", "EACCE
                  if hasattr(errno, n)}
 
 
+def _as_path(name: str, value: object) -> Path:
+    """``value`` as a Path; a clear ConfigError for anything that is not path-like."""
+    if not isinstance(value, str | os.PathLike) or str(value) == "":
+        raise ConfigError(fail_message(name, value, "must be a non-empty path (str or "
+                                       "pathlib.Path)", "e.g. 'results/model.npz'"))
+    return Path(value)
+
+
 def _not_a_folder(name: str, path: Path) -> ConfigError:
     fix = ("point EIE_LAB_CACHE at a folder, or unset it to use the default cache folder"
            if name == "EIE_LAB_CACHE" else "choose a folder path")
@@ -253,7 +261,7 @@ def atomic_write(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
     (b'v1', 1)
     >>> tmp.cleanup()
     """
-    target = Path(path)
+    target = _as_path("path", path)
     st = _refuse_non_regular(target)
     _make_dir(target.parent, "folder")
     clean_stale_parts(target.parent)
@@ -336,7 +344,7 @@ def check_writable(path: str | os.PathLike[str], name: str = "path", *, folder: 
     is a file, not a folder
     >>> tmp.cleanup()
     """
-    p = Path(path).expanduser()
+    p = _as_path(name, path).expanduser()
     if not folder:
         _refuse_non_regular(p, name)
     where = _make_dir(p if folder else (p.parent if str(p.parent) else Path(".")), name)

@@ -177,3 +177,40 @@ def test_reproduce_out_must_be_a_writable_folder(capsys, tmp_path, monkeypatch):
     assert main(["reproduce", "--quick", "--out", str(blocker)]) == 2
     assert "--out=" in (err := _error(capsys)) and "is a file, not a folder" in err
     assert blocker.read_text() == "a file"
+
+
+# ---------------------------------------------------------------- wrong types on public functions
+
+def test_mnist_functions_name_wrong_types(tmp_path):
+    from eie_lab.data import mnist
+    from eie_lab.errors import DataError
+
+    cases = [
+        (lambda: mnist.read_idx(None), "path=None"),
+        (lambda: mnist.read_idx(123), "path=123"),
+        (lambda: mnist.verify_mnist_file(["x"]), "path=['x']"),
+        (lambda: mnist.find_mnist_files(3.5), "folder=3.5"),
+        (lambda: mnist.load_mnist(["train"]), "split=['train']"),
+        (lambda: mnist.load_mnist("train", data_dir=42), "data_dir=42"),
+        (lambda: mnist.download_mnist(tmp_path, mirrors="http://x/"), "mirrors='http://x/'"),
+        (lambda: mnist.download_mnist(tmp_path, mirrors=[], timeout=float("nan")), "timeout=nan"),
+        (lambda: mnist.download_mnist(tmp_path, mirrors=[], timeout=0), "timeout=0"),
+        (lambda: mnist.download_mnist(b"bytes"), "dest=b'bytes'"),
+    ]
+    for call, start in cases:
+        with pytest.raises(DataError) as info:
+            call()
+        assert str(info.value).startswith(start) and "help:" in str(info.value), start
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cache_functions_name_wrong_types(tmp_path):
+    from eie_lab.cache import atomic_write_bytes, check_writable
+    from eie_lab.errors import ConfigError
+
+    for call, start in [(lambda: atomic_write_bytes(None, b"x"), "path=None"),
+                        (lambda: atomic_write_bytes("", b"x"), "path=''"),
+                        (lambda: check_writable(7, "--out"), "--out=7")]:
+        with pytest.raises(ConfigError) as info:
+            call()
+        assert str(info.value).startswith(start) and "help:" in str(info.value)

@@ -83,6 +83,14 @@ _KNOWN_DIGESTS = {**{d: n for n, d in SHA256.items()}, **{d: n for n, d in SHA25
 _IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
 
+def _as_path(name: str, value: object) -> Path:
+    """``value`` as an expanded Path; a clear DataError for anything that is not path-like."""
+    if not isinstance(value, str | os.PathLike):
+        raise DataError(fail_message(name, value, "must be a path (str or pathlib.Path)",
+                                     f"e.g. {name}='data/mnist'"))
+    return Path(value).expanduser()
+
+
 def _parse_idx(data: bytes, name: str) -> np.ndarray:
     """Parse IDX bytes: magic (0, 0, type, ndim), ndim big-endian uint32 sizes, then the data."""
     if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] not in _IDX_DTYPES:
@@ -166,7 +174,7 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     ...     read_idx(Path(tmp) / "labels.gz")
     array([7, 2, 1], dtype=uint8)
     """
-    p = Path(path).expanduser().resolve()
+    p = _as_path("path", path).resolve()
     try:
         st = p.stat()
     except OSError as exc:
@@ -239,7 +247,7 @@ def verify_mnist_file(path: str | os.PathLike[str]) -> Path:
     ...         print(str(exc).splitlines()[0].split(" is invalid: ")[1][:47])
     differs from the published MNIST file (SHA-256
     """
-    p = Path(path)
+    p = _as_path("path", path)
     stem = p.name[:-3] if p.name.endswith(".gz") else p.name
     if stem not in SHA256_RAW:
         raise DataError(fail_message("file", str(path), f"is not one of the MNIST files {_STEMS}",
@@ -279,7 +287,7 @@ def find_mnist_files(folder: str | os.PathLike[str]) -> dict[str, Path | None]:
     >>> sorted(find_mnist_files(tempfile.mkdtemp()).values(), key=str)
     [None, None, None, None]
     """
-    return {stem: _find_file(Path(folder), stem) for stem in _STEMS}
+    return {stem: _find_file(_as_path("folder", folder), stem) for stem in _STEMS}
 
 
 def mnist_search_paths() -> list[Path]:
@@ -406,7 +414,14 @@ def download_mnist(dest: str | os.PathLike[str] | None = None,
     ...     download_mnist(tmp, mirrors=[], checksums=sums) == Path(tmp)
     True
     """
-    folder = Path(dest).expanduser() if dest is not None else cache_dir() / "mnist"
+    folder = _as_path("dest", dest) if dest is not None else cache_dir() / "mnist"
+    if isinstance(mirrors, str | bytes):
+        raise DataError(fail_message("mirrors", mirrors, "must be a list of base URLs",
+                                     f"e.g. mirrors=[{MIRRORS[0]!r}]"))
+    if isinstance(timeout, bool) or not isinstance(timeout, numbers.Real) or \
+            not math.isfinite(timeout) or timeout <= 0:
+        raise DataError(fail_message("timeout", timeout, "must be a finite number of seconds > 0",
+                                     "use timeout=30"))
     mirrors = tuple(MIRRORS if mirrors is None else mirrors)
     sums = dict(SHA256 if checksums is None else checksums)
     for stem in _STEMS:
@@ -432,7 +447,7 @@ def _folder(data_dir: str | os.PathLike[str] | None, download: bool,
             progress: bool | None) -> Path:
     """``data_dir``, else the located folder, else (when allowed) a fresh download."""
     if data_dir is not None:
-        return Path(data_dir).expanduser()
+        return _as_path("data_dir", data_dir)
     folder = locate_mnist()
     if folder is None:
         if not download:
@@ -517,7 +532,7 @@ def load_mnist(split: str = "train", *, data_dir: str | os.PathLike[str] | None 
     ...     images, labels = load_mnist("test", download=False)
     ...     assert images.shape == (10000, 28, 28) and labels.shape == (10000,)
     """
-    if split not in FILES:
+    if not isinstance(split, str) or split not in FILES:
         raise DataError(fail_message("split", split, f"must be one of {_SPLITS}",
                                      'use split="train" or split="test"'))
     paths = _split_paths(_folder(data_dir, download, progress), split)
