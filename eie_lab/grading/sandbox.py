@@ -163,10 +163,11 @@ def _system_binds() -> list[str]:
 def _python_binds() -> list[str]:
     """The Python installation and its site-packages; the eie_lab folder alone, not the
     checkout around it (an editable install puts the checkout on ``sys.path``)."""
-    paths = {os.path.realpath(sys.prefix), os.path.realpath(sys.base_prefix), sys.prefix}
-    repo = str(_PACKAGE_DIR.parent)
-    for entry in sys.path:
-        if entry and os.path.isdir(entry) and os.path.realpath(entry) != repo:
+    prefixes = {os.path.realpath(sys.prefix), os.path.realpath(sys.base_prefix), sys.prefix}
+    paths = set(prefixes)
+    for entry in sys.path:  # site-packages only: never the current folder (a course folder)
+        if (entry and os.path.isdir(entry) and not _covered(os.path.realpath(entry), sorted(prefixes))
+                and os.path.basename(entry) in ("site-packages", "dist-packages")):
             paths.add(entry)
     paths.add(str(_PACKAGE_DIR))
     exe = Path(sys.executable)
@@ -443,10 +444,11 @@ def prepare_box(box: Path, uid: int, level: str) -> None:
     for sub in ("home", "tmp", "work", "out", "inputs"):
         (box / sub).mkdir(exist_ok=True)
     (box / "out" / "answers").mkdir(exist_ok=True)
-    os.chmod(box, 0o755)
+    os.chmod(box, 0o700)  # no other user id (another box) may look inside
     if level != "rlimits" and os.geteuid() == 0:
-        for sub in ("home", "tmp", "work", "out", "out/answers"):
-            os.chown(box / sub, uid, uid)
+        for folder, dirs, files in os.walk(box):
+            for name in [".", *dirs, *files]:
+                os.chown(os.path.join(folder, name), uid, uid)
 
 
 def run_sandboxed(box: Path, limits: Limits, *, slot: int = 0, level: str | None = None,
