@@ -22,14 +22,20 @@ ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.grading
 
 
+@pytest.mark.parametrize("command", ["autograde", "validate"])
 @pytest.mark.parametrize("option, value, rule", [
-    ("--timeout", "inf", "finite"), ("--timeout", "nan", "finite"), ("--timeout", "0", "> 0"),
-    ("--timeout", "-1", "> 0"), ("--timeout", "soon", "seconds"), ("--jobs", "0", "1 to 64"),
-    ("--jobs", "-1", "1 to 64"), ("--jobs", "2.5", "1 to 64"), ("--jobs", "65", "1 to 64"),
-    ("--memory", "0", "GiB")])
-def test_cli_numbers_are_checked_before_any_work(tmp_path, capsys, option, value, rule):
+    ("--timeout", "inf", "finite number in (0.0, 86400.0]"), ("--timeout", "nan", "finite"),
+    ("--timeout", "0", "(0.0, 86400.0]"), ("--timeout", "-1", "(0.0"),
+    ("--timeout", "soon", "finite number"), ("--jobs", "0", "integer in 1..64"),
+    ("--jobs", "-1", "1..64"), ("--jobs", "2.5", "1..64"), ("--jobs", "65", "1..64"),
+    ("--memory", "0", "[0.5, 1024.0]")])
+def test_cli_numbers_are_checked_before_any_work(tmp_path, capsys, command, option, value, rule):
+    if command == "validate" and option == "--memory":
+        pytest.skip("validate has no --memory")
+    args = [command, str(tmp_path), "--assignment", "ex01"] if command == "autograde" else [
+        command, "ex01", "--source", str(tmp_path)]
     with pytest.raises(SystemExit) as exit_info:
-        main(["autograde", str(tmp_path), "--assignment", "ex01", option, value])
+        main([*args, option, value])
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
     assert value in err and rule in err and "help:" in err

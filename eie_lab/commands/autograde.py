@@ -11,48 +11,16 @@ Examples (shell)::
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from pathlib import Path
 
+from eie_lab.cli import count, number
 from eie_lab.errors import GradingError, fail_message
 
-
-def _seconds(text: str) -> float:
-    """A positive, finite number of seconds (``--timeout``)."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or value <= 0 or value > 86400:
-        raise argparse.ArgumentTypeError(fail_message(
-            "--timeout", text, "must be a number of seconds > 0 and <= 86400 (finite)",
-            "e.g. --timeout 30"))
-    return value
-
-
-def _jobs(text: str) -> int:
-    """A whole number of parallel sandboxes, 1 .. 64 (``--jobs``)."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if not 1 <= value <= 64:
-        raise argparse.ArgumentTypeError(fail_message(
-            "--jobs", text, "must be a whole number from 1 to 64", "e.g. --jobs 4"))
-    return value
-
-
-def _memory(text: str) -> float:
-    """GiB of address space per sandbox (``--memory``)."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or not 0.5 <= value <= 1024:
-        raise argparse.ArgumentTypeError(fail_message(
-            "--memory", text, "must be GiB between 0.5 and 1024", "e.g. --memory 4"))
-    return value
+_TIMEOUT = number("--timeout", 0.0, 86400.0, low_open=True,
+                  fix="give the seconds each cell may run, e.g. --timeout 30")
+_JOBS = count("--jobs", 1, 64, fix="give the number of sandboxes at a time, e.g. --jobs 4")
+_MEMORY = number("--memory", 0.5, 1024.0, fix="give GiB per sandbox, e.g. --memory 4")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -77,9 +45,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--feedback", type=Path, default=None, metavar="DIR",
                    help="write one feedback page per student into DIR")
     p.add_argument("--feedback-format", choices=("html", "md"), default="html")
-    p.add_argument("--timeout", type=_seconds, default=30.0,
+    p.add_argument("--timeout", type=_TIMEOUT, default=30.0,
                    help="seconds per cell, > 0 (default 30)")
-    p.add_argument("--jobs", type=_jobs, default=None,
+    p.add_argument("--jobs", type=_JOBS, default=None,
                    help="parallel sandboxes, 1..64 (default: CPUs)")
     p.add_argument("--shard", type=str, default=None, metavar="I/N",
                    help="grade only every N-th submission, starting at the I-th (1-based)")
@@ -87,7 +55,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="key that seeds each student's hidden cases (default: "
                         "$EIE_LAB_GRADING_SECRET, else .eie-lab-grading-secret next to --out, "
                         "created on first use); use the same one on every shard")
-    p.add_argument("--memory", type=_memory, default=4.0, metavar="GIB",
+    p.add_argument("--memory", type=_MEMORY, default=4.0, metavar="GIB",
                    help="address-space limit of each sandbox in GiB (default 4)")
     p.set_defaults(func=run)
 

@@ -11,19 +11,23 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from eie_lab.commands.autograde import _JOBS, _TIMEOUT
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``validate`` sub-command."""
     p = subparsers.add_parser(
         "validate", help="check that solutions earn full marks and unsolved exercises none",
         description="Grade each solution notebook (must earn full marks) and its generated "
-                    "exercise left unsolved (every graded cell must fail), in fresh kernels.")
+                    "exercise left unsolved (every graded cell must fail), each in a sandbox.")
     p.add_argument("assignments", nargs="*",
                    help="assignments to validate, e.g. ex01 or ex03_huffman (default: all)")
     p.add_argument("--source", type=Path, default=None,
                    help="folder of solution notebooks (default: ./solutions)")
-    p.add_argument("--timeout", type=float, default=30.0, help="seconds per cell (default 30)")
-    p.add_argument("--jobs", type=int, default=None, help="parallel processes (default: CPUs)")
+    p.add_argument("--timeout", type=_TIMEOUT, default=30.0,
+                   help="seconds per cell, > 0 (default 30)")
+    p.add_argument("--jobs", type=_JOBS, default=None,
+                   help="parallel sandboxes, 1..64 (default: CPUs)")
     p.set_defaults(func=run)
 
 

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from eie_lab.grading.assign import generate_assignment
-from eie_lab.grading.autograde import SubmissionResult, grade_many
+from eie_lab.grading.autograde import grade_many
+from eie_lab.grading.results import SubmissionResult
 from eie_lab.grading.notebook_io import metadata_problems, read_notebook
 
 __all__ = ["ValidationReport", "validate_assignment", "validate_many"]
@@ -64,7 +65,8 @@ def validate_many(sources: list[str | Path], *, jobs: int | None = None,
                   timeout: float = 30.0) -> list[ValidationReport]:
     """Validate several source notebooks (solutions and stubs all graded in one pool).
 
-    Each notebook is executed twice in a fresh kernel, so this takes seconds per assignment.
+    Each notebook is graded twice, each time in a sandbox of its own (the hidden cases are the
+    checks' fixed ones), so this takes about a second per assignment.
 
     Parameters
     ----------
