@@ -252,3 +252,32 @@ def test_lnzd_state_all_zero_groups_offer_nothing():
     root = ET.fromstring(f'<svg xmlns="http://www.w3.org/2000/svg">{frag}</svg>')
     hollow = [c for c in root.iter() if c.get("data-offer") == "-1"]
     assert len(hollow) == 2 and all(c.get("stroke-dasharray") for c in hollow)
+
+
+def _font_sizes(root):
+    sizes = [float(t.get("font-size")) for t in root.iter(f"{{{SVG}}}text") if t.get("font-size")]
+    sizes += [float(t.get("font-size")) for t in root.iter(f"{{{SVG}}}tspan") if t.get("font-size")]
+    return sizes
+
+
+SVG = "http://www.w3.org/2000/svg"
+
+
+def test_compact_view_has_no_small_text_and_fits_a_projector(trace64):
+    from eie_lab.viz.frames import MIN_FONT_COMPACT
+
+    for cycle in (0, trace64.n_cycles // 2, trace64.n_cycles - 1):
+        root = parse(render_frame(trace64, cycle))
+        assert min(_font_sizes(root)) >= MIN_FONT_COMPACT
+        _x, _y, w, h = map(float, root.get("viewBox").split())
+        # shown 900 px wide (a 1280-px screen's notebook column), the frame leaves room for the
+        # two rows of controls within the 599 px JupyterLab shows at 1280 x 720
+        assert h * 900 / w <= 520, h
+
+
+def test_header_and_caption_name_the_cycles_alike(trace):
+    from eie_lab.viz.frames import cycle_range
+
+    root = parse(render_frame(trace, 2))
+    header = "".join(root.find(".//s:text", NS).itertext())
+    assert header == f"cycle 2 {cycle_range(trace.n_cycles)}" == "cycle 2 (cycles 0–11)"

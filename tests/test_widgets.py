@@ -190,3 +190,61 @@ def test_cycles_per_frame_sets_the_play_step():
     huge = CycleAnimator(res, cycles_per_frame=10**6, prerender=0)
     assert huge.play.step == huge.stride.value == huge.stride.max  # clamped to the slider
     assert CycleAnimator(res, prerender=0).play.step == 1  # default unchanged
+
+
+def test_live_display_puts_a_saved_notebook_fallback_before_the_widget(result, clean_env,
+                                                                       monkeypatch):
+    shown = []
+    monkeypatch.setattr(wmod, "_display", shown.append)
+    anim = CycleAnimator(result, static_cycle=3)
+    clean_env.setenv("EIE_LAB_WIDGETS", "live")
+    anim._ipython_display_()
+    fallback, widget = shown
+    assert widget is anim.widget and "eie-live" in widget._dom_classes
+    assert 'class="eie-static-fallback"' in fallback.data and wmod.SAVED_NOTE in fallback.data
+    assert render_frame(result.trace, 3) in fallback.data and "(cycles 0–11)" in fallback.data
+    assert "static frame (no live" not in fallback.data  # that note is for headless runs only
+
+
+def test_frames_are_drawn_ahead_of_the_playhead():
+    rng = np.random.default_rng(1)
+    cfg = EIEConfig(n_pe=8, fifo_depth=2)
+    W = np.where(rng.random((64, 120)) < 0.2, 1.0, 0.0)
+    res = simulate(encode(W, cfg, seed=0), rng.random(120), cfg, engine="cycle")
+    anim = CycleAnimator(res, cycles_per_frame=3, prerender=0)
+    assert anim.upcoming(0, 4) == [3, 6, 9, 12]
+    last = res.cycles - 1
+    assert anim.upcoming(last - 4, 4) == [last - 1]  # no repeat: stops at the end
+    anim.play.repeat = True
+    assert anim.upcoming(last - 4, 3) == [last - 1, 0, 3]  # loops like Play: back to 0
+    drawn = anim.prefetch(30, 5)
+    assert drawn == 5 and all(c in anim._cache for c in (33, 36, 39, 42, 45))
+    assert anim.prefetch(30, 5) == 0  # all cached already
+    assert anim._cache[33] == render_frame(res.trace, 33)
+
+
+def test_controls_wrap_instead_of_squeezing(result):
+    anim = CycleAnimator(result)
+    rows = [anim.widget.children[0], anim.widget.children[1]]
+    assert all(r.layout.flex_flow == "row wrap" for r in rows)
+    assert all(s.layout.min_width for s in (anim.slider, anim.speed, anim.stride))
+    legend = anim.widget.children[-1]
+    assert 'class="pe-diagram"' in legend.children[0].value
+
+
+def test_design_explorer_powers_of_two_busy_sign_and_both_metrics(clean_env):
+    ex = DesignExplorer("NT-LSTM", n_pe=16, fifo_depth=4)
+    assert ex.n_pe.options == ex.fifo_depth.options == wmod.POW2 == (1, 2, 4, 8, 16, 32, 64, 128, 256)
+    signs = []
+    ex.status.observe(lambda ch: signs.append(ch["new"]), names="value")
+    ex.fifo_depth.value = 2
+    assert "recomputing" in signs[0] and signs[-1] == "" and "eie-busy" not in ex.widget._dom_classes
+    assert f"{100 * ex.result.mac_utilization:.1f}%" in ex.summary.value
+    assert f"{100 * ex.result.load_efficiency:.1f}%" in ex.summary.value
+    sizes = set()
+    for n in (4, 64, 256):
+        ex.n_pe.value = n
+        sizes.add(ex.plot.value[16:24])  # PNG width and height
+    assert len(sizes) == 1  # one figure size for every n_pe: fonts do not shrink
+    with pytest.raises(ConfigError, match="power of two"):
+        DesignExplorer("NT-LSTM", n_pe=48)

@@ -34,9 +34,12 @@ from eie_lab.viz.lnzd import lnzd_svg
 from eie_lab.viz.pe_boxes import SLOT, legend, pe_compact, pe_detailed
 from eie_lab.viz.style import BLUE, FONT, PICK, RED, short_number, svg_text
 
-__all__ = ["render_frame", "frame_counters", "describe_cycle"]
+__all__ = ["render_frame", "frame_counters", "describe_cycle", "cycle_range", "MIN_FONT_COMPACT"]
 
 DETAILED_MAX_PE = 16
+#: Smallest text in the compact view, in SVG units: 12 px or more on screen while the frame is
+#: shown at 75 % of its width or larger (a 1200-unit frame in a 900-px notebook column).
+MIN_FONT_COMPACT = 16
 
 
 def _check_cycle(trace, cycle: int) -> int:
@@ -93,6 +96,17 @@ def frame_counters(trace, cycle: int) -> dict:
             "load_efficiency": busy / (int(trace.n_pe) * (cycle + 1)), "pick": pick, "mode": mode}
 
 
+def cycle_range(n_cycles: int) -> str:
+    """How frames and captions name the run's cycles: "(cycles 0–11)" for 12 cycles.
+
+    Examples
+    --------
+    >>> cycle_range(12)
+    '(cycles 0–11)'
+    """
+    return f"(cycles 0\u2013{int(n_cycles) - 1})"
+
+
 def describe_cycle(trace, cycle: int) -> str:
     """What happens in ``cycle``, in one or two plain sentences (also the frame's ``<title>``).
 
@@ -138,7 +152,7 @@ def _header(trace, c: dict, width: float) -> list[str]:
     """The cycle number and the running counters."""
     out = [f'<text x="16" y="34" fill="#111"><tspan class="cycle-counter" data-cycle="{c["cycle"]}"'
            f' font-size="28" font-weight="bold">cycle {c["cycle"]}</tspan>'
-           f'<tspan font-size="20" fill="#555"> / {c["n_cycles"] - 1}</tspan></text>']
+           f'<tspan font-size="20" fill="#555"> {escape(cycle_range(c["n_cycles"]))}</tspan></text>']
     counters = (f"broadcasts {c['broadcasts']}/{c['n_items']}  \u00b7  stalls {c['stalls']}  "
                 f"\u00b7  load efficiency so far {100 * c['load_efficiency']:.0f}%")
     out.append(svg_text(width - 16, 34, counters, 19, anchor="end", cls="counters",
@@ -146,8 +160,9 @@ def _header(trace, c: dict, width: float) -> list[str]:
     return out
 
 
-def _activations(trace, c: dict, y: float, width: float, window: int) -> list[str]:
-    """The input vector (a window of it around the pick), the pick marked."""
+def _activations(trace, c: dict, y: float, width: float, window: int,
+                 small: float = 13) -> list[str]:
+    """The input vector (a window of it around the pick), the pick marked; ``small``: least font."""
     a = np.asarray(trace.a)
     n = a.size
     cols = np.asarray(trace.columns)
@@ -161,8 +176,8 @@ def _activations(trace, c: dict, y: float, width: float, window: int) -> list[st
     out = [f'<g class="activations" data-pick="{"" if pick is None else pick}">',
            svg_text(16, y + cell / 2 + 2, "input a", 18, weight="bold")]
     if (lo, hi) != (0, n):
-        out.append(svg_text(16, y + cell / 2 + 20, f"[{lo}:{hi}]", 13, fill="#555"))
-        out.append(svg_text(16, y + cell / 2 + 36, f"of {n}", 13, fill="#555"))
+        out.append(svg_text(16, y + cell / 2 + 4 + small, f"[{lo}:{hi}]", small, fill="#555"))
+        out.append(svg_text(16, y + cell / 2 + 6 + 2 * small, f"of {n}", small, fill="#555"))
     for j in range(lo, hi):
         x = x0 + (j - lo) * cell
         if j == pick:
@@ -177,14 +192,17 @@ def _activations(trace, c: dict, y: float, width: float, window: int) -> list[st
         out.append(f'<rect class="{cls}" data-j="{j}" x="{x:.1f}" y="{y:.1f}" width="{cell - 2:.1f}"'
                    f' height="{cell - 2:.1f}" fill="{fill}" stroke="{stroke}" stroke-width="{sw}"/>')
         if cell >= 26:
-            out.append(svg_text(x + cell / 2 - 1, y - 5, str(j), 13, anchor="middle", fill="#555"))
-            val = "0" if a[j] == 0 else (short_number(a[j]) if cell >= 44 else f"{float(a[j]):.2g}")
-            out.append(svg_text(x + cell / 2 - 1, y + cell / 2 + 4, val, 12 if cell < 44 else 14,
-                             anchor="middle", fill="#999" if a[j] == 0 else "#000"))
+            out.append(svg_text(x + cell / 2 - 1, y - 5, str(j), small, anchor="middle",
+                                fill="#555"))
+            short = cell < 44 or small > 13  # two digits when the cell is narrow or the text large
+            val = "0" if a[j] == 0 else (f"{float(a[j]):.2g}" if short else short_number(a[j]))
+            out.append(svg_text(x + cell / 2 - 1, y + cell / 2 + 4,
+                                val, max(small, 12 if cell < 44 else 14),
+                                anchor="middle", fill="#999" if a[j] == 0 else "#000"))
     if pick is not None and lo <= pick < hi:
         px = x0 + (pick - lo) * cell + cell / 2 - 1
         note = "LNZD pick (held)" if c["mode"] in ("stall", "wait") else "LNZD pick"
-        out.append(svg_text(px, y + cell + 18, note, 15, anchor="middle", weight="bold"))
+        out.append(svg_text(px, y + cell + 18, note, max(15, small), anchor="middle", weight="bold"))
     out.append("</g>")
     return out
 
@@ -255,19 +273,23 @@ def render_frame(trace, cycle: int, *, view: str = "auto", width: int = 1200,
     compact = view == "compact" or (view == "auto" and n_pe > DETAILED_MAX_PE)
     c = frame_counters(trace, cycle)
     w = float(width)
+    small = MIN_FONT_COMPACT if compact else 13
     body = _header(trace, c, w)
-    body += _activations(trace, c, 78, w, window)
-    tree_h = 90 if n_pe <= 4 else 120
-    body.append(lnzd_svg(trace.lnzd_state(cycle), x=w * 0.2, y=160, width=w * 0.6,
+    win = min(window, 16) if compact else window
+    cell = min(48.0, (w - 200) / max(min(win, int(np.asarray(trace.a).size)), 1))
+    body += _activations(trace, c, 62, w, win, small)
+    tree_y = 62 + cell + 30
+    tree_h = 90 if n_pe <= 4 or compact else 120
+    body.append(lnzd_svg(trace.lnzd_state(cycle), x=w * 0.2, y=tree_y, width=w * 0.6,
                          height=tree_h, waiting=c["mode"] in ("stall", "wait")))
-    bus_y = 160 + tree_h + 55
+    bus_y = tree_y + tree_h + (40 if compact else 55)
     bus = _bus(trace, c, bus_y, w)  # drawn after the PE drop lines, so on top of them
-    top = bus_y + 40
+    top = bus_y + (30 if compact else 40)
     if compact:
-        cols = int(np.ceil(np.sqrt(n_pe)))
+        cols = min(n_pe, 16)  # a wide grid: 64 PEs in 4 rows keep the frame within a projector
         rows = -(-n_pe // cols)
         cw = (w - 32) / cols
-        ch = min(70.0, cw * 0.55)
+        ch = min(56.0, max(40.0, cw * 0.7))
         for k in range(n_pe):
             body.append(pe_compact(trace, cycle, k, 16 + (k % cols) * cw, top + (k // cols) * ch,
                                     cw - 4, ch - 4))
@@ -284,7 +306,7 @@ def render_frame(trace, cycle: int, *, view: str = "auto", width: int = 1200,
             px, py = 16 + (k % per_row) * pw, top + (k // per_row) * ph
             body.append(pe_detailed(trace, cycle, k, px + 4, py, pw - 8, max_slots))
         bottom = top + (-(-n_pe // per_row)) * ph
-    body += bus + legend(bottom + 26, w, compact)
+    body += bus + legend(bottom + 26, w, compact, small=max(15, small))
     h = bottom + 40
     return (f'<svg xmlns="http://www.w3.org/2000/svg" class="eie-frame" data-cycle="{cycle}" '
             f'data-n-pe="{n_pe}" viewBox="0 0 {w:.0f} {h:.0f}" width="{w:.0f}" '

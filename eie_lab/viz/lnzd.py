@@ -173,7 +173,7 @@ def lnzd_svg(state: LNZDState, *, x: float, y: float, width: float, height: floa
             scan = (f"row {state.row} of {state.n_rows}" if state.row < state.n_rows
                     else "input scanned")
             label = f"LNZD root = CCU \u00b7 {scan}"
-            out.append(f'<text x="{cx + r_unit + 6:.1f}" y="{cy + 5:.1f}" font-size="15" '
+            out.append(f'<text x="{cx + r_unit + 6:.1f}" y="{cy + 5:.1f}" font-size="16" '
                        f'stroke="#FFF" stroke-width="5" paint-order="stroke">{escape(label)}</text>')
     out.append("</g>")
     return "".join(out)

@@ -115,7 +115,10 @@ def pe_compact(trace, cycle: int, k: int, x: float, y: float, w: float, h: float
            f'<rect class="qbar" x="{x + w - bar_w - 4:.1f}" y="{y + h - 4 - bar_h:.1f}" '
            f'width="{bar_w:.1f}" height="{bar_h:.1f}" fill="{BLUE}"/>']
     big = w >= 100 and h >= 56
-    out.append(svg_text(x + 6, y + (20 if big else 14), str(k), 17 if big else 12, weight="bold"))
+    out.append(svg_text(x + 6, y + 20, str(k), 17 if big else 16, weight="bold", cls="pe-num"))
+    if not big and h >= 40:  # the queue fill as a number too, beside the bar
+        out.append(svg_text(x + w - bar_w - 8, y + h - 7, f"{qlen}", 16, anchor="end",
+                            cls="pe-qlen"))
     if big:
         out.append(svg_text(x + w - bar_w - 10, y + 20, f"{qlen}/{depth}", 14, anchor="end",
                             cls="pe-qlen"))
@@ -127,19 +130,19 @@ def pe_compact(trace, cycle: int, k: int, x: float, y: float, w: float, h: float
     return "".join(out)
 
 
-def legend(y: float, width: float, compact: bool) -> list[str]:
+def legend(y: float, width: float, compact: bool, small: float = 15) -> list[str]:
     """The state colours, the red "queue full" outline and what the boxes show."""
     out, x = ['<g class="legend">'], 16.0
     for code in (BUSY, STARVED, IDLE):
         out.append(f'<rect x="{x:.1f}" y="{y - 14:.1f}" width="18" height="18" '
                    f'fill="{STATE_COLORS[code]}" stroke="#333"/>')
-        out.append(svg_text(x + 24, y, STATE_NAMES[code], 15))
-        x += 110
+        out.append(svg_text(x + 24, y, STATE_NAMES[code], small))
+        x += 7 * small
     out.append(f'<rect x="{x:.1f}" y="{y - 14:.1f}" width="18" height="18" fill="none" '
                f'stroke="{RED}" stroke-width="4"/>')
-    out.append(svg_text(x + 24, y, "queue full (blocks broadcast)", 15))
-    note = ("blue bar = queue fill (items/depth); col j, entries left" if compact
+    out.append(svg_text(x + 24, y, "queue full (blocks broadcast)", small))
+    note = ("tile: PE number; blue bar and number = items in its queue" if compact
             else "queue slots hold column indices j, head first")
-    out.append(svg_text(width - 16, y, note, 15, anchor="end", fill="#333"))
+    out.append(svg_text(width - 16, y, note, small, anchor="end", fill="#333"))
     out.append("</g>")
     return out

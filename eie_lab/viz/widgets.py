@@ -25,8 +25,10 @@ False
 
 from __future__ import annotations
 
+import base64
 import io
 import os
+import threading
 
 import ipywidgets as W
 import matplotlib.pyplot as plt
@@ -34,12 +36,38 @@ import matplotlib.pyplot as plt
 from eie_lab.eie.design_space import LAYER_CHOICES, DesignSpace
 from eie_lab.errors import ConfigError, fail_message
 from eie_lab.viz.array_plots import busy_bars
-from eie_lab.viz.frames import describe_cycle, render_frame
+from eie_lab.viz.frames import cycle_range, describe_cycle, render_frame
+from eie_lab.viz.pe_diagram import pe_diagram_svg
 
-__all__ = ["has_live_frontend", "CycleAnimator", "DesignExplorer"]
+__all__ = ["has_live_frontend", "fallback_html", "CycleAnimator", "DesignExplorer", "POW2"]
+
+#: Values of the explorer's n_pe and fifo_depth sliders: the powers of two the paper sweeps.
+POW2 = tuple(2 ** i for i in range(9))
 
 STATIC_NOTE = ("static frame (no live Jupyter front end detected: open the notebook in "
                "JupyterLab, or set EIE_LAB_WIDGETS=live to force widgets)")
+#: Shown above a live widget and hidden by CSS while the widget is on screen; when the notebook
+#: is saved and reopened without its kernel, the widget cannot be restored and this is what stays.
+SAVED_NOTE = "Run this cell to animate (a saved notebook keeps this frame, not the live widget)."
+#: CSS that swaps fallback and widget in JupyterLab: the fallback hides while a live view of the
+#: same output area is rendered; an output whose widget model is gone ("model not found") hides.
+_SWAP_CSS = """<style>
+.jp-OutputArea:has(.eie-live) .eie-static-fallback { display: none; }
+.jp-OutputArea:has(.eie-static-fallback) > .jp-OutputArea-child:has(> .jp-OutputArea-output.jupyter-widgets:not(:has(.eie-live))) { display: none; }
+</style>"""
+
+
+def fallback_html(inner: str) -> str:
+    """``inner`` wrapped as the saved-notebook fallback of a live widget (see :data:`SAVED_NOTE`).
+
+    Examples
+    --------
+    >>> html = fallback_html("<p>frame</p>")
+    >>> 'class="eie-static-fallback"' in html and SAVED_NOTE in html
+    True
+    """
+    return (f'{_SWAP_CSS}<div class="eie-static-fallback"><p><b>{SAVED_NOTE}</b></p>'
+            f"{inner}</div>")
 
 
 def has_live_frontend() -> bool:
@@ -90,7 +118,15 @@ class CycleAnimator:
     The Play widget is linked to the slider in the browser (``jslink``). Short traces (at most
     ``prerender`` cycles) are drawn once, up front, into a ``Stack`` whose visible child is also
     linked in the browser, so playback needs no round trip through Python at all. Longer traces
-    draw each frame when the slider moves: one HTML update per frame.
+    draw each frame when the slider moves: one HTML update per frame, taken from a cache that a
+    background thread fills ahead of the playhead (the frames the Play button will ask for next),
+    so playback does not wait for drawing.
+
+    The controls wrap onto a second line in a narrow window instead of squeezing the sliders, and
+    a collapsed "Inside a PE" section holds the PE block diagram (:mod:`eie_lab.viz.pe_diagram`)
+    as the legend of what a PE tile stands for. When a notebook with a live animator is saved and
+    reopened without its kernel, the cell shows the static frame and "run this cell to animate"
+    (:func:`fallback_html`) instead of a missing widget.
 
     Parameters
     ----------
@@ -130,6 +166,8 @@ class CycleAnimator:
         self.n_cycles = n
         self.static_cycle = n // 2 if static_cycle is None else int(static_cycle)
         self._cache: dict[int, str] = {}
+        self._lock = threading.Lock()
+        self._ahead: threading.Thread | None = None
         render_frame(self.trace, self.static_cycle, view=view)  # validate arguments early
         self.prerendered = n <= prerender
         last = n - 1
@@ -137,19 +175,21 @@ class CycleAnimator:
         self.play = W.Play(value=0, min=0, max=last, step=stride, interval=int(interval_ms),
                            repeat=self.prerendered if repeat is None else bool(repeat),
                            description="play", show_repeat=True)
+        grow = {"flex": "1 1 300px", "min_width": "240px"}
         self.slider = W.IntSlider(value=0, min=0, max=last, description="cycle",
-                                  continuous_update=True, layout=W.Layout(width="60%"))
+                                  continuous_update=True, layout=W.Layout(**grow))
         self.links = [W.jslink((self.play, "value"), (self.slider, "value"))]
         self.speed = W.IntSlider(value=int(interval_ms), min=50, max=2000, step=50,
-                                 description="ms/frame", layout=W.Layout(width="30%"))
+                                 description="ms/frame", layout=W.Layout(**grow))
         self.links.append(W.jslink((self.speed, "value"), (self.play, "interval")))
-        self.stride = W.IntSlider(value=stride, min=1, max=max(1, last // 10), description="cycles/frame",
+        self.stride = W.IntSlider(value=stride, min=1, max=max(1, last // 10),
+                                  description="cycles/frame", layout=W.Layout(**grow),
                                   style={"description_width": "initial"})
         self.links.append(W.jslink((self.stride, "value"), (self.play, "step")))
         self.prev_button = W.Button(description="◀ step", tooltip="one cycle back",
-                                    layout=W.Layout(width="90px"))
+                                    layout=W.Layout(width="90px", min_width="90px"))
         self.next_button = W.Button(description="step ▶", tooltip="one cycle on",
-                                    layout=W.Layout(width="90px"))
+                                    layout=W.Layout(width="90px", min_width="90px"))
         self.prev_button.on_click(lambda _b: self.step(-1))
         self.next_button.on_click(lambda _b: self.step(+1))
         if self.prerendered:
@@ -160,18 +200,60 @@ class CycleAnimator:
             self.frames = None
             self.html = W.HTML(self.frame(0))
         self.slider.observe(self._on_cycle, names="value")
-        controls = W.HBox([self.play, self.prev_button, self.next_button, self.slider])
-        self.widget = W.VBox([controls, W.HBox([self.speed, self.stride]),
-                              self.frames if self.prerendered else self.html])
+        wrap = W.Layout(flex_flow="row wrap", align_items="center", width="100%")
+        controls = W.HBox([self.play, self.prev_button, self.next_button, self.slider], layout=wrap)
+        legend = W.Accordion([W.HTML(pe_diagram_svg(width=900))], selected_index=None)
+        legend.set_title(0, "Inside a PE (EIE Fig. 4b): what each tile stands for")
+        self.widget = W.VBox([controls, W.HBox([self.speed, self.stride], layout=wrap),
+                              self.frames if self.prerendered else self.html, legend])
         self.widget.add_class("eie-cycle-animator")
+        self.widget.add_class("eie-live")
+
+    #: Frames kept in the cache (about 40 KB each for 64 PEs).
+    CACHE_FRAMES = 400
+    #: Frames drawn ahead of the playhead by the background thread.
+    AHEAD_FRAMES = 60
 
     def frame(self, cycle: int) -> str:
         """The SVG of one cycle (cached)."""
-        if cycle not in self._cache:
-            if len(self._cache) > 256:
-                self._cache.clear()
-            self._cache[cycle] = render_frame(self.trace, cycle, view=self.view, width=self.width)
-        return self._cache[cycle]
+        with self._lock:
+            svg = self._cache.get(cycle)
+        if svg is None:
+            svg = render_frame(self.trace, cycle, view=self.view, width=self.width)
+            with self._lock:
+                if len(self._cache) >= self.CACHE_FRAMES:
+                    self._cache.clear()
+                self._cache[cycle] = svg
+        return svg
+
+    def upcoming(self, cycle: int, count: int | None = None) -> list[int]:
+        """The cycles playback shows after ``cycle``: steps of cycles/frame; like the Play widget,
+        a loop restarts at cycle 0 and playback without repeat stops at the end."""
+        count = self.AHEAD_FRAMES if count is None else int(count)
+        step, last = max(1, int(self.play.step)), self.n_cycles - 1
+        out, c = [], int(cycle)
+        for _ in range(count):
+            c += step
+            if c > last:
+                if not self.play.repeat:
+                    break
+                c = 0
+            out.append(c)
+        return out
+
+    def prefetch(self, cycle: int, count: int | None = None) -> int:
+        """Draw the frames after ``cycle`` into the cache now; returns how many were drawn."""
+        todo = [c for c in self.upcoming(cycle, count) if c not in self._cache]
+        for c in todo:
+            self.frame(c)
+        return len(todo)
+
+    def _prefetch_in_background(self, cycle: int) -> None:
+        if self._ahead is not None and self._ahead.is_alive():
+            return
+        self._ahead = threading.Thread(target=self.prefetch, args=(cycle,), daemon=True,
+                                       name="eie-frames-ahead")
+        self._ahead.start()
 
     def _on_cycle(self, change) -> None:
         c = int(change["new"])
@@ -180,6 +262,7 @@ class CycleAnimator:
                 self.frames.selected_index = c
         else:
             self.html.value = self.frame(c)
+            self._prefetch_in_background(c)
 
     @property
     def cycle(self) -> int:
@@ -201,18 +284,21 @@ class CycleAnimator:
             return self.frames.children[self.frames.selected_index].value
         return self.html.value
 
-    def static_html(self) -> str:
-        """What is shown without a live front end: one frame plus a caption."""
+    def static_html(self, note: bool = True) -> str:
+        """What is shown without a live front end: one frame plus a caption (and the note why)."""
         c = self.static_cycle
+        why = f"{STATIC_NOTE}; " if note else ""
         return (f"{self.frame(c)}<p><em>{describe_cycle(self.trace, c)}</em><br>"
-                f"<small>{STATIC_NOTE}; cycle {c} of {self.n_cycles}.</small></p>")
+                f"<small>{why}cycle {c} {cycle_range(self.n_cycles)}.</small></p>")
 
     def _ipython_display_(self) -> None:
-        if has_live_frontend():
-            _display(self.widget)
-        else:
-            from IPython.display import HTML
+        from IPython.display import HTML
 
+        if has_live_frontend():
+            _display(HTML(fallback_html(self.static_html(note=False))))
+            _display(self.widget)
+            self._prefetch_in_background(0)
+        else:
             _display(HTML(self.static_html()))
 
 
@@ -222,66 +308,103 @@ class DesignExplorer:
 
     The computation lives in :class:`eie_lab.eie.design_space.DesignSpace` (fast engine,
     encodings cached per (layer, n_pe, index_bits), the LeNet-300-100 layers and where they come
-    from); each change asks it for the new design point and draws it: a summary line and the
-    per-PE busy/starved/idle bars.
+    from); each change asks it for the new design point and draws it: a summary line (cycles,
+    ``load_efficiency`` beside ``mac_utilization``) and the per-PE busy/starved/idle bars, whose
+    axis starts below the least busy PE. n_pe and fifo_depth move over the powers of two
+    (:data:`POW2`); the figure keeps one size for every n_pe, so its fonts do not shrink; while
+    a change is computed the summary says so and the widget carries the class ``eie-busy``.
 
     Examples
     --------
     >>> ex = DesignExplorer("NT-LSTM", n_pe=16)
     >>> ex.n_pe.value = 32
-    >>> ex.result.config.n_pe, ex.result.cycles > 0
-    (32, True)
+    >>> ex.result.config.n_pe, ex.result.cycles > 0, ex.n_pe.options[:4]
+    (32, True, (1, 2, 4, 8))
     """
+
+    #: Size of the busy-bars figure in inches, the same for every design (stable fonts).
+    FIGSIZE = (10.0, 3.4)
 
     def __init__(self, layer: str = "NT-We", *, n_pe: int = 64, fifo_depth: int = 8,
                  index_bits: int = 4, seed: int = 0) -> None:
         self.space = DesignSpace(seed=seed)
         self.space.check_layer(layer)
         self.seed = self.space.seed
-        style, lay = {"description_width": "initial"}, W.Layout(width="420px")
+        for name, value in (("n_pe", n_pe), ("fifo_depth", fifo_depth)):
+            if value not in POW2:
+                raise ConfigError(fail_message(name, value, f"must be one of {list(POW2)}",
+                                               f"use {name}=8 or another power of two"))
+        style, lay = {"description_width": "initial"}, W.Layout(flex="1 1 380px", min_width="300px")
         self.layer = W.Dropdown(options=list(LAYER_CHOICES), value=layer, description="layer")
-        self.n_pe = W.IntSlider(value=n_pe, min=1, max=256, description="n_pe (PEs)",
-                                continuous_update=False, style=style, layout=lay)
-        self.fifo_depth = W.IntSlider(value=fifo_depth, min=1, max=256, continuous_update=False,
-                                      description="fifo_depth", style=style, layout=lay)
+        self.n_pe = W.SelectionSlider(options=POW2, value=n_pe, description="n_pe (PEs)",
+                                      continuous_update=False, style=style, layout=lay)
+        self.fifo_depth = W.SelectionSlider(options=POW2, value=fifo_depth, description="fifo_depth",
+                                            continuous_update=False, style=style, layout=lay)
         self.index_bits = W.IntSlider(value=index_bits, min=2, max=8, continuous_update=False,
                                       description="index_bits", style=style, layout=lay)
+        self.status = W.HTML()
         self.summary = W.HTML()
-        self.plot = W.Image(format="png")
+        self.plot = W.Image(format="png", layout=W.Layout(max_width="100%"))
         for w in (self.layer, self.n_pe, self.fifo_depth, self.index_bits):
             w.observe(lambda _change: self.update(), names="value")
-        self.widget = W.VBox([W.HBox([self.layer, self.index_bits]),
-                              W.HBox([self.n_pe, self.fifo_depth]), self.summary, self.plot])
+        wrap = W.Layout(flex_flow="row wrap", width="100%")
+        self.widget = W.VBox([W.HBox([self.layer, self.index_bits], layout=wrap),
+                              W.HBox([self.n_pe, self.fifo_depth], layout=wrap), self.status,
+                              self.summary, self.plot])
         self.widget.add_class("eie-design-explorer")
+        self.widget.add_class("eie-live")
         self.result = None
         self.update()
 
+    def _busy(self, on: bool) -> None:
+        """Show (or clear) the sign of work; the browser gets it before the computation starts."""
+        if on:
+            self.widget.add_class("eie-busy")
+            self.status.value = ('<span class="eie-busy-sign" style="font-size:14px;color:#D55E00">'
+                                 '&#8987; recomputing&hellip;</span>')
+        else:
+            self.widget.remove_class("eie-busy")
+            self.status.value = ""
+
     def update(self):
         """Evaluate the current settings and redraw; returns the SimResult."""
-        point = self.space.evaluate(self.layer.value, n_pe=self.n_pe.value,
-                                    fifo_depth=self.fifo_depth.value,
-                                    index_bits=self.index_bits.value)
-        res, cfg, name = point.result, point.result.config, point.layer.name
-        fig = busy_bars(res, title=f"{name}: per-PE time, {cfg.n_pe} PEs, FIFO {cfg.fifo_depth}")
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=96)
-        plt.close(fig)
-        self.plot.value = buf.getvalue()
-        m, n = point.layer.shape
-        self.summary.value = (
-            f"<b>{name}</b> ({n} inputs &rarr; {m} outputs): <b>{res.cycles:,} cycles</b> = "
-            f"{res.time_us:.2f} &micro;s at {cfg.clock_mhz:g} MHz &middot; load efficiency "
-            f"<b>{100 * res.load_efficiency:.1f}%</b> &middot; real work {100 * res.real_work:.1f}%"
-            f" &middot; broadcast stalls {res.broadcast_stalls:,} "
-            f"<small>(updated in {point.seconds:.2f} s)</small><br><small>{point.layer.note}</small>")
-        self.result = res
+        self._busy(True)
+        try:
+            point = self.space.evaluate(self.layer.value, n_pe=self.n_pe.value,
+                                        fifo_depth=self.fifo_depth.value,
+                                        index_bits=self.index_bits.value)
+            res, cfg, name = point.result, point.result.config, point.layer.name
+            fig = busy_bars(res, figsize=self.FIGSIZE,
+                            title=f"{name}: per-PE time, {cfg.n_pe} PEs, FIFO {cfg.fifo_depth}")
+            buf = io.BytesIO()
+            fig.savefig(buf, format="png", dpi=96)
+            plt.close(fig)
+            self.plot.value = buf.getvalue()
+            m, n = point.layer.shape
+            self.summary.value = (
+                f'<div style="font-size:14px"><b>{name}</b> ({n} inputs &rarr; {m} outputs): '
+                f"<b>{res.cycles:,} cycles</b> = {res.time_us:.2f} &micro;s at {cfg.clock_mhz:g} MHz"
+                f" &middot; load efficiency <b>{100 * res.load_efficiency:.1f}%</b> &middot; MAC "
+                f"utilization <b>{100 * res.mac_utilization:.1f}%</b> &middot; real work "
+                f"{100 * res.real_work:.1f}% &middot; broadcast stalls {res.broadcast_stalls:,} "
+                f"<small>(updated in {point.seconds:.2f} s)</small><br><small>{point.layer.note}"
+                "</small></div>")
+            self.result = res
+        finally:
+            self._busy(False)
         return res
 
     def _ipython_display_(self) -> None:
+        from IPython.display import HTML, Image
+
         if has_live_frontend():
+            _display(HTML(fallback_html(self.summary.value + '<img src="data:image/png;base64,'
+                                        + _b64(self.plot.value) + '" style="max-width:100%">')))
             _display(self.widget)
         else:
-            from IPython.display import HTML, Image
-
             _display(HTML(self.summary.value + f"<br><small>{STATIC_NOTE}</small>"))
             _display(Image(data=self.plot.value, format="png"))
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
