@@ -116,9 +116,13 @@ def test_importing_a_floor_loads_nothing_above_it(module, forbidden):
 def test_one_home_for_padding_entries():
     """The word 'filler' is gone, and only sparse_format builds padding entries."""
     root = PACKAGE.parent
+    def says_filler(text: str) -> bool:  # other fillers (VLSI filler cells, Caffe's weight
+        text = text.lower().replace("filler cell", "").replace('"xavier" filler', "")  # filler)
+        return "filler" in text
+
     hits = [str(p.relative_to(root)) for folder in ("eie_lab", "notebooks", "docs", "tests")
             for p in (root / folder).rglob("*") if p.is_file() and p.suffix in (".py", ".ipynb", ".md")
-            and p.name != "test_floor_plan.py" and "filler" in p.read_text(errors="ignore").lower()]
+            and p.name != "test_floor_plan.py" and says_filler(p.read_text(errors="ignore"))]
     assert not hits, hits
     makers = [str(p.relative_to(root)) for p in PACKAGE.rglob("*.py")
               if "def relative_entries" in p.read_text()]
