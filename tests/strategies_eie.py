@@ -21,12 +21,27 @@ class Case:
 
 
 @st.composite
-def configs(draw, arithmetic: str = "float") -> EIEConfig:
-    """Small configurations covering every timing parameter of the contract."""
+def configs(draw, arithmetic: str = "float", options: bool = False,
+            timing: str | None = None) -> EIEConfig:
+    """Small configurations covering every timing parameter of the contract.
+
+    ``options=True`` also draws the opt-in timing options (timing model, broadcast width,
+    activation batching with register files of 1-4 entries so that small inputs need batches);
+    ``timing`` fixes the timing model.
+    """
+    extra: dict = {}
+    if options or timing is not None:
+        extra["timing"] = timing or draw(st.sampled_from(["contract", "pipeline"]))
+    if options:
+        extra["broadcast_width"] = draw(st.sampled_from([1, 2, 4]))
+        extra["act_batching"] = draw(st.booleans())
+        extra["act_regfile_entries"] = draw(st.integers(1, 4))
+    low = 2 if extra.get("timing") == "pipeline" else 1
     return EIEConfig(
+        **extra,
         arithmetic=arithmetic,
         n_pe=draw(st.integers(1, 9)),
-        fifo_depth=draw(st.integers(1, 6)),
+        fifo_depth=draw(st.integers(low, 6)),
         weight_bits=draw(st.integers(1, 4)),
         index_bits=draw(st.integers(1, 4)),
         broadcast_latency=draw(st.integers(1, 3)),
@@ -36,9 +51,10 @@ def configs(draw, arithmetic: str = "float") -> EIEConfig:
 
 
 @st.composite
-def cases(draw, max_m: int = 40, max_n: int = 24, arithmetic: str = "float") -> Case:
+def cases(draw, max_m: int = 40, max_n: int = 24, arithmetic: str = "float",
+          options: bool = False, timing: str | None = None) -> Case:
     """A random (m x n) layer at a random density with a random activation vector."""
-    cfg = draw(configs(arithmetic))
+    cfg = draw(configs(arithmetic, options=options, timing=timing))
     m = draw(st.integers(1, max_m))
     n = draw(st.integers(1, max_n))
     w_density = draw(st.sampled_from([0.0, 0.05, 0.2, 0.5, 1.0]))

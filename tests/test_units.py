@@ -202,6 +202,40 @@ def test_spmat_line_reads_count_boundaries():
     assert line_reads(np.array([3]), np.array([3]), 8).tolist() == [0]  # empty column: none
 
 
+def test_spmat_line_buffer_survives_across_columns():
+    """A line is read only when the next entry streamed lies on another line than the previous
+    one: the next column starting on line 2 (entry 5) reads nothing new; an empty column in
+    between does not clear the buffer; a jump to entry 9 (line 4) reads one line."""
+    unit = SpmatRead([np.arange(12)], [np.zeros(12, dtype=int)], per_line=2)
+    reads = []
+    for start, end in ((1, 5), (5, 6), (6, 6), (6, 7), (9, 10)):
+        before = unit.line_reads
+        unit.begin(np.array([0]), np.array([start]), np.array([end]))
+        for _ in range(end - start):
+            unit.read()
+        reads.append(unit.line_reads - before)
+    assert reads == [3, 0, 0, 1, 1]
+    bulk = line_reads(np.array([1, 5, 6, 6, 9]), np.array([5, 6, 6, 7, 10]), 2)
+    assert bulk.tolist() == reads
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 5), min_size=1, max_size=12), st.integers(1, 4),
+       st.integers(1, 3))
+def test_spmat_line_reads_bulk_equals_stepped(lengths, per_line, n_pe):
+    """Random column lengths and gaps, several PEs: the bulk rule counts what the unit reads."""
+    ends = np.cumsum(np.array(lengths) + 1)  # a gap of one entry between columns
+    starts = ends - np.array(lengths)
+    total = int(ends[-1])
+    unit = SpmatRead([np.arange(total)] * n_pe, [np.zeros(total, dtype=int)] * n_pe, per_line)
+    for s0, e0 in zip(starts, ends):
+        unit.begin(np.arange(n_pe), np.full(n_pe, s0), np.full(n_pe, e0))
+        for _ in range(e0 - s0):
+            unit.read()
+    bulk = line_reads(np.tile(starts, (n_pe, 1)), np.tile(ends, (n_pe, 1)), per_line)
+    assert unit.line_reads == int(bulk.sum())
+
+
 # ----------------------------------------------------------------------------- arithmetic unit
 def test_arithmetic_unit_accumulates_fig2_pe0_column_2():
     layer, W, a = fig2_layer()
@@ -264,7 +298,12 @@ def test_cycle_engine_counts_are_the_units_tallies_and_match_the_bulk_rules():
     # by hand: 4 broadcasts x 4 PEs; 2 pointers each; 21 entries; LNZD reads 8 sources
     c = run.counts
     assert (c.queue_pushes, c.pointer_reads, c.macs, c.act_reads, c.act_writes) == (16, 32, 21, 29, 21)
-    assert c.spmat_reads == 15
+    # line buffer across columns (8 entries a line): PE 0 streams entries 4-5, 6-7, 8-9, 11-12
+    # and reads lines 0 and 1 once each; PEs 1-3 read 2 each too -> 8 (15 when every column
+    # re-read its first line)
+    assert line_reads(layer.p[:, run.columns], layer.p[:, run.columns + 1], 8).tolist() == [
+        [1, 0, 1, 0], [0, 1, 0, 1], [1, 0, 0, 1], [1, 0, 0, 1]]
+    assert c.spmat_reads == 8
     assert run.columns.tolist() == [2, 4, 5, 7]
     assert np.array_equal(run.y, W @ a)
 

@@ -38,8 +38,10 @@ class AccessCounts:
         Pointer words read: p_j and p_{j+1} for every (PE, item), from the even/odd banks in one
         cycle ([EIE §IV]) -> 2 x N x K.
     spmat_reads : int
-        Spmat SRAM rows read (``spmat_width_bits`` wide, 8 entries by default). A PE streaming the
-        entries p_j … p_{j+1}-1 reads every row they touch once per item; empty columns read none.
+        Spmat SRAM rows (lines) read (``spmat_width_bits`` wide, 8 entries by default). Each PE
+        keeps its last line in a buffer that survives from column to column: a line is read only
+        when the next entry streamed lies on a different line than the previous one; empty
+        columns read none (:mod:`eie_lab.eie.units.spmat_read`).
     macs : int
         Entries processed (one multiply-accumulate each), padding included.
     real_macs : int
@@ -64,7 +66,7 @@ class AccessCounts:
     >>> layer = encode(W, EIEConfig(n_pe=4), codebook=np.arange(16.0), codes=W.astype(int))
     >>> counts = simulate(layer, a).counts
     >>> counts.broadcasts, counts.queue_pushes, counts.spmat_reads, counts.act_reads
-    (4, 16, 15, 29)
+    (4, 16, 8, 29)
     """
 
     broadcasts: int
@@ -183,7 +185,11 @@ class SimResult:
     busy : numpy.ndarray
         (n_pe,) int64 busy cycles per PE.
     load_efficiency : float
-        sum(busy) / (n_pe x cycles); 0.0 when cycles == 0.
+        sum(busy) / (n_pe x cycles); 0.0 when cycles == 0. Counts a PE's one-cycle minimum on an
+        empty column and its padding entries as busy.
+    mac_utilization : float
+        Real MACs / (n_pe x cycles), 0.0 when cycles == 0: the share of the array's multiplier
+        cycles spent on real weights (what the EIE authors' simulator prints as "Efficiency").
     real_work : float
         Real entries processed / all entries processed (1.0 when nothing was processed).
     broadcast_stalls : int
@@ -220,17 +226,20 @@ class SimResult:
     >>> res = simulate(layer, a)
     >>> res.cycles, res.n_items, res.broadcast_stalls, round(res.load_efficiency, 3)
     (9, 4, 0, 0.611)
+    >>> res.counts.real_macs, res.mac_utilization == 21 / (4 * 9)
+    (21, True)
     >>> res.b.tolist(), res.engine, res.trace is None
     ([0, 1, 2, 3], 'fast', True)
     >>> s = res.summary()
     >>> s["cycles"], s["macs"], round(s["energy_nj"], 3)
-    (9, 21, 0.741)
+    (9, 21, 0.615)
     """
 
     cycles: int
     y: np.ndarray
     busy: np.ndarray
     load_efficiency: float
+    mac_utilization: float
     real_work: float
     broadcast_stalls: int
     time_us: float
@@ -257,6 +266,7 @@ class SimResult:
             "cycles": int(self.cycles),
             "time_us": float(self.time_us),
             "load_efficiency": float(self.load_efficiency),
+            "mac_utilization": float(self.mac_utilization),
             "real_work": float(self.real_work),
             "broadcast_stalls": int(self.broadcast_stalls),
             "energy_nj": float(self.energy.total_j * 1e9),

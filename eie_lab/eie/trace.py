@@ -1,10 +1,14 @@
 """Trace: what every PE did in every cycle, as numpy arrays indexed [cycle, pe].
 
-Conventions (the timing contract in ``help(eie_lab.eie)``, rules 4-6): item t is broadcast during cycle ``b[t]`` and holds a
-slot in PE k's queue for cycles ``b[t] <= c < f[k, t]``; PE k works on it during
-``s[k, t] <= c < f[k, t]`` (BUSY). A PE that is not busy but still has items to finish is
-STARVED; one whose work is all done is IDLE. These three PE states are defined here, once; the
-drawings in :mod:`eie_lab.viz` import them.
+Conventions (the timing of ``help(eie_lab.eie)``): item t is broadcast during cycle ``b[t]``
+and holds a slot in PE k's queue for cycles ``b[t] <= c < f[k, t]`` under the timing contract
+(``b[t] <= c < s[k, t]`` under the pipeline timing, where the slot frees when the PE latches the
+item); PE k works on it during ``s[k, t] <= c < f[k, t]`` (BUSY). PE k reads the item's pointers
+p_j, p_{j+1} in cycle ``s[k, t]`` (contract) or ``s[k, t] - 1`` (pipeline: the pointer-read cycle,
+overlapping the previous column's last entry). A PE that is not busy but still has items to
+finish is STARVED; one whose work is all done is IDLE. These three PE states are defined here,
+once; the drawings in :mod:`eie_lab.viz` import them. The pipeline timing ends with
+``drain_cycles`` (5) cycles in which the last entry passes the stages of :data:`DRAIN_STAGES`.
 
 :func:`trace_from_schedule` derives the same arrays in bulk from a schedule; the cycle engine
 records them while stepping its explicit queues, and the tests check the two agree.
@@ -31,10 +35,13 @@ import numpy as np
 
 from eie_lab.eie.units.lnzd import LeadingNonZeroDetector, LNZDState
 
-__all__ = ["Trace", "IDLE", "BUSY", "STARVED", "STATE_NAMES", "trace_from_schedule"]
+__all__ = ["Trace", "IDLE", "BUSY", "STARVED", "STATE_NAMES", "DRAIN_STAGES",
+           "trace_from_schedule"]
 
 IDLE, BUSY, STARVED = 0, 1, 2
 STATE_NAMES = {IDLE: "idle", BUSY: "busy", STARVED: "starved"}
+#: The pipeline timing's drain: stages the last entry still passes after it is streamed.
+DRAIN_STAGES = ("SpMat read", "codebook decode", "multiply", "add", "write-back")
 
 
 @dataclass(frozen=True, eq=False)
@@ -58,13 +65,21 @@ class Trace:
         (n_cycles, n_pe) int32 entries of the current column not yet processed at the start of
         the cycle (the one processed this cycle included); 0 when not busy.
     broadcast : numpy.ndarray
-        (n_cycles,) int32 item t broadcast in the cycle, -1 when none.
+        (n_cycles,) int32 (first) item t broadcast in the cycle, -1 when none.
     stall_pe : numpy.ndarray
         (n_cycles,) int32 lowest PE whose full queue held the broadcast back, -1 when none.
     stall_reason : list of str
         Per cycle, ``""`` or e.g. ``"PE 5 queue full"``.
     b, s, f : numpy.ndarray
         The schedule: (K,) broadcast cycles, (n_pe, K) start and finish cycles.
+    timing : str
+        ``"contract"`` or ``"pipeline"``.
+    pointer_read : numpy.ndarray or None
+        (n_cycles, n_pe) int32 column whose pointers the PE reads in the cycle, -1 when none.
+    broadcasts : numpy.ndarray or None
+        (n_cycles, broadcast_width) int32 items broadcast in the cycle, -1 padded.
+    drain_cycles : int
+        Final cycles of the pipeline drain (0 under the contract).
 
     Examples
     --------
@@ -98,38 +113,61 @@ class Trace:
     b: np.ndarray = field(repr=False)
     s: np.ndarray = field(repr=False)
     f: np.ndarray = field(repr=False)
+    timing: str = "contract"
+    pointer_read: np.ndarray | None = field(default=None, repr=False)
+    broadcasts: np.ndarray | None = field(default=None, repr=False)
+    drain_cycles: int = 0
+
+    def drain_stage(self, cycle: int) -> str:
+        """The drain stage the last entry is in during ``cycle`` (``""`` outside the drain)."""
+        first = self.n_cycles - self.drain_cycles
+        return DRAIN_STAGES[cycle - first] if first <= cycle < self.n_cycles else ""
 
     def queue_items(self, cycle: int, pe: int) -> list[int]:
         """Columns in PE ``pe``'s queue during ``cycle``, head (oldest) first."""
         if not 0 <= cycle < self.n_cycles or not 0 <= pe < self.n_pe:
             return []
-        lo = int(np.searchsorted(self.f[pe], cycle, side="right"))  # first item with f > cycle
+        hold = self.s if self.timing == "pipeline" else self.f  # the slot frees at s or f
+        lo = int(np.searchsorted(hold[pe], cycle, side="right"))  # first item still holding one
         hi = int(np.searchsorted(self.b, cycle, side="right"))  # items broadcast by now
         return [int(j) for j in self.columns[lo:hi]]
 
     def events(self) -> list[tuple[int, str]]:
         """Every event as ``(cycle, text)``, in the order the hardware resolves them in a cycle.
 
-        Per cycle: ``"PEk done j=J"`` (finished item leaves the queue), then
-        ``"broadcast j=J"`` or ``"stall: PE k queue full"``, then ``"PEk start j=J"``.
+        Contract, per cycle: ``"PEk done j=J"`` (finished item leaves the queue), then
+        ``"broadcast j=J"`` or ``"stall: PE k queue full"``, then ``"PEk start j=J"`` (its
+        pointers are read in that cycle). Pipeline, per cycle: ``"PEk done j=J"``,
+        ``"PEk start j=J"`` (latch: the item leaves the queue), the broadcasts or the stall,
+        ``"PEk pointers j=J"`` (the pointer-read cycle); the run ends with
+        ``"drain: <stage>"`` for each of :data:`DRAIN_STAGES`.
         """
         out: list[tuple[int, str]] = []
         K = self.columns.size
+        pipeline = self.timing == "pipeline"
         done: dict[int, list[str]] = {}
         start: dict[int, list[str]] = {}
+        ptr: dict[int, list[str]] = {}
         for k in range(self.n_pe):
             for t in range(K):
                 j = int(self.columns[t])
                 done.setdefault(int(self.f[k, t]), []).append(f"PE{k} done j={j}")
                 start.setdefault(int(self.s[k, t]), []).append(f"PE{k} start j={j}")
+                if pipeline:
+                    ptr.setdefault(int(self.s[k, t]) - 1, []).append(f"PE{k} pointers j={j}")
+        sent = self.broadcasts if self.broadcasts is not None else self.broadcast[:, None]
         for c in range(self.n_cycles + 1):
             out += [(c, e) for e in done.get(c, [])]
+            if pipeline:
+                out += [(c, e) for e in start.get(c, [])]
             if c < self.n_cycles:
-                if self.broadcast[c] >= 0:
-                    out.append((c, f"broadcast j={int(self.columns[self.broadcast[c]])}"))
-                elif self.stall_reason[c]:
+                items = [int(t) for t in sent[c] if t >= 0]
+                out += [(c, f"broadcast j={int(self.columns[t])}") for t in items]
+                if self.stall_reason[c]:
                     out.append((c, f"stall: {self.stall_reason[c]}"))
-            out += [(c, e) for e in start.get(c, [])]
+                if self.drain_stage(c):
+                    out.append((c, f"drain: {self.drain_stage(c)}"))
+            out += [(c, e) for e in (ptr if pipeline else start).get(c, [])]
         return out
 
     def broadcasts_before(self, cycle: int) -> int:
@@ -157,7 +195,8 @@ class Trace:
 
 def trace_from_schedule(b: np.ndarray, s: np.ndarray, f: np.ndarray, columns: np.ndarray,
                         e: np.ndarray, a: np.ndarray, fifo_depth: int, latency: int,
-                        n_cycles: int) -> Trace:
+                        n_cycles: int, *, timing: str = "contract", ready: np.ndarray | None = None,
+                        width: int = 1) -> Trace:
     """Derive a :class:`Trace` in bulk from a schedule.
 
     Parameters
@@ -172,6 +211,13 @@ def trace_from_schedule(b: np.ndarray, s: np.ndarray, f: np.ndarray, columns: np
         (n,) activations.
     fifo_depth, latency, n_cycles : int
         D, L and the run's total cycles (``SimResult.cycles``).
+    timing : {"contract", "pipeline"}
+        The timing model the schedule follows.
+    ready : numpy.ndarray, optional
+        (K,) cycle each pick was offered (:func:`~eie_lab.eie.engine.ready_cycles`); cycles
+        ``ready[t] <= c < b[t]`` are stalls. Default: ``b[t-1] + 1`` (the contract at width 1).
+    width : int
+        Broadcast width (columns of ``Trace.broadcasts``).
 
     Returns
     -------
@@ -192,14 +238,17 @@ def trace_from_schedule(b: np.ndarray, s: np.ndarray, f: np.ndarray, columns: np
     True
     """
     N, K = s.shape
+    pipeline = timing == "pipeline"
+    hold = s if pipeline else f  # a queue slot frees at the latch (pipeline) or the finish
     cyc = np.arange(n_cycles)
     ql = np.empty((n_cycles, N), dtype=np.int16)
     state = np.full((n_cycles, N), IDLE, dtype=np.int8)
     col = np.full((n_cycles, N), -1, dtype=np.int32)
     left = np.zeros((n_cycles, N), dtype=np.int32)
+    ptr = np.full((n_cycles, N), -1, dtype=np.int32)
     arrived = np.searchsorted(b, cyc, side="right")  # (n_cycles,) items broadcast so far
     for k in range(N):
-        gone = np.searchsorted(f[k], cyc, side="right")  # items finished by the cycle
+        gone = np.searchsorted(hold[k], cyc, side="right")  # items out of the queue by the cycle
         ql[:, k] = arrived - gone
         cur = np.searchsorted(s[k], cyc, side="right") - 1  # latest item started
         valid = cur >= 0
@@ -210,18 +259,23 @@ def trace_from_schedule(b: np.ndarray, s: np.ndarray, f: np.ndarray, columns: np
         if K:
             col[busy, k] = columns[curc[busy]]
             left[busy, k] = np.maximum(e[k, curc[busy]] - (cyc[busy] - s[k, curc[busy]]), 0)
-    bc = np.full(n_cycles, -1, dtype=np.int32)
-    bc[b] = np.arange(K)
+            ptr[s[k] - (1 if pipeline else 0), k] = columns
+    bcs = np.full((n_cycles, width), -1, dtype=np.int32)
+    slot = np.arange(K) - np.searchsorted(b, b, side="left")  # rank within its cycle
+    bcs[b, slot] = np.arange(K)
     stall_pe = np.full(n_cycles, -1, dtype=np.int32)
     reasons = [""] * n_cycles
-    D = fifo_depth
-    for t in range(D, K):
-        lo = b[t - 1] + 1
-        for c in range(int(lo), int(b[t])):  # cycles the broadcast of item t waited
-            k = int(np.argmax(f[:, t - D] > c))
+    if ready is None:
+        ready = np.concatenate(([0], b[:-1] + 1)) if K else np.zeros(0, dtype=np.int64)
+    lag = fifo_depth - 1 if pipeline else fifo_depth
+    for t in np.flatnonzero(b > ready):
+        for c in range(int(ready[t]), int(b[t])):  # cycles the broadcast of item t waited
+            k = int(np.argmax(hold[:, t - lag] > c))
             stall_pe[c] = k
             reasons[c] = f"PE {k} queue full"
-    return Trace(n_cycles=int(n_cycles), n_pe=N, fifo_depth=D, latency=int(latency),
+    drain = len(DRAIN_STAGES) if pipeline and K else 0
+    return Trace(n_cycles=int(n_cycles), n_pe=N, fifo_depth=fifo_depth, latency=int(latency),
                  a=np.asarray(a), columns=np.asarray(columns), queue_len=ql, state=state,
-                 column=col, entries_left=left, broadcast=bc, stall_pe=stall_pe,
-                 stall_reason=reasons, b=b, s=s, f=f)
+                 column=col, entries_left=left, broadcast=bcs[:, 0].copy(), stall_pe=stall_pe,
+                 stall_reason=reasons, b=b, s=s, f=f, timing=timing, pointer_read=ptr,
+                 broadcasts=bcs, drain_cycles=drain)

@@ -8,6 +8,18 @@ output, and the two files swap roles for the next layer. The files hold
 ``act_regfile_entries`` words per PE (64 x 16 bit; 4K activations over 64 PEs); longer vectors
 go through the 2 KB activation SRAM in batches (:func:`act_batches`).
 
+Batches as time (opt-in, ``EIEConfig(act_batching=True)``; off by default so the timing
+contract stays exact): an input longer than the source registers (``n > N x
+act_regfile_entries``, e.g. VGG-6's 25,088 inputs over 64 PEs) is scanned in batches of
+``N x act_regfile_entries`` activations (``act_regfile_entries`` rows of the detector). Batch 0
+is in the registers when the layer starts (the previous layer wrote it there); each later batch is
+loaded from the activation SRAM into the source registers, one word per PE per cycle, so it costs
+``act_regfile_entries`` cycles (64) during which the detector offers nothing. The PEs keep working
+on the items already queued (an item carries its own a_j). This is the lab's model, stated here;
+the paper gives no timing for it. :func:`batch_delays` gives the cycles each pick waits for
+reloads; an output longer than the destination registers (NT-Wd's 8,791) is counted by
+:func:`act_batches` but not charged as time.
+
 Counts (see :class:`~eie_lab.eie.results.AccessCounts`): ``act_reads`` = the n source reads of
 the leading non-zero detector's scan + one destination read per MAC; ``act_writes`` = one
 destination write per MAC.
@@ -35,7 +47,8 @@ import numpy as np
 
 from eie_lab.eie.units.arithmetic_unit import to_fixed
 
-__all__ = ["ActivationRegisters", "act_batches", "round_accumulators"]
+__all__ = ["ActivationRegisters", "act_batches", "batch_delays", "input_batch",
+           "round_accumulators"]
 
 
 def act_batches(n: int, m: int, n_pe: int, regfile_entries: int) -> int:
@@ -49,6 +62,45 @@ def act_batches(n: int, m: int, n_pe: int, regfile_entries: int) -> int:
     (1, 3)
     """
     return int(-(-max(int(n), int(m)) // (int(n_pe) * int(regfile_entries))))
+
+
+def input_batch(j: np.ndarray | int, n_pe: int, regfile_entries: int) -> np.ndarray | int:
+    """The source-register batch that holds input j: ``j // (N x act_regfile_entries)``.
+
+    Examples
+    --------
+    >>> input_batch(np.array([0, 4095, 4096, 25087]), 64, 64).tolist()
+    [0, 0, 1, 6]
+    """
+    return j // (int(n_pe) * int(regfile_entries))
+
+
+def batch_delays(columns: np.ndarray, n_pe: int, regfile_entries: int) -> np.ndarray:
+    """Cycles each pick waits for source-register reloads (``act_batching=True``).
+
+    ``regfile_entries`` cycles per batch boundary crossed since the previous pick (for the first
+    pick, since batch 0): a pick in batch β is offered no earlier than the previous broadcast
+    plus ``regfile_entries x (β - β_prev)``.
+
+    Parameters
+    ----------
+    columns : numpy.ndarray
+        (K,) picks in broadcast order (ascending j).
+    n_pe, regfile_entries : int
+        N and the source registers per PE (64).
+
+    Returns
+    -------
+    numpy.ndarray
+        (K,) int64.
+
+    Examples
+    --------
+    >>> batch_delays(np.array([5, 4100, 4101, 12300]), 64, 64).tolist()
+    [0, 64, 0, 128]
+    """
+    batch = input_batch(np.asarray(columns, dtype=np.int64), n_pe, regfile_entries)
+    return int(regfile_entries) * np.diff(batch, prepend=0)
 
 
 def round_accumulators(acc: np.ndarray, *, act_bits: int, act_frac_bits: int,

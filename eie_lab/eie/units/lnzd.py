@@ -17,9 +17,14 @@ what the closed form :func:`lnzd_scan` returns in bulk; the tests check the two 
 
 Cost. The timing contract (see ``help(eie_lab.eie)``) charges no cycles for the scan: the LNZD
 delivers the next non-zero whenever the CCU can broadcast, however many all-zero rows lie
-between. The detector still reports what it scanned (rows visited, all-zero rows skipped,
-activations read from the source registers), so a timing mode that charges for rows can take the
-cost from here. Its source reads are the ``n`` activation-register reads of
+between. The pipeline timing (``EIEConfig(timing="pipeline")``, the EIE authors' simulator)
+charges for rows: row 0 is loaded in cycle 0, the detector offers one non-zero per cycle (up to
+``broadcast_width``) from the row it holds, leaving a row costs one cycle unless its last pick
+was in the final slot (N - 1), and each all-zero row costs one cycle. :func:`row_delays` is that
+rule in closed form; stepping :meth:`~LeadingNonZeroDetector.offer` and
+:meth:`~LeadingNonZeroDetector.advance` one row per cycle is the same rule, unit by unit. The
+detector also reports what it scanned (rows visited, all-zero rows skipped, activations read from
+the source registers); its source reads are the ``n`` activation-register reads of
 :class:`~eie_lab.eie.results.AccessCounts` ``act_reads``.
 
 Examples
@@ -44,7 +49,7 @@ import numpy as np
 from eie_lab.errors import ConfigError, fail_message
 
 __all__ = ["FAN_IN", "LeadingNonZeroDetector", "LNZDState", "LNZDScan", "lnzd_scan",
-           "lnzd_unit_count"]
+           "lnzd_unit_count", "row_delays"]
 
 #: Children per LNZD node: EIE's tree is a quadtree.
 FAN_IN = 4
@@ -218,6 +223,45 @@ def lnzd_scan(a: np.ndarray, n_pe: int) -> LNZDScan:
                     activations_read=n)
 
 
+def row_delays(row: np.ndarray, pos: np.ndarray, n_pe: int) -> np.ndarray:
+    """Cycles the pipelined detector needs before each pick, beyond the previous broadcast.
+
+    With ``row_t``, ``pos_t`` the row and slot of pick t: ``d_0 = 1 + row_0`` (row 0 is loaded in
+    cycle 0, then one cycle per all-zero row), ``d_t = 0`` within a row, and
+    ``d_t = 1 + (row_t - row_{t-1}) - [pos_{t-1} = N - 1]`` when the pick lies in a later row.
+    Pick t is offered from cycle ``b_{t-1} + d_t`` (``b_{-1} = 0``); one per cycle is enforced
+    separately by the broadcast width.
+
+    Parameters
+    ----------
+    row, pos : numpy.ndarray
+        (K,) from :func:`lnzd_scan`.
+    n_pe : int
+        N.
+
+    Returns
+    -------
+    numpy.ndarray
+        (K,) int64.
+
+    Examples
+    --------
+    >>> sc = lnzd_scan(np.array([0, 0, 0.5, 0, 1.0, 2.0, 0, 3.0]), n_pe=4)   # EIE Fig. 2
+    >>> row_delays(sc.row, sc.pos, 4).tolist()
+    [1, 2, 0, 0]
+    >>> row_delays(np.array([0, 1, 3]), np.array([3, 3, 0]), 4).tolist()   # final slots
+    [1, 1, 2]
+    """
+    row = np.asarray(row, dtype=np.int64)
+    pos = np.asarray(pos, dtype=np.int64)
+    d = np.zeros(row.size, dtype=np.int64)
+    if row.size:
+        d[0] = 1 + row[0]
+        step = row[1:] - row[:-1]
+        d[1:] = np.where(step > 0, 1 + step - (pos[:-1] == n_pe - 1), 0)
+    return d
+
+
 class LeadingNonZeroDetector:
     """The LNZD tree over ``n_pe`` PEs, stepped one pick at a time.
 
@@ -365,6 +409,40 @@ class LeadingNonZeroDetector:
             self._row_had_pick = True
             self._pick = None
         return j
+
+    @property
+    def remaining(self) -> int:
+        """Non-zeros not yet taken (in the row held and in the rows still to load)."""
+        held = int(self._pending.sum()) if 0 <= self.row < self._rows else 0
+        later = int(self._mask[self.row + 1:].sum()) if self.row + 1 < self._rows else 0
+        return held + later
+
+    def offer(self) -> int | None:
+        """The pick of the row held now, without moving to another row (None: row exhausted).
+
+        The pipeline timing moves rows with :meth:`advance`, one per cycle; :meth:`peek` (the
+        timing contract's detector) moves past exhausted rows at once.
+
+        Examples
+        --------
+        >>> det = LeadingNonZeroDetector(4)
+        >>> det.load(np.array([0, 0, 0, 0, 1.0]))
+        >>> det.offer(), det.advance(), det.offer(), det.advance(), det.offer()
+        (None, True, None, True, 4)
+        """
+        if self._pick is None and 0 <= self.row < self._rows:
+            root = int(self.reduce(self._pending)[-1][0])
+            if root >= 0:
+                self._pick = self.row * self.n_pe + root
+        return self._pick
+
+    def advance(self) -> bool:
+        """Load the next row (what the pipelined detector does in one cycle); False past the end."""
+        if self.row >= self._rows:
+            return False
+        self._pick = None
+        self._next_row()
+        return self.row < self._rows
 
     def snapshot(self) -> LNZDState:
         """The detector's state now: the row it scans, its pending leaves, every node's offer.
