@@ -1,4 +1,5 @@
-"""Property tests (Hypothesis): the two engines agree exactly, and the contract's invariants hold."""
+"""Property tests (Hypothesis): the two engines agree exactly (under the timing contract, in the
+pipeline timing and with every opt-in option), and the contract's invariants hold."""
 
 from __future__ import annotations
 
@@ -12,23 +13,42 @@ from tests.strategies_eie import cases
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-@SETTINGS
-@given(cases(), st.booleans())
-def test_engines_agree_exactly(case, relu):
-    fast = simulate(case.layer, case.a, relu=relu)
-    cyc = simulate(case.layer, case.a, engine="cycle", relu=relu)
+def _agree(fast, cyc):
     assert fast.cycles == cyc.cycles
     assert fast.broadcast_stalls == cyc.broadcast_stalls
     assert fast.counts == cyc.counts
     for name in ("busy", "b", "s", "f", "y", "columns"):
         assert np.array_equal(getattr(fast, name), getattr(cyc, name)), name
     assert fast.load_efficiency == cyc.load_efficiency and fast.real_work == cyc.real_work
+    assert fast.mac_utilization == cyc.mac_utilization
     assert fast.energy == cyc.energy and fast.saturations == cyc.saturations
     assert cyc.trace.n_cycles == cyc.cycles
 
 
+@SETTINGS
+@given(cases(), st.booleans())
+def test_engines_agree_exactly(case, relu):
+    _agree(simulate(case.layer, case.a, relu=relu),
+           simulate(case.layer, case.a, engine="cycle", relu=relu))
+
+
+@SETTINGS
+@given(cases(timing="pipeline"), st.booleans())
+def test_engines_agree_exactly_in_pipeline_mode(case, relu):
+    """Random layers, shapes, n_pe, fifo_depth >= 2, index_bits, latency, minimum cycles."""
+    _agree(simulate(case.layer, case.a, relu=relu),
+           simulate(case.layer, case.a, engine="cycle", relu=relu))
+
+
+@SETTINGS
+@given(cases(options=True))
+def test_engines_agree_exactly_with_every_option(case):
+    """Either timing, broadcast width 1/2/4, activation batching with 1-4 registers per PE."""
+    _agree(simulate(case.layer, case.a), simulate(case.layer, case.a, engine="cycle"))
+
+
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(cases(arithmetic="fixed16"), st.booleans())
+@given(cases(arithmetic="fixed16", options=True), st.booleans())
 def test_engines_agree_exactly_in_fixed16(case, relu):
     """The cycle engine's arithmetic unit and activation registers reproduce the functional
     model's fixed-point output and saturation count exactly."""
