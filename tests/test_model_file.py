@@ -191,3 +191,78 @@ def test_claimed_sizes_are_checked_before_allocating(tmp_path):
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
         assert peak < 5_000_000, (what, peak)
+
+
+# ---------------------------------------------------------------------- version 3: a conv net
+def _conv_model(seed=0, density=0.3):
+    """A compressed LeNet-5 (random codes): the architecture travels in the file."""
+    from eie_lab.nn.conv import lenet5
+
+    net = lenet5(seed=seed)
+    rng = np.random.default_rng(seed)
+    layers = []
+    for layer in net.layers:
+        bits = 8 if layer.name.startswith("conv") else 5
+        k = 1 << bits
+        shape = layer.W.shape
+        codes = np.where(rng.random(shape) < density, rng.integers(1, k, shape), 0)
+        cb = np.concatenate([[0.0], np.sort(0.1 * rng.standard_normal(k - 1))])
+        layers.append(mf.encode_layer(layer.name, cb, codes, 0.01 * rng.standard_normal(shape[0]),
+                                      bits, 5))
+    return mf.CompressedModel(layers, {"note": "conv"}, net.architecture)
+
+
+def test_conv_model_round_trip_rebuilds_a_runnable_lenet5(tmp_path):
+    from eie_lab.nn.conv import LENET5_PLAN, ConvNet
+
+    model = _conv_model()
+    path = model.save(tmp_path / "c.npz")
+    with np.load(path) as f:
+        assert int(f["version"]) == 3 and f["sizes"].tolist() == [784, 11520, 3200, 500, 10]
+    loaded = mf.load(path)
+    assert loaded.architecture == model.architecture
+    net = loaded.to_network()
+    assert isinstance(net, ConvNet) and net.plan == LENET5_PLAN and net.kernels["conv2"] == 5
+    assert all(np.array_equal(a.W, b.dense()) for a, b in zip(net.layers, model.layers))
+    x = np.random.default_rng(0).random((20, 784), dtype=np.float32)
+    assert np.array_equal(loaded.predict(x), model.predict(x))
+    with pytest.raises(ValueError, match="to_network"):
+        loaded.to_mlp()
+
+
+def test_mlp_files_stay_version_2(tmp_path):
+    with np.load(_model().save(tmp_path / "m.npz")) as f:
+        assert int(f["version"]) == 2 and "architecture" not in f.files
+
+
+def _arch(fn):
+    def change(arrays):
+        arch = json.loads(str(arrays["architecture"]))
+        fn(arch)
+        arrays["architecture"] = np.array(json.dumps(arch))
+    return change
+
+
+@pytest.mark.parametrize("change, match", [
+    (_arch(lambda a: a["kernels"].update(conv2=3)), "conv2"),           # filters do not fit
+    (_arch(lambda a: a["plan"].remove("pool")), "ip1|conv2"),           # a pool lost
+    (_arch(lambda a: a.update(plan=a["plan"][::-1])), "plan|conv"),     # reordered
+    (_arch(lambda a: a.update(input_shape=[1, 32, 32])), "ip1"),        # other input size
+    (_arch(lambda a: a.update(kind="rnn")), "kind"),
+    (_set("architecture", lambda t: np.array("{not json")), "JSON"),
+    (_set("architecture", None), "architecture"),                       # v3 without it
+    (_set("version", lambda v: np.array(2)), "conv|cols|architecture"), # read as a v2 chain
+    (_set("sizes", lambda z: z[:-1]), "sizes"),
+], ids=["kernel", "pool", "order", "input", "kind", "json", "missing", "as-v2", "sizes"])
+def test_damaged_architecture_is_rejected(tmp_path, change, match):
+    path = _conv_model().save(tmp_path / "c.npz")
+    with pytest.raises(ModelFormatError, match=match):
+        mf.load(_rewrite(path, tmp_path / "bad.npz", change))
+
+
+def test_edited_architecture_fails_the_content_hash(tmp_path):
+    path = _conv_model().save(tmp_path / "c.npz")
+    bad = _rewrite(path, tmp_path / "e.npz", _arch(lambda a: a["plan"].insert(1, "relu")),
+                   rehash=False)
+    with pytest.raises(ModelFormatError, match="digest"):
+        mf.load(bad)

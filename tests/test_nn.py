@@ -135,3 +135,20 @@ def test_pretrained_lenet300_uses_the_cache(tmp_path, monkeypatch):
     got = zoo.pretrained_lenet300(seed=0, epochs=2)
     assert got.meta["from_cache"] and got.meta["test_error"] == 0.5
     assert all(np.array_equal(a.W, b.W) for a, b in zip(got.layers, net.layers))
+
+
+def test_mlp_and_convnet_share_the_network_operations():
+    from eie_lab.nn import ConvNet, Network, lenet5
+
+    for net in (lenet300(seed=0), lenet5(seed=0)):
+        assert isinstance(net, Network)
+        first = net.layers[0]
+        with pytest.raises(ConfigError, match="weight shape"):
+            net.set_masks({first.name: np.ones((2, 2), bool)})
+        with pytest.raises(ConfigError, match="is not a layer"):
+            net.layer("nope")
+        twin = net.with_weights({first.name: np.zeros_like(first.W)})
+        assert type(twin) is type(net) and not twin.layers[0].W.any() and first.W.any()
+    assert lenet300(seed=0).architecture is None
+    assert ConvNet.from_architecture(lenet5(seed=0).architecture,
+                                     lenet5(seed=0).layers).kernels == {"conv1": 5, "conv2": 5}

@@ -36,6 +36,7 @@ notebooks use in :mod:`eie_lab.compression.pipeline_cache`.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -61,7 +62,8 @@ _CLASSES: dict[str, type[Network]] = {"lenet300": MLP, "lenet5": ConvNet}
 
 
 def baseline_for(config: PipelineConfig, *, progress: bool | None = None) -> Network:
-    """The cached trained baseline of ``config.network`` (seed and epochs from ``config``).
+    """The cached trained baseline of ``config.network`` (seed, epochs and ``n_train`` from
+    ``config``: the baseline sees the same training images as the pipeline).
 
     Examples
     --------
@@ -71,7 +73,7 @@ def baseline_for(config: PipelineConfig, *, progress: bool | None = None) -> Net
     ['conv1', 'conv2', 'ip1', 'ip2']
     """
     return _BASELINES[config.network](seed=config.seed, epochs=config.baseline_epochs,
-                                      progress=progress)
+                                      n_train=config.n_train, progress=progress)
 
 
 def network_class(config: PipelineConfig) -> type[Network]:
@@ -88,8 +90,8 @@ def network_class(config: PipelineConfig) -> type[Network]:
 
 def _check_layers(model: Network, config: PipelineConfig) -> None:
     """Every layer named in ``keep`` / ``weight_bits`` must exist (checked before any work)."""
-    named = set(config.keep) | (set(config.weight_bits) if isinstance(config.weight_bits, dict)
-                                or hasattr(config.weight_bits, "keys") else set())
+    bits = config.weight_bits
+    named = set(config.keep) | (set(bits) if isinstance(bits, Mapping) else set())
     unknown = sorted(named - set(model.names))
     if unknown:
         raise ConfigError(fail_message("layer names", unknown,

@@ -144,7 +144,8 @@ PRESETS: dict[str, dict[str, dict]] = {
     "lenet5": {
         "paper": {"prune_steps": 3, "retrain_epochs": 1, "retrain_lr": 0.02,
                   "finetune_epochs": 1, "finetune_lr": 0.01, "batch_size": 64},
-        "best": {"prune_steps": 3, "retrain_epochs": 1, "retrain_lr": 0.02,
+        "best": {"keep": {"conv1": 0.66, "conv2": 0.10, "ip1": 0.05, "ip2": 0.15},
+                 "prune_steps": 3, "retrain_epochs": 1, "retrain_lr": 0.02,
                  "finetune_epochs": 1, "finetune_lr": 0.01, "batch_size": 64},
     },
 }
