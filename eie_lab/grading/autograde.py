@@ -322,11 +322,12 @@ def _read(path: Path) -> tuple[bytes, str]:
         return b"", f"the file cannot be read ({type(exc).__name__})"
 
 
-def _unreadable(source, path, assignment: str, student: str, error: str) -> SubmissionResult:
+def _unreadable(source, path, assignment: str, student: str, error: str,
+                message: str = "the submission could not be read") -> SubmissionResult:
     result = SubmissionResult(student, str(path), assignment, list(_blank_grades(source).values()),
                               error=error)
     for g in result.cells:
-        g.message = "the submission could not be read"
+        g.message = message
     return result
 
 
@@ -484,8 +485,13 @@ def autograde(submissions: list[str | Path], source_path: str | Path, *, jobs: i
         p, sid, data, error = items[i]
         if error:
             return _unreadable(source, p, assignment, sid, error)
-        return grade_bytes(data, str(p), source, source_path, sid, timeout=timeout,
-                           secret=secret, slot=slot, hide=hidden, memory_bytes=memory_bytes)
+        try:
+            return grade_bytes(data, str(p), source, source_path, sid, timeout=timeout,
+                               secret=secret, slot=slot, hide=hidden, memory_bytes=memory_bytes)
+        except (OSError, GradingError, ValueError) as exc:  # e.g. no space for the box
+            return _unreadable(source, p, assignment, sid,
+                               f"the grader could not grade this submission "
+                               f"({type(exc).__name__}); grade it again", "not graded")
 
     def record(_: int, result: SubmissionResult) -> None:
         with lock:
