@@ -138,9 +138,10 @@ def _attacks(subs: Path, out: Path, victim: Path) -> dict[str, tuple]:
             f"    raise Leak({LEAK!r} + ' ### BEGIN HIDDEN TESTS')\n"
             "def prune_by_std(w, quality):\n"
             f"    raise ValueError({LEAK!r})\n")), 0),
-        "plants_for_later": (_edit(stub, magnitude_prune=(
-            "import builtins\nprint(getattr(builtins, 'PWNED', None))\n"
-            "assert not hasattr(builtins, 'PWNED')\n")), 0),
+        # graded after startup_file: a planted startup file would break this honest answer
+        "takes_the_startup_file": (_edit(sol, magnitude_prune=(
+            "import builtins\nassert not hasattr(builtins, 'PWNED')\n"
+            + sol.cells[3].source)), 10),
     }
     dup = nbformat.from_dict(json.loads(json.dumps(sol)))
     test_cell = next(c for c in dup.cells if grade_id(c) == "test_magnitude_prune")
@@ -193,7 +194,7 @@ def test_every_argument_has_a_row(graded):
     "noop_checks", "patched_numpy", "fake_checks_module", "exception_handler",
     "input_transformer", "reads_reference", "calls_package", "calls_package_inside",
     "reads_solutions", "sabotage", "startup_file", "kills_parent", "leaks_feedback",
-    "plants_for_later", "duplicate_test_cell", "deleted_tests", "honest", "victim"])
+    "takes_the_startup_file", "duplicate_test_cell", "deleted_tests", "honest", "victim"])
 def test_scores_only_the_work_done(graded, name):
     if name in BWRAP_ONLY and LEVEL != "bwrap":
         pytest.skip("only the bwrap level hides solutions/ (README: what the sandbox cannot do)")
