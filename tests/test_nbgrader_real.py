@@ -7,7 +7,9 @@ assignment: the solution (full marks), the untouched release (zero) and a partia
 (hand-made wrong answers for ex01 and ex05; for the others, the first answer cell left unsolved).
 A fourth ex01 submission edits one test cell (over a wrong answer) and deletes another: both
 tools restore the edited test and score the deleted one zero. ``eie-lab autograde`` grades the
-same files; scores must agree cell by cell.
+same files; scores must agree cell by cell. (nbgrader runs the checks inside the student's kernel;
+eie-lab calls the student's functions in a sandbox and judges the answers in its own process.
+``grade_many`` without a secret draws the checks' fixed hidden cases, the ones nbgrader runs.)
 """
 
 from __future__ import annotations
