@@ -346,7 +346,7 @@ def plot_sram_budget(capacity_kb: Mapping[str, float],
     used = {name: dict(getattr(u, "used_kb", u)) for name, u in (used_kb or {}).items()}
     names = list(used)
     panels = [*mems, "total"]
-    fig, axes = plt.subplots(1, len(panels), figsize=(max(10.0, 2.0 * len(panels) + 0.5 * len(names) * len(panels)), 3.6),
+    fig, axes = plt.subplots(1, len(panels), figsize=(min(13.0, 2.0 * len(panels) + 0.3 * len(names) * len(panels) + 1.0), 3.6),
                              squeeze=False)
     x = np.arange(len(names))
     for ax, mem in zip(axes[0], panels):
