@@ -13,6 +13,14 @@ Parts (``what``):
 Every file is written atomically into the output folder; ``summary.md`` collects the tables.
 ``quick=True`` runs a subset of layers on coarser grids (seconds instead of minutes).
 
+``timing="pipeline"`` (``eie-lab reproduce --timing pipeline``) adds the EIE authors' pipeline
+timing beside the contract's (see ``help(eie_lab.eie)``): ``table4_pipeline`` (µs in both
+models against Table IV's actual), and the Fig. 8 and Figs 11–13 sweeps run in both models, their
+CSVs holding both (metrics of the pipeline model suffixed ``_pipeline``) and
+``fig8_pipeline.png`` / ``scaling_pipeline.png`` drawing the pipeline model. In that model a
+FIFO of depth 1 deadlocks, so Fig. 8's first point is missing (NaN): the paper's smallest depth
+may correspond to a ring of 2.
+
 The rows come from :mod:`eie_lab.paper.comparison` (Table IV, Figs 6/7) and
 :mod:`eie_lab.paper.sweeps` (Figs 8, 9, 11-13); :mod:`eie_lab.paper.files` writes them.
 
@@ -63,7 +71,8 @@ def _parse_what(what: str | Sequence[str] | None) -> list[str]:
 
 
 def reproduce(out: str | os.PathLike[str], what: str | Sequence[str] | None = None,
-              quick: bool = False, seed: int = 0) -> dict[str, list[Path]]:
+              quick: bool = False, seed: int = 0, timing: str = "contract"
+              ) -> dict[str, list[Path]]:
     """Regenerate the requested parts into folder ``out``; returns {part: [files written]}.
 
     Parameters
@@ -76,6 +85,9 @@ def reproduce(out: str | os.PathLike[str], what: str | Sequence[str] | None = No
         Only :data:`QUICK_LAYERS`, on coarse grids.
     seed : int
         Seed of the benchmark layers.
+    timing : {"contract", "pipeline"}
+        ``"pipeline"`` adds the pipeline timing model beside the contract's (Table IV, Figs 8
+        and 11-13): parts ``table4_pipeline``, ``fig8_pipeline``, ``scaling_pipeline``.
 
     Returns
     -------
@@ -85,7 +97,7 @@ def reproduce(out: str | os.PathLike[str], what: str | Sequence[str] | None = No
     Raises
     ------
     ConfigError
-        When ``what`` names an unknown part.
+        When ``what`` names an unknown part or ``timing`` an unknown model.
 
     Examples
     --------
@@ -96,6 +108,7 @@ def reproduce(out: str | os.PathLike[str], what: str | Sequence[str] | None = No
     ['fig6.csv', 'fig6.png', 'summary.md']
     """
     parts = _parse_what(what)
+    both = S.check_timing(timing) == "pipeline"
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     names = list(QUICK_LAYERS if quick else LAYER_NAMES)
@@ -105,12 +118,13 @@ def reproduce(out: str | os.PathLike[str], what: str | Sequence[str] | None = No
                "", "Paper numbers: EIE (Han et al., ISCA 2016) and Deep Compression (Han et al., ICLR "
                "2016); see docs/references.md."]
 
-    def emit(part: str, title: str, rows: list[dict[str, Any]], fig: Any = None) -> None:
-        files = [write_csv(folder / f"{part}.csv", rows)]
+    def emit(part: str, title: str, rows: list[dict[str, Any]] | None, fig: Any = None,
+             note: str = "") -> None:
+        files = [] if rows is None else [write_csv(folder / f"{part}.csv", rows)]
         if fig is not None:
             files.append(save_figure(fig, folder / f"{part}.png"))
         written[part] = files
-        summary.extend(["", f"## {title}", "", markdown_table(rows)])
+        summary.extend(["", f"## {title}", "", note or markdown_table(rows or [])])
 
     sim_times = None
     if "table4" in parts:
@@ -123,6 +137,15 @@ def reproduce(out: str | os.PathLike[str], what: str | Sequence[str] | None = No
             "paper actual": [r["actual_us"] for r in rows]})
         emit("table4", f"Table IV: simulated vs paper ({ok}/{total} within ±15 % of actual)",
              rows, fig)
+        if both:
+            trows = S.timing_table(names, seed=seed)
+            n_ok = sum(bool(r["pipeline_within_tol"]) for r in trows)
+            fig = P.plot_times([r["layer"] for r in trows], {
+                "contract": [r["contract_us"] for r in trows],
+                "pipeline": [r["pipeline_us"] for r in trows],
+                "paper actual": [r["actual_us"] for r in trows]})
+            emit("table4_pipeline", "Table IV in both timing models (pipeline: "
+                 f"{n_ok}/{len(trows)} within ±15 % of actual)", trows, fig)
     for figure, ylabel in (("fig6", "speedup over CPU dense"),
                            ("fig7", "energy efficiency over CPU dense")):
         if figure in parts:
@@ -142,13 +165,29 @@ def reproduce(out: str | os.PathLike[str], what: str | Sequence[str] | None = No
             grid["width"], names if "sram_width" in parts else None, seed=seed)
     if "fig8" in parts and fifo_s is not None:
         s = fifo_s
+        if both:
+            pipe = S.fifo_sweep(names, grid["fifo"], seed=seed, timing="pipeline")
+            s.merge(pipe.renamed("_pipeline"))
         emit("fig8", "Fig. 8: load efficiency vs FIFO depth (64 PEs)", s.rows(),
              P.plot_fifo_sweep(s.values, s.metrics["load_efficiency"]))
+        if both:
+            emit("fig8_pipeline", "Fig. 8 in the pipeline timing (depth 1 deadlocks: NaN)", None,
+                 P.plot_fifo_sweep(s.values, s.metrics["load_efficiency_pipeline"]),
+                 note="Data: the `*_pipeline` columns of fig8.csv (a ring of D slots holds "
+                      "D - 1 items, so the paper's smallest depth may correspond to a ring of 2).")
     if "scaling" in parts:
         s = S.pe_sweep(names, grid["pe"], seed=seed)
+        if both:
+            s.merge(S.pe_sweep(names, grid["pe"], seed=seed, timing="pipeline").renamed("_pipeline"))
         emit("scaling", "Figs 11-13: speedup, real work, load efficiency vs #PEs", s.rows(),
              P.plot_pe_sweep(s.values, s.metrics["speedup"], s.metrics["real_work"],
                              s.metrics["load_efficiency"]))
+        if both:
+            emit("scaling_pipeline", "Figs 11-13 in the pipeline timing", None,
+                 P.plot_pe_sweep(s.values, s.metrics["speedup_pipeline"],
+                                 s.metrics["real_work_pipeline"],
+                                 s.metrics["load_efficiency_pipeline"]),
+                 note="Data: the `*_pipeline` columns of scaling.csv.")
     if "index_bits" in parts:
         s = S.index_bits_sweep(names, grid["bits"], seed=seed)
         emit("index_bits", "Padding overhead vs index bits (64 PEs)", s.rows(),

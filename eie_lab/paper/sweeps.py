@@ -4,6 +4,11 @@ Each sweep runs the nine Table III layers (or a subset) of :mod:`eie_lab.data.la
 fast engine. FIFO depth and SRAM width do not change what a PE stores, so one encoding per layer
 serves the whole sweep; #PEs and index bits do, so they encode once per value.
 
+The FIFO and #PE sweeps run in either timing model (``timing="contract"`` or ``"pipeline"``, see
+``help(eie_lab.eie)``); :func:`timing_table` puts the two beside Table IV. In the pipeline model
+a queue of depth 1 deadlocks (a ring of D slots holds D - 1 items), so its FIFO sweep records NaN
+at depth 1: the paper's smallest depth may correspond to a ring of 2.
+
 The SRAM-width sweep needs an energy per read for widths the paper does not list (Fig. 9 has no
 numbers in its text). :func:`sram_read_energy_pj` is this lab's assumption, stated there; only the
 shape of the result (fewer reads but dearer ones as the row widens) is the paper's.
@@ -23,14 +28,17 @@ import dataclasses
 import functools
 from collections.abc import Sequence
 
+from eie_lab import paper_tables as T
 from eie_lab.data.layers import LAYER_NAMES, benchmark_layer
 from eie_lab.eie import EIEConfig, EncodedLayer, EnergyModel, encode, simulate
+from eie_lab.eie.config import TIMINGS
 from eie_lab.eie.results import count_accesses
 from eie_lab.errors import ConfigError, fail_message
 from eie_lab.progress import progress_bar
 
-__all__ = ["Sweep", "encoded_layer", "fifo_and_width_sweeps", "FIFO_DEPTHS", "PE_COUNTS", "INDEX_BITS", "SRAM_WIDTHS", "fifo_sweep",
-           "pe_sweep", "index_bits_sweep", "sram_width_sweep", "sram_read_energy_pj"]
+__all__ = ["Sweep", "encoded_layer", "fifo_and_width_sweeps", "FIFO_DEPTHS", "PE_COUNTS",
+           "INDEX_BITS", "SRAM_WIDTHS", "fifo_sweep", "pe_sweep", "index_bits_sweep",
+           "sram_width_sweep", "sram_read_energy_pj", "timing_table", "check_timing"]
 
 #: Fig. 8: FIFO depths 1…256 (powers of two) [EIE §VI-C].
 FIFO_DEPTHS: tuple[int, ...] = (1, 2, 4, 8, 16, 32, 64, 128, 256)
@@ -86,6 +94,18 @@ class Sweep:
             self.metrics.setdefault(metric, {}).update(per_layer)
         return self
 
+    def renamed(self, suffix: str) -> Sweep:
+        """A copy whose metrics carry ``suffix`` (to merge two runs of the same sweep).
+
+        Examples
+        --------
+        >>> list(Sweep("n_pe", [1], {"cycles": {"A": [3.0]}}).renamed("_pipeline").metrics)
+        ['cycles_pipeline']
+        """
+        return Sweep(self.param, list(self.values),
+                     {m + suffix: {k: list(v) for k, v in per.items()}
+                      for m, per in self.metrics.items()})
+
     def rows(self) -> list[dict[str, object]]:
         """Long-format rows (layer, param value, one column per metric) for CSV and tables."""
         out = []
@@ -105,6 +125,20 @@ def _names(names: Sequence[str] | None) -> list[str]:
         raise ConfigError(fail_message("names", names, f"must be a non-empty subset of {LAYER_NAMES}",
                                        'use e.g. ["Alex-7", "NT-We"]'))
     return names
+
+
+def check_timing(timing: str) -> str:
+    """Return ``timing`` if it is a timing model of :data:`eie_lab.eie.config.TIMINGS`.
+
+    Examples
+    --------
+    >>> check_timing("pipeline")
+    'pipeline'
+    """
+    if timing not in TIMINGS:
+        raise ConfigError(fail_message("timing", timing, f"must be one of {TIMINGS}",
+                                       'use timing="contract" or "pipeline"'))
+    return timing
 
 
 def _values(name: str, values: Sequence[int]) -> list[int]:
@@ -145,10 +179,12 @@ def encoded_layer(name: str, n_pe: int = 64, index_bits: int = 4, seed: int = 0)
 
 def fifo_sweep(names: Sequence[str] | None = None, depths: Sequence[int] = FIFO_DEPTHS,
                n_pe: int = 64, seed: int = 0, desc: str = "FIFO sweep",
-               progress: bool | None = None) -> Sweep:
+               progress: bool | None = None, timing: str = "contract") -> Sweep:
     """Load efficiency (and cycles) vs activation-queue depth, per layer ([EIE Fig. 8]).
 
-    Metrics: ``load_efficiency``, ``cycles``, ``broadcast_stalls``.
+    Metrics: ``load_efficiency``, ``mac_utilization``, ``cycles``, ``broadcast_stalls`` (NaN at
+    depth 1 in the pipeline timing, whose ring of one slot deadlocks). The paper's Fig. 8 plots
+    1 - bubble cycles / total cycles, i.e. ``load_efficiency``.
 
     Parameters
     ----------
@@ -159,22 +195,30 @@ def fifo_sweep(names: Sequence[str] | None = None, depths: Sequence[int] = FIFO_
     n_pe, seed : int
         PEs (paper: 64) and the benchmark layers' seed; ``desc`` labels the progress bar,
         ``progress`` shows it (None follows ``EIE_LAB_PROGRESS``).
+    timing : {"contract", "pipeline"}
+        The timing model.
 
     Examples
     --------
     See the module docstring.
     """
     names, depths = _names(names), _values("depths", depths)
+    timing = check_timing(timing)
     sweep = Sweep("fifo_depth", depths)
     bar = progress_bar(total=len(names) * len(depths), desc=desc, unit="run", progress=progress)
+    metrics = ("load_efficiency", "mac_utilization", "cycles", "broadcast_stalls")
     for name in names:
         bl = benchmark_layer(name, seed)
         layer = encoded_layer(name, n_pe, 4, seed)
         for depth in depths:
-            res = simulate(layer, bl.a, layer.config.replace(fifo_depth=depth))
-            sweep.add("load_efficiency", name, res.load_efficiency)
-            sweep.add("cycles", name, res.cycles)
-            sweep.add("broadcast_stalls", name, res.broadcast_stalls)
+            if timing == "pipeline" and depth < 2:
+                for metric in metrics:
+                    sweep.add(metric, name, float("nan"))
+                bar.update()
+                continue
+            res = simulate(layer, bl.a, layer.config.replace(fifo_depth=depth, timing=timing))
+            for metric in metrics:
+                sweep.add(metric, name, getattr(res, metric))
             bar.update()
     bar.close()
     return sweep
@@ -182,11 +226,12 @@ def fifo_sweep(names: Sequence[str] | None = None, depths: Sequence[int] = FIFO_
 
 def pe_sweep(names: Sequence[str] | None = None, n_pes: Sequence[int] = PE_COUNTS,
              fifo_depth: int = 8, seed: int = 0, desc: str = "#PE sweep",
-             progress: bool | None = None) -> Sweep:
+             progress: bool | None = None, timing: str = "contract") -> Sweep:
     """Speedup, real work and load efficiency vs number of PEs ([EIE Figs 11, 12, 13]).
 
     Metrics: ``speedup`` (cycles on the smallest array in ``n_pes`` / cycles; relative to 1 PE when
-    1 is included), ``real_work``, ``load_efficiency``, ``cycles``, ``time_us``.
+    1 is included), ``real_work``, ``load_efficiency``, ``mac_utilization``, ``cycles``,
+    ``time_us``.
 
     Parameters
     ----------
@@ -199,6 +244,8 @@ def pe_sweep(names: Sequence[str] | None = None, n_pes: Sequence[int] = PE_COUNT
     seed : int
         Seed of the benchmark layers; ``desc`` labels the progress bar, ``progress`` shows it
         (None follows ``EIE_LAB_PROGRESS``).
+    timing : {"contract", "pipeline"}
+        The timing model.
 
     Examples
     --------
@@ -207,6 +254,7 @@ def pe_sweep(names: Sequence[str] | None = None, n_pes: Sequence[int] = PE_COUNT
     ([352747.0, 5347.0], 66.0)
     """
     names, n_pes = _names(names), _values("n_pes", n_pes)
+    timing = check_timing(timing)
     sweep = Sweep("n_pe", n_pes)
     bar = progress_bar(total=len(names) * len(n_pes), desc=desc, unit="run", progress=progress)
     for name in names:
@@ -214,10 +262,11 @@ def pe_sweep(names: Sequence[str] | None = None, n_pes: Sequence[int] = PE_COUNT
         cycles = []
         for n_pe in n_pes:
             layer = encoded_layer(name, n_pe, 4, seed)
-            res = simulate(layer, bl.a, layer.config.replace(fifo_depth=fifo_depth))
+            res = simulate(layer, bl.a, layer.config.replace(fifo_depth=fifo_depth, timing=timing))
             cycles.append(res.cycles)
             sweep.add("real_work", name, res.real_work)
             sweep.add("load_efficiency", name, res.load_efficiency)
+            sweep.add("mac_utilization", name, res.mac_utilization)
             sweep.add("cycles", name, res.cycles)
             sweep.add("time_us", name, res.time_us)
             bar.update()
@@ -329,7 +378,7 @@ def sram_width_sweep(names: Sequence[str] | None = ("Alex-6", "Alex-7", "Alex-8"
     --------
     >>> s = sram_width_sweep(["NT-LSTM"], widths=(32, 64))
     >>> s.metrics["reads"]["NT-LSTM"]
-    [136182.0, 105838.0]
+    [79962.0, 39995.0]
     """
     names, widths = _names(names), _values("widths", widths)
     sweep = Sweep("spmat_width_bits", widths)
@@ -354,8 +403,8 @@ def sram_width_sweep(names: Sequence[str] | None = ("Alex-6", "Alex-7", "Alex-8"
 def fifo_and_width_sweeps(names: Sequence[str] | None = None, depths: Sequence[int] = FIFO_DEPTHS,
                           widths: Sequence[int] = SRAM_WIDTHS,
                           width_names: Sequence[str] | None = ("Alex-6", "Alex-7", "Alex-8"),
-                          seed: int = 0, desc: str = "64-PE sweeps", progress: bool | None = None
-                          ) -> tuple[Sweep, Sweep | None]:
+                          seed: int = 0, desc: str = "64-PE sweeps", progress: bool | None = None,
+                          timing: str = "contract") -> tuple[Sweep, Sweep | None]:
     """:func:`fifo_sweep` over ``names`` and :func:`sram_width_sweep` over ``width_names``, layer by
     layer, so each layer is encoded for 64 PEs only once. Returns (fifo, width or None).
 
@@ -373,6 +422,9 @@ def fifo_and_width_sweeps(names: Sequence[str] | None = None, depths: Sequence[i
         Progress-bar label.
     progress : bool, optional
         Draw the progress bar; None follows ``EIE_LAB_PROGRESS``.
+    timing : {"contract", "pipeline"}
+        Timing model of the FIFO sweep (the width sweep counts accesses, which do not depend
+        on it).
 
     Returns
     -------
@@ -393,7 +445,7 @@ def fifo_and_width_sweeps(names: Sequence[str] | None = None, depths: Sequence[i
                        progress=progress)
     for name in [n for n in LAYER_NAMES if n in names or n in width_names]:
         if name in names:
-            s = fifo_sweep([name], depths, seed=seed, progress=False)
+            s = fifo_sweep([name], depths, seed=seed, progress=False, timing=timing)
             fifo = s if fifo is None else fifo.merge(s)
         if name in width_names:
             s = sram_width_sweep([name], widths, seed=seed, progress=False)
@@ -403,3 +455,60 @@ def fifo_and_width_sweeps(names: Sequence[str] | None = None, depths: Sequence[i
     if fifo is None:
         raise ConfigError(fail_message("names", names, "must name at least one layer", "e.g. ['Alex-7']"))
     return fifo, width
+
+
+def timing_table(names: Sequence[str] | None = None, n_pe: int = 64, fifo_depth: int = 8,
+                 seed: int = 0, tol: float = 0.15, progress: bool | None = None
+                 ) -> list[dict[str, object]]:
+    """Table IV in both timing models: the contract's µs beside the pipeline's (one row a layer).
+
+    Columns: layer, contract_us, pipeline_us, pipeline_over_contract, actual_us (EIE Table IV),
+    contract_over_actual, pipeline_over_actual, pipeline_within_tol, load_efficiency and
+    mac_utilization of each model.
+
+    Parameters
+    ----------
+    names : sequence of str, optional
+        Layers of ``LAYER_NAMES`` (default: all nine).
+    n_pe, fifo_depth : int
+        Array size and queue depth (paper: 64 and 8).
+    seed : int
+        Seed of the benchmark layers.
+    tol : float
+        Relative tolerance of ``pipeline_within_tol``.
+    progress : bool, optional
+        Draw the progress bar; None follows ``EIE_LAB_PROGRESS``.
+
+    Returns
+    -------
+    list of dict
+
+    Examples
+    --------
+    >>> row = timing_table(["NT-LSTM"])[0]
+    >>> row["contract_us"] < row["pipeline_us"] < 1.013 * row["contract_us"]
+    True
+    """
+    names = _names(names)
+    rows: list[dict[str, object]] = []
+    bar = progress_bar(total=len(names), desc="Table IV, two timings", unit="layer",
+                       progress=progress)
+    for name in names:
+        bl = benchmark_layer(name, seed)
+        layer = encoded_layer(name, n_pe, 4, seed)
+        cfg = layer.config.replace(fifo_depth=fifo_depth)
+        con = simulate(layer, bl.a, cfg)
+        pipe = simulate(layer, bl.a, cfg.replace(timing="pipeline"))
+        actual = T.EIE_ACTUAL_US[name]
+        rows.append({"layer": name, "contract_us": con.time_us, "pipeline_us": pipe.time_us,
+                     "pipeline_over_contract": pipe.cycles / con.cycles, "actual_us": actual,
+                     "contract_over_actual": con.time_us / actual,
+                     "pipeline_over_actual": pipe.time_us / actual,
+                     "pipeline_within_tol": abs(pipe.time_us / actual - 1) <= tol,
+                     "load_efficiency_contract": con.load_efficiency,
+                     "load_efficiency_pipeline": pipe.load_efficiency,
+                     "mac_utilization_contract": con.mac_utilization,
+                     "mac_utilization_pipeline": pipe.mac_utilization})
+        bar.update()
+    bar.close()
+    return rows
