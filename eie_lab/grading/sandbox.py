@@ -36,6 +36,7 @@ True
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import json
 import os
@@ -299,8 +300,17 @@ def _set_limits(limits: Limits, own_uid: bool) -> None:
         resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
 
 
+def _die_with_grader() -> None:
+    """Ask the kernel to SIGKILL this process when the grader thread that started it ends."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the watchdog and the uid sweep remain
+        pass
+
+
 def _preexec(limits: Limits, level: str, uid: int) -> None:
     os.umask(0o022)
+    _die_with_grader()
     _set_limits(limits, own_uid=level != "rlimits")
     if level == "uid":
         _drop_to(uid)
