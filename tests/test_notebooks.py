@@ -49,7 +49,8 @@ def notebook_env(tmp_path_factory):
 
 
 # a tqdm meter: "desc:  42%|####      | 42/100 [...]" or "desc: 7it [...]"
-_METER = re.compile(r"\d+%\|.*\|\s*\d+|\d+(?:\.\d+)?[kMG]?(?:it|B|step|eval|run|layer)s?\b.*\[")
+_N = r"\d+(?:\.\d+)?[kMG]?"
+_METER = re.compile(rf"\d+%\|[^|\n]*\|\s*{_N}/{_N}\s*\[|{_N}(?:it|B|step|eval|run|layer)s? \[\d+:\d\d")
 _WIDGET = "application/vnd.jupyter.widget-view+json"
 
 
@@ -140,3 +141,15 @@ def test_committed_notebook_has_no_outputs(path):
 
 def test_there_are_lecture_notebooks():
     assert (ROOT / "notebooks" / "00_welcome.ipynb") in LECTURES
+
+
+@pytest.mark.parametrize("text, is_meter", [
+    ("train:  10%|#  | 1/10 [00:01<00:09]", True),
+    ("LeNet-300-100: 100%|##########| 3760/3760 [00:12<00:00, 300step/s]", True),
+    ("loop:   0%|          | 0/300 [00:00<?, ?it/s]", True),
+    ("dl: 7it [00:01, 5.2it/s]", True), ("train-images: 9.45MB [00:01, 5MB/s]", True),
+    ("| 10%| x | 5 |", False), ("SRAM 64B [per PE]", False), ("test error 1.70%", False),
+])
+def test_progress_meter_pattern(text, is_meter):
+    """What check_progress_outputs counts as a progress bar (and what it leaves alone)."""
+    assert bool(_METER.search(text)) is is_meter
