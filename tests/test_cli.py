@@ -114,12 +114,14 @@ def test_ctrl_c_during_start_up_is_one_line(monkeypatch, capsys):
 
 @pytest.mark.skipif(sys.platform == "win32", reason="needs SIGINT")
 def test_sigint_exits_130_with_one_line():
+    """A real Ctrl-C while the command loads and runs (after the interpreter's own start)."""
     import signal
-    import time
 
-    proc = subprocess.Popen([sys.executable, "-m", "eie_lab", "simulate", "all", "--engine",
-                             "cycle"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(2.0)  # past the interpreter's own start (`import eie_lab`), into the command
+    code = ("import sys\nfrom eie_lab.cli import main\nprint('ready', flush=True)\n"
+            "sys.exit(main(['simulate', 'all', '--engine', 'cycle']))")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    assert proc.stdout.readline() == "ready\n"
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
