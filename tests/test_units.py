@@ -26,10 +26,13 @@ from eie_lab.eie.units import (
     PointerRead,
     SpmatRead,
     act_batches,
+    batch_delays,
+    input_batch,
     line_reads,
     lnzd_scan,
     lnzd_unit_count,
     pointer_reads,
+    row_delays,
 )
 from eie_lab.errors import ConfigError
 
@@ -312,3 +315,38 @@ def test_simulate_uses_the_lnzd_order():
     layer, W, a = fig2_layer()
     for engine in ("fast", "cycle"):
         assert simulate(layer, a, engine=engine).columns.tolist() == lnzd_scan(a, 4).order.tolist()
+
+
+# ----------------------------------------------------------------------------- pipelined LNZD
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.booleans(), min_size=1, max_size=40), st.integers(1, 9))
+def test_lnzd_stepped_one_row_per_cycle_equals_row_delays(mask, n_pe):
+    """Stepping the detector as the pipeline timing does (row 0 loaded in cycle 0, a pick per
+    cycle, a cycle per row change unless the last pick was in the final slot, a cycle per empty
+    row), taking every pick as soon as it is offered, gives the offsets of row_delays."""
+    a = np.array(mask, dtype=float)
+    det = LeadingNonZeroDetector(n_pe)
+    det.load(a)
+    ready, c, taken = 0, 0, []
+    while det.remaining:
+        if c >= ready and det.offer() is None:
+            det.advance()
+            ready = c + 1
+        elif c >= ready:
+            j = det.take()
+            taken.append(c)
+            if j % n_pe == n_pe - 1 and det.remaining:
+                det.advance()
+                ready = c + 1
+        c += 1
+    sc = lnzd_scan(a, n_pe)
+    d = row_delays(sc.row, sc.pos, n_pe)
+    expect = np.cumsum(np.where(np.arange(d.size) > 0, np.maximum(d, 1), d))
+    assert taken == expect.tolist()
+
+
+def test_batch_delays_vgg6():
+    cols = np.arange(0, 25088, 1000)
+    d = batch_delays(cols, 64, 64)
+    assert d.sum() == 6 * 64  # batches 0..6: six reloads of 64 cycles
+    assert input_batch(25087, 64, 64) == 6
