@@ -71,7 +71,11 @@ cost in the pipeline timing, plus:
 
 * ``broadcast_width`` B in {1, 2, 4}: up to B non-zero activations per cycle on the bus (in the
   pipeline timing, from the row the detector holds) — how far a wider broadcast helps when the
-  broadcast is the bottleneck (issue 15);
+  broadcast is the bottleneck (issue 15). In both models every PE still spends at least c
+  cycles on every item (an empty column costs its pointer read), so each PE needs at least c · K
+  cycles whatever the width: the wider bus removes only the broadcast's own bound and the
+  stalls it causes. Measured at FIFO 8: no change on NT-We, NT-LSTM and Alex-7 at 64 or 256
+  PEs; it would pay only together with PEs that dispose of empty columns faster;
 * ``act_batching=True``: an input longer than the source registers (n > N · 64, e.g. VGG-6's
   25,088 inputs in 7 batches of 4,096) is scanned in batches; each batch after the first is
   reloaded from the activation SRAM in ``act_regfile_entries`` cycles (64), added to d_t of its
