@@ -4,7 +4,8 @@
 runs the notebook's code cells top to bottom in an in-process IPython shell with a per-cell time
 limit (``SIGALRM`` raises ``KeyboardInterrupt``, as a Jupyter interrupt does), and in place of
 each graded test cell calls the student's function on the grader-chosen inputs in
-``BOX/inputs/<grade_id>.json``. What the function returned is written, as plain data
+``BOX/inputs/<grade_id>.json`` (read, and deleted, before any student code runs). What the
+function returned is written, as plain data
 (:mod:`eie_lab.grading.wire`), to ``BOX/out/answers/<grade_id>.json`` as soon as the cell ends;
 ``BOX/out/progress.jsonl`` logs when each cell starts and how it ended.
 
@@ -183,9 +184,20 @@ def _write_answers(path: Path, results: list) -> None:
     os.replace(tmp, path)
 
 
-def _harvest(shell, cell: dict, box: Path) -> str:
-    inputs = wire.loads((box / cell["inputs"]).read_text(encoding="utf-8"))
-    inputs = [materialise(args) for args in inputs]
+def _load_inputs(job: dict, box: Path) -> dict[str, str]:
+    """Read every part's inputs and delete the files, before any student code runs (an answer
+    cell cannot then read the cases ahead of time and precompute them with the package)."""
+    texts = {}
+    for cell in job["cells"]:
+        if cell["kind"] == "harvest":
+            path = box / cell["inputs"]
+            texts[cell["gid"]] = path.read_text(encoding="utf-8")
+            path.unlink()
+    return texts
+
+
+def _harvest(shell, cell: dict, box: Path, text: str) -> str:
+    inputs = [materialise(args) for args in wire.loads(text)]
     fn = shell.user_ns.get(cell["function"])
     results: list[dict] = []
     status = "answered"
@@ -235,6 +247,7 @@ def main(box: str) -> int:
     """Run the job in folder ``box``; see the module docstring."""
     box_path = Path(box)
     job = json.loads((box_path / "job.json").read_text(encoding="utf-8"))
+    inputs = _load_inputs(job, box_path)
     (box_path / "out" / "answers").mkdir(parents=True, exist_ok=True)
     log = _Log(box_path / "out" / "progress.jsonl")
     sys.modules[REGISTRY] = _registry()
@@ -254,7 +267,7 @@ def main(box: str) -> int:
         record: dict[str, Any]
         try:
             if cell["kind"] == "harvest":
-                record = {"status": _harvest(shell, cell, box_path)}
+                record = {"status": _harvest(shell, cell, box_path, inputs.pop(cell["gid"]))}
             elif cell["kind"] == "test":
                 record = _run_test(shell, cell["source"])
             else:
