@@ -130,11 +130,12 @@ def main(argv: list[str] | None = None) -> int:
         while first.poll() is None and _journal_results(out) < n // 2:
             time.sleep(0.05)
         killed_at = _journal_results(out)
+        ended_early = first.poll() is not None  # it stopped by itself: say why below
         try:
             os.killpg(first.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-        first.wait()
+        first_err = first.communicate()[1].decode(errors="replace")
         _, before = read_journal(journal_path(out)) if journal_path(out).exists() else ({}, [])
         done_before = len(before)
         second = subprocess.run(_command(subs, out, args.jobs, args.timeout), env=env,
@@ -152,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         "median core-seconds per submission <= 2": median <= 2.0,
         "no lost row, every score as expected": len(rows) == n and not wrong,
         "resumed run graded only the rest": graded_by_resume == n - done_before
-        and second.returncode == 0 and len(results) == n,
+        and second.returncode == 0 and len(results) == n and not ended_early,
     }
     print(f"sandbox level: {sandbox_level()}; {n} submissions, --jobs {args.jobs}, "
           f"--timeout {args.timeout:g}")
@@ -163,6 +164,8 @@ def main(argv: list[str] | None = None) -> int:
           f"{sum(cpu):.1f}; wall {wall:.1f} s")
     if wrong:
         print(f"unexpected scores: {wrong[:10]}", file=sys.stderr)
+    if ended_early:
+        print(f"the first run ended before it was killed:\n{first_err[-2000:]}", file=sys.stderr)
     if second.returncode != 0:
         print(second.stderr[-2000:], file=sys.stderr)
     for name, ok in targets.items():
