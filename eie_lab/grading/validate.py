@@ -20,8 +20,8 @@ from pathlib import Path
 
 from eie_lab.grading.assign import generate_assignment
 from eie_lab.grading.autograde import grade_many
-from eie_lab.grading.results import SubmissionResult
 from eie_lab.grading.notebook_io import metadata_problems, read_notebook
+from eie_lab.grading.results import SubmissionResult
 
 __all__ = ["ValidationReport", "validate_assignment", "validate_many"]
 
