@@ -137,3 +137,13 @@ def test_weaker_sandbox_levels_still_score_outside_the_kernel(tmp_path, monkeypa
     results = autograde(subs, ROOT / "solutions" / "ex01_pruning.ipynb", jobs=2, secret=b"s")
     assert [(r.student, r.score, r.sandbox) for r in results] == [
         ("patcher", 0.0, "rlimits"), ("honest", 10.0, "rlimits")]
+
+
+def test_a_gradebook_without_journal_is_not_overwritten(tmp_path):
+    from eie_lab.grading.gradebook import Gradebook
+
+    old = tmp_path / "grades.csv"
+    old.write_text("student,score\nann,10\n")
+    with pytest.raises(GradingError, match="no journal"):
+        Gradebook(old, "ex01_pruning", ["test_a"], {"source": "s"})
+    assert old.read_text() == "student,score\nann,10\n"

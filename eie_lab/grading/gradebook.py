@@ -208,6 +208,11 @@ class Gradebook:
             for r in results:
                 self.done[(r.student, r.sha256)] = r
         else:
+            if self.csv_path.exists() and self.csv_path.stat().st_size:
+                raise GradingError(fail_message(
+                    "--out", str(self.csv_path), "exists but has no journal beside it (another "
+                    "tool's or an older gradebook): it would be overwritten",
+                    "pass another --out, or move the old gradebook away"))
             self._write_line({"header": self.header})
         self._rewrite_csv()
 
