@@ -9,6 +9,13 @@ Progress bars are on while the notebooks run (``EIE_LAB_PROGRESS=1``), and each 
 must hold at most one output per progress bar: a bar is one widget display updated in place,
 never a stream of redraws (see :func:`check_progress_outputs`).
 
+Run time: each lecture notebook should run in under :data:`BUDGET_S` seconds from an empty cache on
+a quiet 2-core laptop, apart from the one-time training of the LeNet-300-100 baseline (itself under
+:data:`BASELINE_S`). The harness records every notebook's time (printed at the end of the run by
+``tests/conftest.py``) and fails a lecture notebook that takes more than :func:`time_bound` — the
+budget times :data:`BOUND_FACTOR` (``EIE_LAB_NOTEBOOK_BOUND_FACTOR`` overrides it on a slow or busy
+machine), plus the baseline's allowance for the notebook that trained it — so a regression is seen.
+
 A second test fails when any committed notebook carries outputs or execution counts.
 """
 
@@ -33,6 +40,29 @@ COMMITTED = sorted(
 )
 
 DURATIONS: dict[str, float] = {}
+
+#: Run-time budget of one lecture notebook from an empty cache on a quiet 2-core laptop (seconds).
+BUDGET_S = 60.0
+#: Allowance for the one-time LeNet-300-100 baseline training, for the notebook that does it.
+BASELINE_S = 60.0
+#: A notebook fails above this many times its budget (generous: CI machines are slower and busy).
+BOUND_FACTOR = float(os.environ.get("EIE_LAB_NOTEBOOK_BOUND_FACTOR", "3"))
+
+
+def time_bound(trained_baseline: bool, factor: float = BOUND_FACTOR) -> float:
+    """The most seconds a lecture notebook may take in the harness.
+
+    Examples
+    --------
+    >>> time_bound(False, 3), time_bound(True, 3)
+    (180.0, 360.0)
+    """
+    return factor * (BUDGET_S + (BASELINE_S if trained_baseline else 0.0))
+
+
+def _baselines(cache: str) -> set[str]:
+    """Names of the LeNet-300-100 baselines in the cache folder (see eie_lab.nn.zoo.cache_path)."""
+    return {p.name for p in Path(cache).glob("lenet300_*.npz")}
 
 
 def _ids(paths):
@@ -119,7 +149,16 @@ def _execute(path: Path, env: dict[str, str]):
 @pytest.mark.notebook
 @pytest.mark.parametrize("path", LECTURES, ids=_ids(LECTURES))
 def test_lecture_notebook_runs(path, notebook_env):
+    before = _baselines(notebook_env["EIE_LAB_CACHE"])
     _execute(path, notebook_env)
+    trained = bool(_baselines(notebook_env["EIE_LAB_CACHE"]) - before)
+    seconds, bound = DURATIONS[str(path.relative_to(ROOT))], time_bound(trained)
+    assert seconds <= bound, (
+        f"{path.relative_to(ROOT)} took {seconds:.0f} s, over its bound of {bound:.0f} s "
+        f"({BOUND_FACTOR:g} x the {BUDGET_S:.0f} s budget"
+        f"{f' + {BASELINE_S:.0f} s for training the baseline' if trained else ''}); "
+        "help: cache the notebook's expensive demos (eie_lab.compression.experiments), or set "
+        "EIE_LAB_NOTEBOOK_BOUND_FACTOR on a slow machine")
 
 
 @pytest.mark.notebook
