@@ -42,13 +42,14 @@ from eie_lab.errors import (
     GradingError,
     ModelFormatError,
 )
-from eie_lab.random import as_rng
 
 __version__ = "0.1.0"
 
-# The most used names of the floors above, loaded on first use (PEP 562), so that importing one
-# floor (``import eie_lab.eie``) never loads the floors beside or above it.
+# The most used names, loaded on first use (PEP 562): importing one floor (``import eie_lab.eie``)
+# never loads the floors beside or above it, and ``import eie_lab`` itself loads no numpy (so the
+# command line answers --help and Ctrl-C at once).
 _LAZY = {
+    "as_rng": "eie_lab.random",
     "EIEConfig": "eie_lab.eie", "encode": "eie_lab.eie", "simulate": "eie_lab.eie",
     "deep_compress": "eie_lab.compression", "CompressedModel": "eie_lab.compression",
     "load_compressed": "eie_lab.compression", "lenet300": "eie_lab.nn",
