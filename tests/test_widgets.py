@@ -81,14 +81,16 @@ def test_slider_shows_that_cycles_frame(result, prerender):
         assert anim.frames.selected_index == 0 and len(anim.frames.children) == 12
 
 
-def test_one_html_update_per_frame(result):
+def test_one_update_per_newly_drawn_frame(result):
     anim = CycleAnimator(result.trace, prerender=0)
     updates = []
-    anim.html.observe(lambda ch: updates.append(ch["new"]), names="value")
+    anim.frames.observe(lambda ch: updates.append(ch["new"]), names="children")
     for c in range(1, 8):
         anim.slider.value = c
     anim.slider.value = 7  # same value: nothing is sent
+    anim.slider.value = 3  # drawn already: only the visible slot changes, in the browser
     assert len(updates) == 7
+    assert sum(ch is not anim._blank for ch in anim.frames.children) == 8
 
 
 def test_step_buttons_clamp(result):
@@ -117,7 +119,7 @@ def test_play_is_linked_in_the_browser(result):
     assert (anim.play.min, anim.play.max, anim.play.interval) == (0, 11, 300)
     assert anim.play.repeat is True  # short pre-drawn traces loop
     long = CycleAnimator(result, prerender=5)
-    assert long.play.repeat is False and long.frames is None
+    assert long.play.repeat is False and long.frames.children[1] is long._blank
     assert "eie-cycle-animator" in anim.widget._dom_classes
 
 
@@ -196,17 +198,18 @@ def test_live_display_puts_a_saved_notebook_fallback_before_the_widget(result, c
                                                                        monkeypatch):
     shown = []
     monkeypatch.setattr(wmod, "_display", shown.append)
-    anim = CycleAnimator(result, static_cycle=3)
+    anim = CycleAnimator(result, static_cycle=3, prerender=0, cycles_per_frame=2)
     clean_env.setenv("EIE_LAB_WIDGETS", "live")
     anim._ipython_display_()
     fallback, widget = shown
+    assert all(anim.drawn(c) for c in range(0, 12, 2))  # going live draws what Play will show
     assert widget is anim.widget and "eie-live" in widget._dom_classes
     assert 'class="eie-static-fallback"' in fallback.data and wmod.SAVED_NOTE in fallback.data
     assert render_frame(result.trace, 3) in fallback.data and "(cycles 0–11)" in fallback.data
     assert "static frame (no live" not in fallback.data  # that note is for headless runs only
 
 
-def test_frames_are_drawn_ahead_of_the_playhead():
+def test_frames_play_will_show_are_drawn_ahead():
     rng = np.random.default_rng(1)
     cfg = EIEConfig(n_pe=8, fifo_depth=2)
     W = np.where(rng.random((64, 120)) < 0.2, 1.0, 0.0)
@@ -217,10 +220,11 @@ def test_frames_are_drawn_ahead_of_the_playhead():
     assert anim.upcoming(last - 4, 4) == [last - 1]  # no repeat: stops at the end
     anim.play.repeat = True
     assert anim.upcoming(last - 4, 3) == [last - 1, 0, 3]  # loops like Play: back to 0
-    drawn = anim.prefetch(30, 5)
-    assert drawn == 5 and all(c in anim._cache for c in (33, 36, 39, 42, 45))
-    assert anim.prefetch(30, 5) == 0  # all cached already
-    assert anim._cache[33] == render_frame(res.trace, 33)
+    anim.play.repeat = False
+    anim.cycle = 30
+    assert anim.fill_ahead(5) == 5 and all(anim.drawn(c) for c in (33, 36, 39, 42, 45))
+    assert not anim.drawn(34) and anim.fill_ahead(5) == 0  # all drawn already
+    assert anim.frames.children[33].value == render_frame(res.trace, 33)
 
 
 def test_controls_wrap_instead_of_squeezing(result):
@@ -248,3 +252,24 @@ def test_design_explorer_powers_of_two_busy_sign_and_both_metrics(clean_env):
     assert len(sizes) == 1  # one figure size for every n_pe: fonts do not shrink
     with pytest.raises(ConfigError, match="power of two"):
         DesignExplorer("NT-LSTM", n_pe=48)
+
+
+def test_frame_player_links_and_falls_back(clean_env, monkeypatch):
+    from eie_lab.eie import encode_network, run_network
+    from eie_lab.viz.pingpong import pingpong_frames
+
+    rng = np.random.default_rng(0)
+    net = encode_network([rng.normal(size=(8, 8)), rng.normal(size=(4, 8))], config=EIEConfig(n_pe=4))
+    frames = pingpong_frames(run_network(net, np.abs(rng.normal(size=8))))
+    fp = wmod.FramePlayer(frames)
+    pairs = {(ln.source[0].__class__.__name__, ln.target[0].__class__.__name__) for ln in fp.links}
+    assert pairs == {("Play", "IntSlider"), ("IntSlider", "Stack")}
+    fp.slider.value = 2
+    assert fp.frames.selected_index == 2 and 'data-layer="2"' in fp.frames.children[2].value
+    shown = []
+    monkeypatch.setattr(wmod, "_display", shown.append)
+    clean_env.setenv("EIE_LAB_WIDGETS", "static")
+    fp._ipython_display_()
+    assert shown[0].data.count('class="eie-pingpong"') == 3
+    with pytest.raises(ConfigError, match="non-empty list"):
+        wmod.FramePlayer([])

@@ -36,10 +36,11 @@ import matplotlib.pyplot as plt
 from eie_lab.eie.design_space import LAYER_CHOICES, DesignSpace
 from eie_lab.errors import ConfigError, fail_message
 from eie_lab.viz.array_plots import busy_bars
-from eie_lab.viz.frames import cycle_range, describe_cycle, render_frame
+from eie_lab.viz.frames import DETAILED_MAX_PE, cycle_range, describe_cycle, render_frame
 from eie_lab.viz.pe_diagram import pe_diagram_svg
 
-__all__ = ["has_live_frontend", "fallback_html", "CycleAnimator", "DesignExplorer", "POW2"]
+__all__ = ["has_live_frontend", "fallback_html", "CycleAnimator", "FramePlayer", "DesignExplorer",
+           "POW2"]
 
 #: Values of the explorer's n_pe and fifo_depth sliders: the powers of two the paper sweeps.
 POW2 = tuple(2 ** i for i in range(9))
@@ -115,12 +116,13 @@ def _as_trace(result_or_trace):
 class CycleAnimator:
     """Play a cycle-engine trace frame by frame: Play, slider, step buttons and speed.
 
-    The Play widget is linked to the slider in the browser (``jslink``). Short traces (at most
-    ``prerender`` cycles) are drawn once, up front, into a ``Stack`` whose visible child is also
-    linked in the browser, so playback needs no round trip through Python at all. Longer traces
-    draw each frame when the slider moves: one HTML update per frame, taken from a cache that a
-    background thread fills ahead of the playhead (the frames the Play button will ask for next),
-    so playback does not wait for drawing.
+    The Play widget is linked to the slider, and the slider to a ``Stack`` of frames, in the
+    browser (``jslink``), so playback needs no round trip through Python and keeps the set rate.
+    Short traces (at most ``prerender`` cycles) are drawn once, up front. For longer traces the
+    Stack has one slot per cycle, all sharing one blank placeholder until drawn: when the widget
+    goes live, the cycles that Play will show (every ``cycles/frame``-th, up to
+    :attr:`AHEAD_FRAMES` of them) are drawn in one go (:meth:`fill_ahead`); a cycle reached by the
+    step buttons or by dragging the slider is drawn on demand, one update per cycle.
 
     The controls wrap onto a second line in a narrow window instead of squeezing the sliders, and
     a collapsed "Inside a PE" section holds the PE block diagram (:mod:`eie_lab.viz.pe_diagram`)
@@ -142,6 +144,8 @@ class CycleAnimator:
         Frame shown without a live front end (default: the middle cycle).
     repeat : bool, optional
         Loop when playing (default: on for pre-drawn traces).
+    width : int, optional
+        Frame width in SVG units (default 1200; 1000 for the compact view of many PEs).
     cycles_per_frame : int, optional
         Cycles advanced per played frame (the "cycles/frame" slider's start value); e.g. 10 lets
         a 6,000-cycle layer play in about a minute and a half at 150 ms per frame.
@@ -159,15 +163,17 @@ class CycleAnimator:
 
     def __init__(self, result_or_trace, *, view: str = "auto", interval_ms: int = 400,
                  prerender: int = 120, static_cycle: int | None = None,
-                 repeat: bool | None = None, width: int = 1200, cycles_per_frame: int = 1) -> None:
+                 repeat: bool | None = None, width: int | None = None,
+                 cycles_per_frame: int = 1) -> None:
         self.trace = _as_trace(result_or_trace)
-        self.view, self.width = view, int(width)
+        compact = view == "compact" or (view == "auto" and int(self.trace.n_pe) > DETAILED_MAX_PE)
+        # the compact view is drawn narrower, so that it is shown closer to its own size
+        self.view, self.width = view, int(width if width is not None else (1000 if compact else 1200))
         n = int(self.trace.n_cycles)
         self.n_cycles = n
         self.static_cycle = n // 2 if static_cycle is None else int(static_cycle)
         self._cache: dict[int, str] = {}
         self._lock = threading.Lock()
-        self._ahead: threading.Thread | None = None
         render_frame(self.trace, self.static_cycle, view=view)  # validate arguments early
         self.prerendered = n <= prerender
         last = n - 1
@@ -194,25 +200,28 @@ class CycleAnimator:
         self.next_button.on_click(lambda _b: self.step(+1))
         if self.prerendered:
             self.frames = W.Stack([W.HTML(self.frame(c)) for c in range(n)], selected_index=0)
-            self.links.append(W.jslink((self.slider, "value"), (self.frames, "selected_index")))
-            self.html = None
         else:
-            self.frames = None
-            self.html = W.HTML(self.frame(0))
+            self._blank = W.HTML("<p><em>drawing this cycle&hellip;</em></p>")
+            slots = [self._blank] * n
+            slots[0] = W.HTML(self.frame(0))
+            self.frames = W.Stack(slots, selected_index=0)
+        self.links.append(W.jslink((self.slider, "value"), (self.frames, "selected_index")))
         self.slider.observe(self._on_cycle, names="value")
+        self.stride.observe(lambda _ch: self.fill_ahead() if self._live else None, names="value")
+        self._live = False
         wrap = W.Layout(flex_flow="row wrap", align_items="center", width="100%")
         controls = W.HBox([self.play, self.prev_button, self.next_button, self.slider], layout=wrap)
         legend = W.Accordion([W.HTML(pe_diagram_svg(width=900))], selected_index=None)
         legend.set_title(0, "Inside a PE (EIE Fig. 4b): what each tile stands for")
         self.widget = W.VBox([controls, W.HBox([self.speed, self.stride], layout=wrap),
-                              self.frames if self.prerendered else self.html, legend])
+                              self.frames, legend])
         self.widget.add_class("eie-cycle-animator")
         self.widget.add_class("eie-live")
 
     #: Frames kept in the cache (about 40 KB each for 64 PEs).
     CACHE_FRAMES = 400
-    #: Frames drawn ahead of the playhead by the background thread.
-    AHEAD_FRAMES = 60
+    #: Frames drawn ahead of the playhead when the widget goes live or cycles/frame changes.
+    AHEAD_FRAMES = 800
 
     def frame(self, cycle: int) -> str:
         """The SVG of one cycle (cached)."""
@@ -241,28 +250,29 @@ class CycleAnimator:
             out.append(c)
         return out
 
-    def prefetch(self, cycle: int, count: int | None = None) -> int:
-        """Draw the frames after ``cycle`` into the cache now; returns how many were drawn."""
-        todo = [c for c in self.upcoming(cycle, count) if c not in self._cache]
-        for c in todo:
-            self.frame(c)
+    def drawn(self, cycle: int) -> bool:
+        """Whether the Stack holds the frame of ``cycle`` (always true for short traces)."""
+        return self.prerendered or self.frames.children[cycle] is not self._blank
+
+    def _put(self, cycles: list[int]) -> int:
+        """Draw the frames of ``cycles`` that are not in the Stack yet, in one update."""
+        todo = [c for c in dict.fromkeys(cycles) if not self.drawn(c)]
+        if todo:
+            slots = list(self.frames.children)
+            for c in todo:
+                slots[c] = W.HTML(self.frame(c))
+            self.frames.children = slots
         return len(todo)
 
-    def _prefetch_in_background(self, cycle: int) -> None:
-        if self._ahead is not None and self._ahead.is_alive():
-            return
-        self._ahead = threading.Thread(target=self.prefetch, args=(cycle,), daemon=True,
-                                       name="eie-frames-ahead")
-        self._ahead.start()
+    def fill_ahead(self, count: int | None = None) -> int:
+        """Draw the frames Play will show after the current cycle; returns how many were drawn."""
+        return self._put(self.upcoming(self.cycle, count))
 
     def _on_cycle(self, change) -> None:
         c = int(change["new"])
-        if self.prerendered:
-            if self.frames.selected_index != c:  # the browser usually got there first (jslink)
-                self.frames.selected_index = c
-        else:
-            self.html.value = self.frame(c)
-            self._prefetch_in_background(c)
+        self._put([c])
+        if self.frames.selected_index != c:  # the browser usually got there first (jslink)
+            self.frames.selected_index = c
 
     @property
     def cycle(self) -> int:
@@ -280,9 +290,7 @@ class CycleAnimator:
     @property
     def current_html(self) -> str:
         """The frame markup currently on show."""
-        if self.prerendered:
-            return self.frames.children[self.frames.selected_index].value
-        return self.html.value
+        return self.frames.children[self.frames.selected_index].value
 
     def static_html(self, note: bool = True) -> str:
         """What is shown without a live front end: one frame plus a caption (and the note why)."""
@@ -295,9 +303,60 @@ class CycleAnimator:
         from IPython.display import HTML
 
         if has_live_frontend():
+            self._live = True
+            self.fill_ahead()
             _display(HTML(fallback_html(self.static_html(note=False))))
             _display(self.widget)
-            self._prefetch_in_background(0)
+        else:
+            _display(HTML(self.static_html()))
+
+
+class FramePlayer:
+    """Play a short list of pre-drawn frames (e.g. :func:`eie_lab.viz.pingpong.pingpong_frames`).
+
+    Play, slider and frames are linked in the browser (no round trip through Python). Without a
+    live front end every frame is shown, one under the other; a saved notebook keeps them too.
+
+    Examples
+    --------
+    >>> fp = FramePlayer(["<svg>1</svg>", "<svg>2</svg>"], interval_ms=800)
+    >>> fp.slider.value = 1
+    >>> fp.frames.selected_index, fp.static_html().count("<svg>")
+    (1, 2)
+    """
+
+    def __init__(self, frames: list[str], *, interval_ms: int = 1500, label: str = "step") -> None:
+        frames = list(frames)
+        if not frames or not all(isinstance(f, str) for f in frames):
+            raise ConfigError(fail_message("frames", type(frames).__name__,
+                                           "must be a non-empty list of SVG/HTML strings",
+                                           "pass e.g. pingpong_frames(run_network(net, x))"))
+        self.pages = frames
+        last = len(frames) - 1
+        self.play = W.Play(value=0, min=0, max=last, interval=int(interval_ms), repeat=True,
+                           description="play")
+        self.slider = W.IntSlider(value=0, min=0, max=last, description=label,
+                                  layout=W.Layout(flex="1 1 300px", min_width="240px"))
+        self.frames = W.Stack([W.HTML(f) for f in frames], selected_index=0)
+        self.links = [W.jslink((self.play, "value"), (self.slider, "value")),
+                      W.jslink((self.slider, "value"), (self.frames, "selected_index"))]
+        self.slider.observe(lambda ch: setattr(self.frames, "selected_index", int(ch["new"])),
+                            names="value")
+        wrap = W.Layout(flex_flow="row wrap", align_items="center", width="100%")
+        self.widget = W.VBox([W.HBox([self.play, self.slider], layout=wrap), self.frames])
+        self.widget.add_class("eie-frame-player")
+        self.widget.add_class("eie-live")
+
+    def static_html(self) -> str:
+        """Every frame, one under the other."""
+        return "".join(f"<div>{f}</div>" for f in self.pages)
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import HTML
+
+        if has_live_frontend():
+            _display(HTML(fallback_html(self.static_html())))
+            _display(self.widget)
         else:
             _display(HTML(self.static_html()))
 
