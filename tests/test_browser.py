@@ -300,8 +300,17 @@ def _saved_and_reopened(page, base: str, token: str) -> dict:
     shot = ARTIFACTS / "browser_07_reopened.png"
     page.screenshot(path=str(shot))
     errors = page.locator(".jp-OutputArea-output:visible", has_text="model not found")
-    return {"fallback_visible": fallback.is_visible(), "fallback_text": fallback.inner_text()[:200],
-            "model_not_found_visible": errors.count()}
+    dom = page.evaluate("""() => {
+        const styles = [...document.querySelectorAll('style')].filter(s => s.textContent.includes('eie-static-fallback')).length;
+        const err = [...document.querySelectorAll('*')].find(e => e.childElementCount === 0 && (e.textContent || '').includes('model not found'));
+        const chain = [];
+        for (let e = err; e && chain.length < 6; e = e.parentElement) chain.push(e.className);
+        return {swap_styles: styles, error_chain: chain};
+    }""")
+    out = {"fallback_visible": fallback.is_visible(), "fallback_text": fallback.inner_text()[:200],
+           "model_not_found_visible": errors.count(), **dom}
+    (ARTIFACTS / "reopened.json").write_text(json.dumps(out, indent=1))
+    return out
 
 
 def test_notebook_07_in_the_lecture_hall(sync_playwright, jupyter_lab):

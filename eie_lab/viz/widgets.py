@@ -54,7 +54,8 @@ SAVED_NOTE = "Run this cell to animate (a saved notebook keeps this frame, not t
 #: same output area is rendered; an output whose widget model is gone ("model not found") hides.
 _SWAP_CSS = """<style>
 .jp-OutputArea:has(.eie-live) .eie-static-fallback { display: none; }
-.jp-OutputArea:has(.eie-static-fallback) > .jp-OutputArea-child:has(> .jp-OutputArea-output.jupyter-widgets:not(:has(.eie-live))) { display: none; }
+.jp-OutputArea:has(.eie-static-fallback) .jp-OutputArea-child:has(.jupyter-widgets):not(:has(.eie-live)):not(:has(.eie-static-fallback)),
+.jp-OutputArea:has(.eie-static-fallback) .jp-OutputArea-output.jupyter-widgets:not(:has(.eie-live)) { display: none; }
 </style>"""
 
 
@@ -271,7 +272,9 @@ class CycleAnimator:
     def _on_cycle(self, change) -> None:
         c = int(change["new"])
         self._put([c])
-        if self.frames.selected_index != c:  # the browser usually got there first (jslink)
+        # Live, the browser moves the Stack itself (jslink) and is ahead of this message: setting
+        # the index from here would send a stale cycle back and the picture would jump backwards.
+        if not self._live and self.frames.selected_index != c:
             self.frames.selected_index = c
 
     @property
