@@ -155,7 +155,8 @@ def _header(trace, c: dict, width: float) -> list[str]:
            f'<tspan font-size="20" fill="#555"> {escape(cycle_range(c["n_cycles"]))}</tspan></text>']
     counters = (f"broadcasts {c['broadcasts']}/{c['n_items']}  \u00b7  stalls {c['stalls']}  "
                 f"\u00b7  load efficiency so far {100 * c['load_efficiency']:.0f}%")
-    out.append(svg_text(width - 16, 34, counters, 19, anchor="end", cls="counters",
+    out.append(svg_text(width - 16, 34, counters, 19 if width >= 1100 else 17, anchor="end",
+                        cls="counters",
                      extra=f' data-broadcasts="{c["broadcasts"]}" data-stalls="{c["stalls"]}"'))
     return out
 
@@ -278,7 +279,7 @@ def render_frame(trace, cycle: int, *, view: str = "auto", width: int = 1200,
     win = min(window, 16) if compact else window
     cell = min(48.0, (w - 200) / max(min(win, int(np.asarray(trace.a).size)), 1))
     body += _activations(trace, c, 62, w, win, small)
-    tree_y = 62 + cell + 30
+    tree_y = 62 + cell + (42 if compact else 30)  # under the "LNZD pick" label
     tree_h = 90 if n_pe <= 4 or compact else 120
     body.append(lnzd_svg(trace.lnzd_state(cycle), x=w * 0.2, y=tree_y, width=w * 0.6,
                          height=tree_h, waiting=c["mode"] in ("stall", "wait")))

@@ -116,7 +116,7 @@ def pe_compact(trace, cycle: int, k: int, x: float, y: float, w: float, h: float
            f'width="{bar_w:.1f}" height="{bar_h:.1f}" fill="{BLUE}"/>']
     big = w >= 100 and h >= 56
     out.append(svg_text(x + 6, y + 20, str(k), 17 if big else 16, weight="bold", cls="pe-num"))
-    if not big and h >= 40:  # the queue fill as a number too, beside the bar
+    if not big and h >= 34:  # the queue fill as a number too, beside the bar
         out.append(svg_text(x + w - bar_w - 8, y + h - 7, f"{qlen}", 16, anchor="end",
                             cls="pe-qlen"))
     if big:
@@ -141,7 +141,7 @@ def legend(y: float, width: float, compact: bool, small: float = 15) -> list[str
     out.append(f'<rect x="{x:.1f}" y="{y - 14:.1f}" width="18" height="18" fill="none" '
                f'stroke="{RED}" stroke-width="4"/>')
     out.append(svg_text(x + 24, y, "queue full (blocks broadcast)", small))
-    note = ("tile: PE number; blue bar and number = items in its queue" if compact
+    note = ("bar and number: items in the queue" if compact
             else "queue slots hold column indices j, head first")
     out.append(svg_text(width - 16, y, note, small, anchor="end", fill="#333"))
     out.append("</g>")
