@@ -282,6 +282,29 @@ def _lecture_hall(page) -> dict:
     return out
 
 
+_BUSY_SEEN = """async ([ex, ms]) => {
+    const t0 = performance.now();
+    let seen = false;
+    while (performance.now() - t0 < ms) {
+        if (ex.querySelector('.eie-busy-sign')) seen = true;
+        else if (seen) return {seen: true, cleared: true, ms: performance.now() - t0};
+        await new Promise(r => setTimeout(r, 10));
+    }
+    return {seen: seen, cleared: !ex.querySelector('.eie-busy-sign'), ms: ms};
+}"""
+
+
+def _explorer_busy_sign(page) -> dict:
+    """Move the explorer's n_pe slider one step: a busy sign must show, then clear."""
+    explorer = page.locator(".eie-design-explorer").first
+    explorer.scroll_into_view_if_needed()
+    handle = explorer.locator(".widget-slider .noUi-handle, .widget-slider .slider-handle").first
+    handle.focus()
+    watch = explorer.element_handle()
+    page.keyboard.press("ArrowLeft")  # 64 -> 32 PEs: a new encoding, about a second of work
+    return page.evaluate(_BUSY_SEEN, [watch, 8000])
+
+
 def _saved_and_reopened(page, base: str, token: str) -> dict:
     """Save the run notebook, end its kernel, reload: what does a student see later?"""
     page.keyboard.press("Control+s")
@@ -325,6 +348,7 @@ def test_notebook_07_in_the_lecture_hall(sync_playwright, jupyter_lab):
         try:
             _drive(page, base, token, ARTIFACTS / "browser_07_cycle_animation.png")
             hall = _lecture_hall(page)
+            busy = _explorer_busy_sign(page)
             reopened = _saved_and_reopened(page, base, token)
         except Exception:
             page.screenshot(path=str(ARTIFACTS / "browser_07_lecture_failure.png"))
@@ -339,5 +363,6 @@ def test_notebook_07_in_the_lecture_hall(sync_playwright, jupyter_lab):
     assert all(c["w"] >= 28 for c in small["controls"] if "slider-container" not in c["cls"])
     # 20 frames/s asked for; the bound leaves room for a loaded test machine
     assert hall["playback"]["fps"] >= 12, hall["playback"]
+    assert busy["seen"] and busy["cleared"], busy
     assert reopened["fallback_visible"] and "Run this cell to animate" in reopened["fallback_text"]
     assert reopened["model_not_found_visible"] == 0, reopened
