@@ -106,7 +106,9 @@ def lnzd_svg(state: LNZDState, *, x: float, y: float, width: float, height: floa
     state : LNZDState
         What every node offers (``Trace.lnzd_state(cycle)``).
     x, y, width, height : float
-        Box to draw into (SVG user units). PEs are drawn as leaves while ``n_pe <= 64``.
+        Box to draw into (SVG user units). PEs are drawn as leaves while ``n_pe <= 16``
+        (beyond, the nodes over them carry the state, and a frame stays light enough to play
+        fast: 64 leaves and their edges were a sixth of a 64-PE frame's elements).
     waiting : bool, default False
         The pick is held (the broadcast stalled): its path is drawn dashed in orange.
 
@@ -127,7 +129,7 @@ def lnzd_svg(state: LNZDState, *, x: float, y: float, width: float, height: floa
     True
     """
     n_pe = state.n_pe
-    g = lnzd_tree(n_pe, state.fan_in, include_pes=n_pe <= 64)
+    g = lnzd_tree(n_pe, state.fan_in, include_pes=n_pe <= 16)
     pos = lnzd_layout(g)
     path = {("lnzd", level, i) for level, i in state.path()}
     if state.owner_pe is not None:
