@@ -30,6 +30,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "07_cycle_animation.ipynb"
+NOTEBOOK_09 = ROOT / "notebooks" / "09_eie_vs_cpu_gpu.ipynb"
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = Path(os.environ.get("EIE_LAB_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -73,6 +74,7 @@ def jupyter_lab(sync_playwright, tmp_path):
     root = tmp_path / "root"
     root.mkdir()
     shutil.copy(NOTEBOOK, root / NOTEBOOK.name)
+    shutil.copy(NOTEBOOK_09, root / NOTEBOOK_09.name)
     env = {k: v for k, v in os.environ.items() if k not in HEADLESS_VARS}
     for name in ("workspaces", "runtime", "config", "ipython", "cache"):
         (tmp_path / name).mkdir()
@@ -125,17 +127,18 @@ def jupyter_lab(sync_playwright, tmp_path):
         log.close()
 
 
-def _wait_for_idle_kernel(base: str, token: str, timeout: float = 40) -> None:
+def _wait_for_idle_kernel(base: str, token: str, timeout: float = 40,
+                          name: str = NOTEBOOK.name) -> None:
     """Until the server has a session for the notebook whose kernel is idle."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with urllib.request.urlopen(f"{base}/api/sessions?token={token}", timeout=5) as r:
             sessions = json.load(r)
-        if any(s.get("path", "").endswith(NOTEBOOK.name)
+        if any(s.get("path", "").endswith(name)
                and (s.get("kernel") or {}).get("execution_state") == "idle" for s in sessions):
             return
         time.sleep(0.25)
-    pytest.fail(f"no idle kernel for {NOTEBOOK.name} after {timeout} s")
+    pytest.fail(f"no idle kernel for {name} after {timeout} s")
 
 
 def _cycle_and_svg(animator) -> tuple[int, str]:
@@ -162,11 +165,12 @@ def test_notebook_07_plays_in_jupyterlab(sync_playwright, jupyter_lab):
     assert shot.stat().st_size > 10_000
 
 
-def _drive(page, base: str, token: str, shot: Path) -> None:
+def _open_and_run(page, base: str, token: str, name: str = NOTEBOOK.name) -> None:
+    """Open a notebook in JupyterLab, run all its cells, check that none raised."""
     page.set_default_timeout(30_000)
-    page.goto(f"{base}/lab/tree/{NOTEBOOK.name}?token={token}")
+    page.goto(f"{base}/lab/tree/{name}?token={token}")
     page.wait_for_selector(".jp-Notebook .jp-Cell")
-    _wait_for_idle_kernel(base, token)
+    _wait_for_idle_kernel(base, token, name=name)
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']")
     page.click(".lm-MenuBar-item:has-text('Run')")
     page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
@@ -183,10 +187,14 @@ def _drive(page, base: str, token: str, shot: Path) -> None:
             const ind = document.querySelector('.jp-Notebook-ExecutionIndicator');
             return p.length === n && p.every(e => /\\[\\d+\\]/.test(e.textContent))
                 && ind && ind.dataset.status === 'idle';
-        }""", arg=n_code, timeout=45_000)
+        }""", arg=n_code, timeout=90_000)
     errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
     tracebacks = [t for t in errors.all_inner_texts() if "Traceback" in t or "Error" in t]
     assert not tracebacks, tracebacks[:1]
+
+
+def _drive(page, base: str, token: str, shot: Path) -> None:
+    _open_and_run(page, base, token)
     animator = page.locator(".eie-cycle-animator").first
     animator.scroll_into_view_if_needed()
     animator.locator("svg.eie-frame").first.wait_for()
@@ -366,3 +374,34 @@ def test_notebook_07_in_the_lecture_hall(sync_playwright, jupyter_lab):
     assert busy["seen"] and busy["cleared"], busy
     assert reopened["fallback_visible"] and "Run this cell to animate" in reopened["fallback_text"]
     assert reopened["model_not_found_visible"] == 0, reopened
+
+
+_TABLES = """() => [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output table')]
+    .map(t => { const box = t.closest('.jp-OutputArea-output');
+                return {cols: t.rows[0].cells.length, table_px: t.scrollWidth, room_px: box.clientWidth}; })"""
+_IMAGES = """() => [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output img')]
+    .map(i => ({natural_px: i.naturalWidth, shown_px: i.getBoundingClientRect().width}))"""
+
+
+def test_notebook_09_tables_and_figures_fit_a_1280_screen(sync_playwright, jupyter_lab):
+    """No table of notebook 09 is cut at the right, and its Fig. 6/7 bar labels (12 pt on a
+    12-inch figure) are at least 12 px where the figure is shown (px = pt / 72 x shown / inches)."""
+    base, token = jupyter_lab
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                     args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        try:
+            _open_and_run(page, base, token, NOTEBOOK_09.name)
+            tables, images = page.evaluate(_TABLES), page.evaluate(_IMAGES)
+        finally:
+            browser.close()
+    from eie_lab.viz.eie_plots import BAR_LABEL_PT
+
+    (ARTIFACTS / "notebook_09.json").write_text(json.dumps({"tables": tables, "images": images},
+                                                           indent=1))
+    assert tables and all(t["table_px"] <= t["room_px"] for t in tables), tables
+    wide = [i for i in images if i["natural_px"] > 0]
+    fig6 = max(wide, key=lambda i: i["natural_px"])  # the widest figures are Figs 6 and 7
+    assert BAR_LABEL_PT / 72 * fig6["shown_px"] / 12.0 >= 12, fig6
