@@ -195,15 +195,30 @@ def plot_ratio_bars(values: Mapping[str, Sequence[float]], layers: Sequence[str]
         floor = min(floor, 1.0)
     ax.set_yscale("log")
     top = np.nanmax([np.nanmax(np.asarray(v, dtype=float)) for v in values.values()])
-    ax.set_ylim(floor / 2, top * 80)  # room for the labels and the legend
+    ax.set_ylim(floor / 2, top * 3)  # _fit_texts below makes room for the labels
     ax.set_xlim(-0.6, len(layers) - 0.4)
     ax.set_xticks(x, list(layers), rotation=0, fontsize=LEGEND_PT + 2)
     ax.set_ylabel(ylabel, fontsize=LEGEND_PT + 2)
     ax.set_title(title, fontsize=LEGEND_PT + 3)
-    ax.legend(fontsize=LEGEND_PT + 1, ncol=4, loc="upper left")
+    # under the axes: inside, the legend box would cover the labels of the tallest bars
+    ax.legend(fontsize=LEGEND_PT + 1, ncol=4, loc="upper center", bbox_to_anchor=(0.5, -0.07))
     ax.grid(axis="y", which="major", alpha=0.3)
     fig.tight_layout()
+    _fit_texts(fig, ax)
     return fig
+
+
+def _fit_texts(fig: Figure, ax) -> None:
+    """Raise the top of ``ax`` until every text drawn in it ends below the axes' top edge."""
+    renderer = fig.canvas.get_renderer()
+    tops = [t.get_window_extent(renderer).y1 for t in ax.texts]
+    if not tops:
+        return
+    frame = ax.get_window_extent(renderer)
+    over = max(tops) - frame.y1 + 6  # pixels a label pokes out above the axes
+    if over > 0:
+        lo, hi = (np.log10(v) for v in ax.get_ylim())
+        ax.set_ylim(10 ** lo, 10 ** (hi + (hi - lo) * over / (frame.height - over)))
 
 
 def plot_times(layers: Sequence[str], times_us: Mapping[str, Sequence[float]],
