@@ -63,6 +63,15 @@ def pingpong_frames(result, *, n_pe: int | None = None, width: int = 1000,
     -------
     list of str
         ``2 * layers - 1`` SVG strings (``data-phase`` "layer" or "switch").
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from eie_lab.eie import EIEConfig, encode_network, run_network
+    >>> net = encode_network([np.eye(4), np.ones((2, 4))], config=EIEConfig(n_pe=2))
+    >>> frames = pingpong_frames(run_network(net, np.arange(4.0)), n_pe=1)
+    >>> [f.count('data-role="source"') for f in frames], 'a2 = 2' in frames[0]
+    ([1, 1, 1], True)
     """
     if not hasattr(result, "register_files") or not hasattr(result, "activations"):
         raise ConfigError(fail_message("result", type(result).__name__,
