@@ -89,7 +89,7 @@ def plot_stage_errors(stages: Sequence[Mapping], ax=None, paper: float | None = 
         values = errs + ([100 * paper] if paper is not None else [])
         lo, hi = min(values), max(values)
         pad = max(0.05, 0.15 * (hi - lo))
-        ax.set_ylim(max(0.0, lo - pad), hi + pad)
+        ax.set_ylim(max(0.0, lo - pad), hi + 2 * pad)  # room for the value labels on top
         ax.set_ylabel("test error (%) - axis does not start at 0")
     return ax
 
