@@ -31,7 +31,7 @@ def test_unsolved_stub_fails(ex, part):
     def stub(*args, **kwargs):
         raise NotImplementedError()
 
-    with pytest.raises(NotImplementedError):
+    with pytest.raises(CheckFailed, match=f"{part} is not written yet"):
         getattr(MODULES[ex], f"check_{part}")(stub)
 
 
@@ -39,6 +39,9 @@ def test_unsolved_stub_fails(ex, part):
 def test_hard_coded_answers_fail_the_hidden_tests(ex, part):
     """Record the reference's answers to the visible cases, replay them: visible passes, hidden fails."""
     mod = MODULES[ex]
+    if part in getattr(mod, "INTERPRET", ()):
+        pytest.skip("a question's answer is a constant: see test_a_wrong_choice_passes_only_"
+                    "the_visible_format_test")
     check, ref = getattr(mod, f"check_{part}"), mod.REFERENCE[part]
     table = []
 
@@ -106,6 +109,12 @@ WRONG = {  # (exercise, part): (wrong function, text the message must contain)
     ("ex06_load_balance", "efficiency_vs_fifo"): (lambda layer, a, d: np.ones(len(d)), "expected"),
     ("ex06_load_balance", "bottleneck_pe"): (lambda layer, a: 0.0, "expected a PE index"),
     ("ex06_load_balance", "smallest_good_depth"): (lambda d, e, f=0.95: d[-1], "expected 8, got 16"),
+    ("ex06_load_balance", "mac_utilization"): (lambda m, n, c: m / c, "expected 0.583333, got 2.33333"),
+    ("ex06_load_balance", "gap_cause"): (lambda: "e", "one letter among a, b, c, d"),
+    ("ex06_load_balance", "deep_fifo_floor"): (lambda: 3, "one letter among"),
+    ("ex06_load_balance", "fig8_metric"): (lambda: "load_efficiency", "got 'load_efficiency'"),
+    ("ex06_load_balance", "balanced_row_order"): (lambda layer, a: np.arange(layer.shape[0]),
+                                                  "takes 249 cycles; the target is 200"),
 }
 
 
@@ -116,6 +125,35 @@ def test_wrong_answers_get_a_clear_message(ex, part):
         getattr(MODULES[ex], f"check_{part}")(wrong)
     assert "example 1" in str(info.value) or "example" in str(info.value)
     assert text in str(info.value)
+
+
+INTERPRET = [pytest.param(ex, part, marks=getattr(pytest.mark, ex), id=f"{ex}-{part}")
+             for ex, mod in MODULES.items() for part in getattr(mod, "INTERPRET", ())]
+
+
+@pytest.mark.parametrize("ex, part", INTERPRET)
+def test_a_wrong_choice_passes_only_the_visible_format_test(ex, part):
+    mod = MODULES[ex]
+    choices, right = mod.QUESTIONS[part]
+    check = getattr(mod, f"check_{part}")
+    for wrong in (c for c in choices if c != right):
+        check(lambda w=wrong: w)
+        with pytest.raises(CheckFailed, match="hidden.*not the right choice"):
+            check(lambda w=wrong: w, hidden=True)
+
+
+@pytest.mark.ex06_load_balance
+def test_design_target_is_reachable_but_not_by_chance():
+    """The given layer's target (200 cycles) is met by the reference, missed by the order as
+    given and by every one of 20 random orders."""
+    from eie_lab.grading.exercise_data import reordered_cycles
+
+    ex = MODULES["ex06_load_balance"]
+    layer, a = ex.example_layer()
+    assert reordered_cycles(layer, a, ex.REFERENCE["balanced_row_order"](layer, a)) <= ex.TARGET_CYCLES
+    rng = np.random.default_rng(6)
+    random = [reordered_cycles(layer, a, rng.permutation(256)) for _ in range(20)]
+    assert min(random) > ex.TARGET_CYCLES
 
 
 def test_every_part_has_a_wrong_answer():

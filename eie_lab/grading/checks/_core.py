@@ -1,5 +1,11 @@
 """Shared machinery of the student-facing checks: call, compare, explain the first mismatch.
 
+What a student sees when running a visible test in their kernel (:func:`run_part`): a passing
+part prints one line (``✓ magnitude_prune: 3 examples pass``); a wrong answer shows the message
+first (which case, expected vs got, the part's nudge) and no frames of this package
+(:meth:`CheckFailed._render_traceback_`); an unsolved stub says which part to write; an error
+raised by the student's own code keeps only the student's frames.
+
 A check calls the student's function on one case at a time (inputs copied, warnings silenced so
 that a harmless ``RuntimeWarning`` never costs points under nbgrader, which fails any test cell
 that writes to stderr) and compares the answer with the reference. On a mismatch it raises
@@ -31,7 +37,7 @@ import numpy as np
 from eie_lab.grading.exercise_data import materialise
 
 __all__ = ["CheckFailed", "Part", "run_part", "call", "expect_array", "expect_number",
-           "expect_equal", "cases", "describe"]
+           "expect_equal", "cases", "describe", "answer_part", "choice_part"]
 
 Case = tuple[str, tuple]  # (label naming the case, the arguments of the student's function)
 
@@ -43,7 +49,13 @@ class CheckFailed(AssertionError):
     --------
     >>> issubclass(CheckFailed, AssertionError)   # nbgrader scores it as a failed test
     True
+    >>> CheckFailed("example 1: expected 3, got 4")._render_traceback_()
+    ['✗ example 1: expected 3, got 4']
     """
+
+    def _render_traceback_(self) -> list[str]:
+        """What IPython/Jupyter shows instead of a traceback: the message alone, no frames."""
+        return ["✗ " + line if i == 0 else line for i, line in enumerate(str(self).split("\n"))]
 
 
 @dataclass(frozen=True)
@@ -71,12 +83,16 @@ class Part:
     package : tuple of str
         eie-lab's own implementations of this part (``"module:name"``; ``"module:*"`` for
         every function of a module): an answer that calls one scores 0 when graded.
+    nudge : str
+        One line shown under a failure in the student's kernel (which idea to revisit; never
+        the answer).
 
     Examples
     --------
     >>> part = Part("double", lambda: [("example 1", (2,))], lambda seed: [("hidden 1", (seed,))],
     ...             lambda args, got, label: expect_number(got, 2 * args[0], "2x", label), 7)
     >>> run_part(part, lambda x: 2 * x, hidden=True)
+    ✓ double: 1 hidden case passes
     """
 
     name: str
@@ -85,6 +101,7 @@ class Part:
     judge: Callable[[tuple, Any, str], None]
     seed: int
     package: tuple[str, ...] = ()
+    nudge: str = ""
 
     def cases(self, hidden: bool = False, seed: int | None = None) -> list[Case]:
         """The visible examples, or the hidden cases drawn from ``seed`` (default
@@ -94,20 +111,157 @@ class Part:
         return self.hidden(self.seed if seed is None else int(seed))
 
 
+def _student_frames(tb):
+    """``tb`` without its leading frames of this module (those that set ``__tracebackhide__``)."""
+    while tb is not None and tb.tb_frame.f_locals.get("__tracebackhide__"):
+        tb = tb.tb_next
+    return tb
+
+
 def run_part(part: Part, fn: Callable, hidden: bool = False) -> None:
     """Run ``part``'s visible (or hidden) cases on the student's ``fn`` in this process.
+
+    Prints one line when every case passes. A stub (``NotImplementedError``) becomes a
+    :class:`CheckFailed` naming the function to write; a wrong answer a :class:`CheckFailed`
+    with the part's name, the case and the nudge; any other error of the student's code is
+    re-raised with the student's frames only, after a line saying which case raised it.
 
     Raises
     ------
     CheckFailed
-        At the first wrong answer.
+        At the first wrong answer, or when ``fn`` is still the stub.
 
     Examples
     --------
-    See :class:`Part`.
+    >>> part = Part("double", lambda: [("example 1", (2,))], lambda seed: [],
+    ...             lambda args, got, label: expect_number(got, 2 * args[0], "2x", label), 7,
+    ...             nudge="doubling is adding a number to itself")
+    >>> run_part(part, lambda x: 2 * x)
+    ✓ double: 1 example passes
+    >>> try:
+    ...     run_part(part, lambda x: x + 1)
+    ... except CheckFailed as err:
+    ...     print(err)
+    double, example 1: 2x expected 4, got 3
+    nudge: doubling is adding a number to itself
+    >>> def stub(x):
+    ...     raise NotImplementedError()
+    >>> try:
+    ...     run_part(part, stub)
+    ... except CheckFailed as err:
+    ...     print(err)
+    double is not written yet: in the cell that defines `double`, replace `raise NotImplementedError()` with your code, run that cell, then this one
     """
-    for label, args in part.cases(hidden):
-        part.judge(args, call(fn, *materialise(args)), label)
+    __tracebackhide__ = True
+    todo = part.cases(hidden)
+    for label, args in todo:
+        try:
+            got = call(fn, *materialise(args))
+        except NotImplementedError:
+            raise CheckFailed(f"{part.name} is not written yet: in the cell that defines "
+                              f"`{part.name}`, replace `raise NotImplementedError()` with your "
+                              "code, run that cell, then this one") from None
+        except CheckFailed as err:
+            raise CheckFailed(f"{part.name}: {err}") from None
+        except Exception as exc:
+            print(f"✗ {part.name}, {label}: your code raised {type(exc).__name__}: {exc} "
+                  "(where, below)")
+            raise exc.with_traceback(_student_frames(exc.__traceback__)) from None
+        try:
+            part.judge(args, got, label)
+        except CheckFailed as err:
+            msg = f"{part.name}, {err}" + (f"\nnudge: {part.nudge}" if part.nudge else "")
+            raise CheckFailed(msg) from None
+    kind = "hidden case" if hidden else "example"
+    print(f"✓ {part.name}: {len(todo)} {kind}{'s pass' if len(todo) != 1 else ' passes'}")
+
+
+def _answer_label(name: str, hidden: bool) -> str:
+    if hidden:
+        return f"hidden 1: {name}()"
+    return f"example 1: the form of {name}() (whether it is right is checked when graded)"
+
+
+def answer_part(name: str, form: Callable[[Any, str], None], grade: Callable[[Any, str], None],
+                seed: int, *, reveal: bool = False, nudge: str = "") -> Part:
+    """A question answered by a function of no arguments that returns plain data.
+
+    Interpret and design-to-target items use it: the student writes ``def name(): return ...``
+    (a letter, a number, a dict of numbers); the answer comes back from the sandbox as plain
+    data and is judged in the grader's process like any part. The visible test checks the form
+    only (``form(got, label)``), unless ``reveal`` (a design target measured on public data, which
+    the student should see); the hidden test also runs ``grade(got, label)``.
+
+    Parameters
+    ----------
+    name : str
+        The student's function, and the part.
+    form, grade : callable
+        ``(got, label) -> None``, raising :class:`CheckFailed`.
+    seed : int
+        Unused by the cases (the question is fixed); kept for :class:`Part`.
+    reveal : bool
+        Run ``grade`` in the visible test too.
+    nudge : str
+        See :class:`Part`.
+
+    Returns
+    -------
+    Part
+
+    Examples
+    --------
+    >>> def form(got, label):
+    ...     if got not in ("a", "b"):
+    ...         raise CheckFailed(f"{label}: answer 'a' or 'b', got {got!r}")
+    >>> part = answer_part("q1", form, lambda got, label: expect_equal(got, "b", "q1", label), 1)
+    >>> run_part(part, lambda: "a")   # the visible test does not give the answer away
+    ✓ q1: 1 example passes
+    >>> try:
+    ...     run_part(part, lambda: "a", hidden=True)
+    ... except CheckFailed as err:
+    ...     print(err)
+    q1, hidden 1: q1(): q1 expected 'b', got 'a'; lengths 1 vs 1, first difference at position 0
+    """
+
+    def judge(args: tuple, got: Any, label: str) -> None:
+        form(got, label)
+        if reveal or label.startswith("hidden"):
+            grade(got, label)
+
+    return Part(name, lambda: [(_answer_label(name, False), ())],
+                lambda seed: [(_answer_label(name, True), ())], judge, seed, (), nudge)
+
+
+def choice_part(name: str, choices: str, right: str, seed: int, *, nudge: str = "") -> Part:
+    """A multiple-choice question: ``name()`` returns one letter of ``choices``.
+
+    The visible test checks that the answer is one of the letters, the hidden test that it is
+    ``right`` (see :func:`answer_part`).
+
+    Examples
+    --------
+    >>> part = choice_part("q2", "abc", "c", 3)
+    >>> run_part(part, lambda: "A")
+    ✓ q2: 1 example passes
+    >>> try:
+    ...     run_part(part, lambda: "a", hidden=True)
+    ... except CheckFailed as err:
+    ...     print(err)
+    q2, hidden 1: q2(): 'a' is not the right choice; re-read the question and the output it refers to
+    """
+
+    def form(got: Any, label: str) -> None:
+        if not isinstance(got, str) or got.strip().lower() not in tuple(choices):
+            raise CheckFailed(f"{label}: expected one letter among {', '.join(choices)}, got "
+                              f"{describe(got)}")
+
+    def grade(got: Any, label: str) -> None:
+        if got.strip().lower() != right:
+            raise CheckFailed(f"{label}: {got!r} is not the right choice; re-read the question "
+                              "and the output it refers to")
+
+    return answer_part(name, form, grade, seed, nudge=nudge)
 
 
 def describe(x: Any) -> str:
@@ -171,6 +325,7 @@ def call(fn: Callable, *args: Any, **kwargs: Any) -> Any:
     ...
     eie_lab.grading.checks._core.CheckFailed: expected a function, got NoneType: did you run the cell that defines it?
     """
+    __tracebackhide__ = True
     if not callable(fn):
         raise CheckFailed(f"expected a function, got {type(fn).__name__}: did you run the cell "
                           "that defines it?")
