@@ -396,8 +396,9 @@ class DesignExplorer:
             if value not in POW2:
                 raise ConfigError(fail_message(name, value, f"must be one of {list(POW2)}",
                                                f"use {name}=8 or another power of two"))
-        style, lay = {"description_width": "initial"}, W.Layout(flex="1 1 380px", min_width="300px")
-        self.layer = W.Dropdown(options=list(LAYER_CHOICES), value=layer, description="layer")
+        style, lay = {"description_width": "90px"}, W.Layout(flex="1 1 380px", min_width="300px")
+        self.layer = W.Dropdown(options=list(LAYER_CHOICES), value=layer, description="layer",
+                                style=style)
         self.n_pe = W.SelectionSlider(options=POW2, value=n_pe, description="n_pe (PEs)",
                                       continuous_update=False, style=style, layout=lay)
         self.fifo_depth = W.SelectionSlider(options=POW2, value=fifo_depth, description="fifo_depth",
