@@ -138,6 +138,8 @@ def test_recurrences_hold_literally(case):
     else:
         assert res.cycles == max(f[:, -1].max(), b[-1] + L)
     assert 0 <= res.mac_utilization <= res.load_efficiency <= 1
+    # each PE spends >= c cycles on every item, whatever the broadcast width
+    assert res.cycles >= cfg.min_column_cycles * K
     # at most B broadcasts per cycle
     assert np.bincount(b).max() <= B
 
