@@ -39,7 +39,7 @@ def test_unsolved_stub_fails(ex, part):
 def test_hard_coded_answers_fail_the_hidden_tests(ex, part):
     """Record the reference's answers to the visible cases, replay them: visible passes, hidden fails."""
     mod = MODULES[ex]
-    if part in getattr(mod, "INTERPRET", ()):
+    if part in getattr(mod, "INTERPRET", ()) + tuple(getattr(mod, "ANSWERS", ())):
         pytest.skip("a question's answer is a constant: see test_a_wrong_choice_passes_only_"
                     "the_visible_format_test")
     check, ref = getattr(mod, f"check_{part}"), mod.REFERENCE[part]
@@ -74,6 +74,11 @@ WRONG = {  # (exercise, part): (wrong function, text the message must contain)
     ("ex01_pruning", "prune_by_std"): (lambda w, q: np.abs(w) > q, "first mismatch"),
     ("ex01_pruning", "masked_sgd_step"): (lambda w, g, m, lr: w - lr * g, "must stay exactly 0.0"),
     ("ex01_pruning", "global_magnitude_prune"): (lambda layers, s: np.ones(3), "list of 2 masks"),
+    ("ex01_pruning", "most_kept_layer"): (lambda: "d", "one letter among a, b, c"),
+    ("ex01_pruning", "why_last_layer"): (lambda: ["b"], "one letter among a, b, c, d"),
+    ("ex01_pruning", "std_quality_for_90"): (lambda: "1.6", "expected one number"),
+    ("ex01_pruning", "keep_fractions"): (lambda: dict.fromkeys(("ip1", "ip2", "ip3"), 0.15),
+                                         "keep 15.00% of the weights at +4.36 pp"),
     ("ex02_weight_sharing", "linear_init"): (lambda x, k: np.linspace(0, 1, k), "first mismatch"),
     ("ex02_weight_sharing", "lloyd_step"): (lambda x, c: (c, np.zeros(len(x), int)), "labels"),
     ("ex02_weight_sharing", "reduce_gradients"): (
@@ -154,6 +159,27 @@ def test_design_target_is_reachable_but_not_by_chance():
     rng = np.random.default_rng(6)
     random = [reordered_cycles(layer, a, rng.permutation(256)) for _ in range(20)]
     assert min(random) > ex.TARGET_CYCLES
+
+
+@pytest.mark.ex01_pruning
+def test_ex01_numeric_answer_is_graded_only_when_hidden():
+    ex = MODULES["ex01_pruning"]
+    ex.check_std_quality_for_90(lambda: 1.0)
+    with pytest.raises(CheckFailed, match="does not keep 10% of Gaussian weights"):
+        ex.check_std_quality_for_90(lambda: 1.0, hidden=True)
+    rng = np.random.default_rng(1)  # the right quality keeps ~10% of a normal sample
+    w = rng.normal(size=200_000)
+    assert abs(np.mean(np.abs(w) > ex.STD_QUALITY_FOR_90 * np.std(w)) - 0.10) < 0.003
+
+
+@pytest.mark.ex01_pruning
+def test_ex01_design_target_is_reachable_but_not_uniformly():
+    """The reference meets the target; the same budget spread evenly misses it by far."""
+    ex = MODULES["ex01_pruning"]
+    kept, extra = ex.pruned_outcome(ex.REFERENCE["keep_fractions"]())
+    assert kept <= ex.TARGET_KEEP and extra <= ex.TARGET_EXTRA_ERROR_PP
+    kept, extra = ex.pruned_outcome(dict.fromkeys(ex.LAYERS, ex.TARGET_KEEP))
+    assert extra > 2 * ex.TARGET_EXTRA_ERROR_PP
 
 
 def test_every_part_has_a_wrong_answer():

@@ -46,6 +46,10 @@ PARTIAL = {
         "entries_per_column": (" + int(np.sum(gaps // (zmax + 1)))", ""),
         "pe_busy": ("np.maximum(np.asarray(e)[:, cols], min_cycles)", "np.asarray(e)[:, cols]"),
     },
+    "ex06_load_balance": {  # a wrong choice (passes the visible form test); the rows as given
+        "fig8_metric": ('return "a"', 'return "b"'),
+        "balanced_row_order": ("    return order\n", "    return np.arange(m)\n"),
+    },
 }
 
 
@@ -85,19 +89,23 @@ def _strip_nbgrader_additions(nb):
 
 
 @pytest.fixture(scope="module")
-def course(tmp_path_factory):
-    """Release and autograde with nbgrader while eie-lab grades the same files alongside."""
+def course(tmp_path_factory, request):
+    """Release and autograde with nbgrader while eie-lab grades the same files alongside (only
+    the assignments whose tests were selected, so ``-k ex06`` runs one)."""
+    wanted = sorted({item.callspec.params["name"] for item in request.session.items
+                     if getattr(item, "module", None) is request.module
+                     and hasattr(item, "callspec") and "name" in item.callspec.params})
     course = tmp_path_factory.mktemp("course")
     (course / "nbgrader_config.py").write_text(
         "c = get_config()\n"
         f"c.CourseDirectory.root = {str(course)!r}\n"
         "c.CourseDirectory.course_id = 'eie-lab'\n")
-    for name in ASSIGNMENTS:
+    for name in wanted:
         (course / "source" / name).mkdir(parents=True)
         shutil.copy(ROOT / "solutions" / f"{name}.ipynb", course / "source" / name)
     _wait(_nbgrader(course, "generate_assignment", "*"))
     tasks = []
-    for name in ASSIGNMENTS:
+    for name in wanted:
         solution = read_notebook(course / "source" / name / f"{name}.ipynb")
         partial = _partial(name, read_notebook(course / "source" / name / f"{name}.ipynb"))
         release = read_notebook(course / "release" / name / f"{name}.ipynb")

@@ -29,10 +29,10 @@ from typing import Any
 
 import numpy as np
 
-from eie_lab.eie import EIEConfig, encode
+from eie_lab.eie import EIEConfig, encode, simulate
 
 __all__ = ["FIG3_CODES", "FIG3_GRAD", "FIG3_CODEBOOK", "FIXTURE", "SEED_COUNTS", "LayerRecipe",
-           "example_layer", "materialise", "student_view", "PUBLIC_NAMES"]
+           "example_layer", "reordered_cycles", "materialise", "student_view", "PUBLIC_NAMES"]
 
 FIG3_CODES = np.array([[3, 0, 2, 1], [1, 1, 0, 3], [0, 3, 1, 0], [3, 1, 2, 2]])
 FIG3_GRAD = np.array([[-0.03, -0.01, 0.03, 0.02], [-0.01, 0.01, -0.02, 0.12],
@@ -83,6 +83,34 @@ def example_layer(m: int = 256, n: int = 256, n_pe: int = 16, density: float = 0
     """
     layer, a = _example_layer(int(m), int(n), int(n_pe), float(density), int(seed))
     return layer, a.copy()
+
+
+def reordered_cycles(layer, a, order) -> int:
+    """Cycles of ``layer`` on ``a`` with its rows in ``order``: row i of the new layer is row
+    ``order[i]``, and output i still goes to PE ``i % n_pe``, so the order decides each PE's work.
+
+    Parameters
+    ----------
+    layer : EncodedLayer
+        The layer (its codebook and configuration are kept).
+    a : numpy.ndarray
+        Its input activations.
+    order : array_like of int
+        A permutation of ``range(layer.shape[0])``.
+
+    Returns
+    -------
+    int
+        Simulated cycles of the reordered layer.
+
+    Examples
+    --------
+    >>> layer, a = example_layer()
+    >>> reordered_cycles(layer, a, np.arange(256)), reordered_cycles(layer, a, np.arange(256)[::-1])
+    (249, 249)
+    """
+    w = layer.decode()[np.asarray(order)]
+    return int(simulate(encode(w, layer.config, codebook=layer.codebook), a).cycles)
 
 
 @dataclass(frozen=True)
@@ -137,7 +165,7 @@ PUBLIC_NAMES = {
     "ex02_weight_sharing": ("FIG3_CODES", "FIG3_GRAD", "FIG3_CODEBOOK"),
     "ex03_huffman": ("SEED_COUNTS",),
     "ex04_relative_index": ("FIXTURE",),
-    "ex06_load_balance": ("example_layer",),
+    "ex06_load_balance": ("example_layer", "reordered_cycles"),
 }
 
 
