@@ -1,24 +1,61 @@
-"""Checks for ``exercises/ex01_pruning.ipynb``: magnitude pruning, the std rule, masks honoured.
+"""Checks for ``exercises/ex01_pruning.ipynb``: magnitude pruning, the std rule, masks honoured,
+three questions on what pruning does to LeNet-300-100, and a design-to-target task.
 
 References: :mod:`eie_lab.compression.prune` (``magnitude_prune``, ``prune_by_std``,
 ``global_magnitude_prune``, ``apply_mask``). Each part is a :class:`~._core.Part` in
-:data:`PARTS`; ``check_<part>(fn, hidden)`` runs it in the student's kernel.
+:data:`PARTS`; ``check_<part>(fn, hidden)`` runs it in the student's kernel. The questions are
+answered by a function of no arguments: :data:`QUESTIONS` (multiple choice) and
+``std_quality_for_90`` (a number); their visible test checks the form only. The design task
+(``keep_fractions``) is judged on the measured outcome: LeNet-300-100 pruned per layer by
+magnitude, without retraining, on the 10,000 MNIST test images (:func:`pruned_outcome`).
 
 Examples
 --------
 >>> from eie_lab.grading.checks import ex01_pruning as ex
 >>> ex.check_magnitude_prune(ex.REFERENCE["magnitude_prune"])
+✓ magnitude_prune: 3 examples pass
+>>> ex.check_most_kept_layer(lambda: "a")   # the visible test checks the form only
+✓ most_kept_layer: 1 example passes
 """
 
 from __future__ import annotations
 
+import functools
+import math
+
 import numpy as np
 
 from eie_lab.compression import prune
-from eie_lab.grading.checks._core import CheckFailed, Part, cases, expect_array, run_part
+from eie_lab.grading.checks._core import (
+    CheckFailed,
+    Part,
+    answer_part,
+    cases,
+    choice_part,
+    describe,
+    expect_array,
+    run_part,
+)
+from eie_lab.nn.zoo import mnist_arrays, pretrained_lenet300
 
-__all__ = ["REFERENCE", "PARTS", "check_magnitude_prune", "check_prune_by_std",
-           "check_masked_sgd_step", "check_global_magnitude_prune"]
+__all__ = ["REFERENCE", "PARTS", "QUESTIONS", "INTERPRET", "ANSWERS", "TARGET_KEEP",
+           "TARGET_EXTRA_ERROR_PP", "pruned_outcome", "check_magnitude_prune",
+           "check_prune_by_std", "check_masked_sgd_step", "check_global_magnitude_prune",
+           "check_most_kept_layer", "check_why_last_layer", "check_std_quality_for_90",
+           "check_keep_fractions"]
+
+# Multiple-choice questions: part -> (choices, the right one). The notebook states them in full.
+QUESTIONS = {
+    "most_kept_layer": ("abc", "c"),  # global 90%: ip1 keeps 6.6%, ip2 34%, ip3 78%
+    "why_last_layer": ("abcd", "b"),  # each class score rests on only 100 weights, all large
+}
+INTERPRET = tuple(QUESTIONS)  # parts whose answer is a constant (no hidden inputs to vary)
+# The normal quantile at 0.95: |w| > q * std keeps 10% of Gaussian weights.
+STD_QUALITY_FOR_90 = math.sqrt(2.0) * 1.1630871536766743  # sqrt(2) * erfinv(0.9) = 1.6449
+ANSWERS = INTERPRET + ("std_quality_for_90", "keep_fractions")  # answered by a constant
+TARGET_KEEP = 0.15  # design target: at most 15% of the weights kept ...
+TARGET_EXTRA_ERROR_PP = 0.6  # ... at no more than +0.6 pp test error, without retraining
+LAYERS = ("ip1", "ip2", "ip3")
 
 _PACKAGE = ("eie_lab.compression.prune:*",)
 
@@ -33,7 +70,57 @@ REFERENCE = {
     "masked_sgd_step": _masked_sgd_step,
     "global_magnitude_prune": lambda layers, sparsity: prune.global_magnitude_prune(
         list(layers), sparsity),
+    "most_kept_layer": lambda: QUESTIONS["most_kept_layer"][1],
+    "why_last_layer": lambda: QUESTIONS["why_last_layer"][1],
+    "std_quality_for_90": lambda: 1.645,
+    "keep_fractions": lambda: {"ip1": 0.12, "ip2": 0.3, "ip3": 0.4},
 }
+
+
+@functools.lru_cache(maxsize=1)
+def _baseline():
+    model = pretrained_lenet300()
+    _, _, x_test, y_test = mnist_arrays()
+    return model, x_test, y_test
+
+
+def _error_pp(model, x, y) -> float:
+    return 100.0 * float(np.mean(np.argmax(model.forward(x), axis=1) != y))
+
+
+def pruned_outcome(keep: dict) -> tuple[float, float]:
+    """Kept fraction of all weights and extra test error (pp) of LeNet-300-100 pruned by layer.
+
+    Each layer keeps ``keep[name]`` of its weights by magnitude (the package's
+    ``magnitude_prune``), no retraining; the error is measured on the 10,000 MNIST test images
+    against the unpruned network's.
+
+    Parameters
+    ----------
+    keep : dict
+        ``{"ip1": f1, "ip2": f2, "ip3": f3}``, fractions in [0, 1].
+
+    Returns
+    -------
+    (float, float)
+        Fraction of the weights kept, error increase in percentage points.
+
+    Examples
+    --------
+    >>> kept, extra = pruned_outcome({"ip1": 1.0, "ip2": 1.0, "ip3": 1.0})  # doctest: +SKIP
+    >>> kept, extra  # doctest: +SKIP
+    (1.0, 0.0)
+    """
+    model, x, y = _baseline()
+    base = _error_pp(model, x, y)
+    pruned = model.copy()
+    kept = total = 0
+    for layer in pruned.layers:
+        mask = prune.magnitude_prune(layer.W, 1.0 - float(keep[layer.name]))
+        layer.W = np.where(mask, layer.W, 0).astype(layer.W.dtype)
+        kept += int(mask.sum())
+        total += mask.size
+    return kept / total, _error_pp(pruned, x, y) - base
 
 
 def _weights(rng: np.random.Generator, ties: bool = False) -> np.ndarray:
@@ -149,13 +236,57 @@ def _gmp_judge(args, got, case):
         expect_array(g, m, f"mask {j}", case, kind="b")
 
 
+# --- the questions and the design task -------------------------------------------------------
+def _number_form(got, case):
+    if isinstance(got, bool) or not isinstance(got, (int, float, np.integer, np.floating)) \
+            or not math.isfinite(float(got)):
+        raise CheckFailed(f"{case}: expected one number, got {describe(got)}")
+
+
+def _quality_grade(got, case):
+    if abs(float(got) - STD_QUALITY_FOR_90) > 0.03:
+        raise CheckFailed(f"{case}: {float(got):.4g} does not keep 10% of Gaussian weights "
+                          "(within 0.03 of the quality that does); measure the kept fraction "
+                          "of a large normal sample at your quality")
+
+
+def _keep_form(got, case):
+    if not isinstance(got, dict) or sorted(got) != sorted(LAYERS):
+        raise CheckFailed(f"{case}: expected a dict with keys {', '.join(LAYERS)}, got "
+                          f"{describe(got)}")
+    for name in LAYERS:
+        v = got[name]
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) \
+                or not 0.0 <= float(v) <= 1.0:
+            raise CheckFailed(f"{case}: keep fraction of {name} should be a number in [0, 1], "
+                              f"got {describe(v)}")
+
+
+def _keep_grade(got, case):
+    kept, extra = pruned_outcome(got)
+    if kept > TARGET_KEEP + 1e-9 or extra > TARGET_EXTRA_ERROR_PP + 1e-9:
+        raise CheckFailed(
+            f"{case}: your keep fractions keep {100 * kept:.2f}% of the weights at "
+            f"{extra:+.2f} pp test error; the target is at most {100 * TARGET_KEEP:.0f}% at no "
+            f"more than +{TARGET_EXTRA_ERROR_PP} pp")
+
+
 PARTS = {
-    "magnitude_prune": Part("magnitude_prune", _mp_examples, _mp_hidden, _mp_judge, 101, _PACKAGE),
-    "prune_by_std": Part("prune_by_std", _std_examples, _std_hidden, _std_judge, 102, _PACKAGE),
+    "magnitude_prune": Part("magnitude_prune", _mp_examples, _mp_hidden, _mp_judge, 101, _PACKAGE,
+                            "sort positions by magnitude, stably; the first ones go"),
+    "prune_by_std": Part("prune_by_std", _std_examples, _std_hidden, _std_judge, 102, _PACKAGE,
+                         "a strict comparison: a weight exactly at the threshold is pruned"),
     "masked_sgd_step": Part("masked_sgd_step", _sgd_examples, _sgd_hidden, _sgd_judge, 103,
-                            _PACKAGE),
+                            _PACKAGE, "the update happens everywhere, the mask decides what stays"),
     "global_magnitude_prune": Part("global_magnitude_prune", _gmp_examples, _gmp_hidden,
-                                   _gmp_judge, 104, _PACKAGE),
+                                   _gmp_judge, 104, _PACKAGE,
+                                   "one pooled ranking, then each layer gets its own slice back"),
+    "most_kept_layer": choice_part("most_kept_layer", *QUESTIONS["most_kept_layer"], 105),
+    "why_last_layer": choice_part("why_last_layer", *QUESTIONS["why_last_layer"], 106),
+    "std_quality_for_90": answer_part("std_quality_for_90", _number_form, _quality_grade, 107),
+    "keep_fractions": answer_part("keep_fractions", _keep_form, _keep_grade, 108, reveal=True,
+                                  nudge="measure each layer alone first: which one tolerates "
+                                        "the least pruning?"),
 }
 
 
@@ -177,3 +308,23 @@ def check_masked_sgd_step(fn, hidden: bool = False) -> None:
 def check_global_magnitude_prune(fn, hidden: bool = False) -> None:
     """``fn(layers, sparsity)`` -> one mask per layer, one threshold for all layers."""
     run_part(PARTS["global_magnitude_prune"], fn, hidden)
+
+
+def check_most_kept_layer(fn, hidden: bool = False) -> None:
+    """``fn()`` -> one letter (question: which layer keeps most under one global threshold)."""
+    run_part(PARTS["most_kept_layer"], fn, hidden)
+
+
+def check_why_last_layer(fn, hidden: bool = False) -> None:
+    """``fn()`` -> one letter (question: why the last layer needs a larger keep fraction)."""
+    run_part(PARTS["why_last_layer"], fn, hidden)
+
+
+def check_std_quality_for_90(fn, hidden: bool = False) -> None:
+    """``fn()`` -> the quality at which the std rule keeps 10% of Gaussian weights."""
+    run_part(PARTS["std_quality_for_90"], fn, hidden)
+
+
+def check_keep_fractions(fn, hidden: bool = False) -> None:
+    """``fn()`` -> ``{"ip1": f1, "ip2": f2, "ip3": f3}`` meeting the design target."""
+    run_part(PARTS["keep_fractions"], fn, hidden)
