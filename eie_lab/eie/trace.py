@@ -177,6 +177,11 @@ class Trace:
     def lnzd_state(self, cycle: int) -> LNZDState:
         """The leading non-zero detector's state at the start of ``cycle`` (what it offers).
 
+        The state after the picks broadcast before ``cycle``, at the row of the next pick (the
+        timing contract's detector). Under the pipeline timing the detector may still be
+        stepping through the rows before it (one a cycle); the picks and pending leaves shown
+        are the same.
+
         Examples
         --------
         >>> from eie_lab.eie.examples import fig2_trace
