@@ -4,17 +4,24 @@ Both engines broadcast the non-zero activations in the order the leading non-zer
 delivers them (:func:`eie_lab.eie.units.lnzd.lnzd_scan`); the cycle engine
 (:mod:`eie_lab.eie.cycle`) steps the hardware units, the fast engine computes the same results in
 bulk. Each returns an :class:`~eie_lab.eie.results.EngineRun`; :func:`simulate` adds the totals
-of the timing contract (rules 6-7) and the energy.
+(cycles, load efficiency, MAC utilisation) and the energy.
 
-The fast engine evaluates the timing contract (see :mod:`eie_lab.eie`) in closed form, vectorised over PEs and
-over blocks of ``fifo_depth`` items. Within a block [t0, t0 + D) every broadcast depends only on
-finish times of items before t0, so, with W_t the cumulative work of a PE,
+The fast engine evaluates the timing (see :mod:`eie_lab.eie`: the contract, the pipeline timing
+and the options) in closed form, vectorised over PEs and over blocks of ``lag`` items, where an
+item waits for the queue slot of item t - lag (contract: lag = D, the slot frees at the finish
+f; pipeline: lag = D - 1, it frees at the start s) and PEs start ``lat`` cycles after a broadcast
+(L; pipeline L + 1, the pointer-read cycle). With d_t the cycles pick t needs after the previous
+broadcast (:func:`pick_delays`), P_t = Σ_{u<=t} max(d_u, 1) (d_0 for u = 0), X_u the latest slot
+release of item u over the PEs and W_t the cumulative work of a PE, at broadcast width 1
 
-    b_t = max(b_{t0-1} + (t - t0 + 1),  max_{t0<=u<=t} (F_{u-D} + t - u))      (F = max_k f[k])
-    f_t = W_t + max(f_{t0-1} - W_{t0-1},  max_{t0<=u<=t} (b_u + L - W_{u-1}))
+    b_t = P_t + max(b_{t0-1} - P_{t0-1},  max_{t0<=u<=t} (X_{u-lag} - P_u))
+    f_t = W_t + max(f_{t0-1} - W_{t0-1},  max_{t0<=u<=t} (b_u + lat - W_{u-1}))
 
-which are running maxima (``np.maximum.accumulate``). A first pass assumes no broadcast stalls
-(b_t = t) for all items at once; the block loop only runs from the first item where that fails.
+within a block [t0, t0 + lag): every broadcast there depends only on slots of items before t0,
+so both are running maxima (``np.maximum.accumulate``). A first pass assumes no queue waits for
+all items at once; the block loop only runs from the first item where that fails. At width
+B > 1 the broadcasts of a block, ``max(b_{t-1} + d_t, b_{t-B} + 1, X_{t-lag})``, are a short
+scalar loop; the finish times stay vectorised.
 
 Examples
 --------
