@@ -372,6 +372,7 @@ class LeadingNonZeroDetector:
         mask = np.zeros(self._rows * self.n_pe, dtype=bool)
         mask[: self._n] = a != 0
         self._mask = mask.reshape(self._rows, self.n_pe)
+        self._left = int(np.count_nonzero(mask))
         self.row = -1
         self._pending = np.zeros(self.n_pe, dtype=bool)
         self._pick: int | None = None
@@ -407,15 +408,14 @@ class LeadingNonZeroDetector:
         if j is not None:
             self._pending[j % self.n_pe] = False
             self._row_had_pick = True
+            self._left -= 1
             self._pick = None
         return j
 
     @property
     def remaining(self) -> int:
         """Non-zeros not yet taken (in the row held and in the rows still to load)."""
-        held = int(self._pending.sum()) if 0 <= self.row < self._rows else 0
-        later = int(self._mask[self.row + 1:].sum()) if self.row + 1 < self._rows else 0
-        return held + later
+        return self._left
 
     def offer(self) -> int | None:
         """The pick of the row held now, without moving to another row (None: row exhausted).
