@@ -109,3 +109,24 @@ def test_cli_compresses_lenet5_end_to_end(mnist_dir, tmp_path, monkeypatch, caps
     assert "conv2" in capsys.readouterr().out
     assert cli_main(["compress", "lenet5", "--out", str(out), "--keep", "ip3=0.1"]) == 2
     assert "conv1" in capsys.readouterr().err                    # names LeNet-5's layers
+
+
+def test_cached_pipeline_stores_and_reloads_a_lenet5(short_run, tmp_path, monkeypatch):
+    from eie_lab.compression import pipeline_cache
+
+    data, base, result, _ = short_run
+    monkeypatch.setenv("EIE_LAB_CACHE", str(tmp_path))
+    calls = []
+    monkeypatch.setattr(pipeline_cache, "deep_compress",
+                        lambda config, progress=None: calls.append(config) or result)
+    monkeypatch.setattr(pipeline_cache, "baseline_for", lambda config, progress=None: base)
+    first = pipeline_cache.cached_deep_compress(result.config)
+    again = pipeline_cache.cached_deep_compress(result.config)      # from the cache files
+    assert len(calls) == 1 and first is result
+    assert all(p.name.startswith("deep_compress_lenet5_") and p.is_file()
+               for p in pipeline_cache.cache_paths(result.config))
+    assert isinstance(again.final, ConvNet) and isinstance(again.pruned, ConvNet)
+    assert np.array_equal(again.final.predict(data[2]), result.final.predict(data[2]))
+    for a, b in zip(again.pruned.layers, result.pruned.layers):
+        assert np.array_equal(a.W, b.W) and np.array_equal(a.mask, b.W != 0)
+    assert again.stages == result.stages
