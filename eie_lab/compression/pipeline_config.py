@@ -26,10 +26,11 @@ PIPELINE_VERSION = 1
 #: when ``keep`` / ``weight_bits`` are not given: DC Table 2's recipe for LeNet-300-100 and
 #: DC Table 3's for LeNet-5 (8-bit convolutions, 5-bit fully connected layers).
 NETWORKS: Mapping[str, Mapping[str, object]] = MappingProxyType({
-    "lenet300": MappingProxyType({"keep": {"ip1": 0.08, "ip2": 0.09, "ip3": 0.26},
-                                  "weight_bits": 6}),
-    "lenet5": MappingProxyType({"keep": {"conv1": 0.66, "conv2": 0.12, "ip1": 0.08, "ip2": 0.19},
-                                "weight_bits": {"conv1": 8, "conv2": 8, "ip1": 5, "ip2": 5}}),
+    "lenet300": MappingProxyType({
+        "keep": MappingProxyType({"ip1": 0.08, "ip2": 0.09, "ip3": 0.26}), "weight_bits": 6}),
+    "lenet5": MappingProxyType({
+        "keep": MappingProxyType({"conv1": 0.66, "conv2": 0.12, "ip1": 0.08, "ip2": 0.19}),
+        "weight_bits": MappingProxyType({"conv1": 8, "conv2": 8, "ip1": 5, "ip2": 5})}),
 })
 
 
