@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from eie_lab.eie.config import EIEConfig, check_run_memory
+from eie_lab.eie.config import ENGINES, EIEConfig, check_run_memory
 from eie_lab.eie.cycle import run_cycles
 from eie_lab.eie.encoding import EncodedLayer
 from eie_lab.eie.energy import EnergyModel
@@ -52,10 +52,9 @@ from eie_lab.eie.units.act_rw import batch_delays
 from eie_lab.eie.units.lnzd import lnzd_scan, row_delays
 from eie_lab.errors import ConfigError, EncodingError, fail_message
 
-__all__ = ["simulate", "schedule", "ready_cycles", "pick_delays", "check_activations", "ENGINES",
+__all__ = ["simulate", "schedule", "ready_cycles", "pick_delays", "check_activations",
            "PIPELINE_DRAIN"]
 
-ENGINES = ("fast", "cycle")
 # Fields that change the stored arrays: a layer must be re-encoded to change them.
 _ENCODING_FIELDS = ("n_pe", "weight_bits", "index_bits")
 
