@@ -120,6 +120,14 @@ WRONG = {  # (exercise, part): (wrong function, text the message must contain)
     ("ex06_load_balance", "fig8_metric"): (lambda: "load_efficiency", "got 'load_efficiency'"),
     ("ex06_load_balance", "balanced_row_order"): (lambda layer, a: np.arange(layer.shape[0]),
                                                   "takes 249 cycles; the target is 200"),
+    ("ex09_eie_vs_gpu", "speedup"): (lambda b, p: np.asarray(p) / np.asarray(b), "expected 248.059"),
+    ("ex09_eie_vs_gpu", "energy_efficiency"): (lambda b, bw, p, pw: np.asarray(b) / np.asarray(p),
+                                               "first mismatch at [0]"),
+    ("ex09_eie_vs_gpu", "geomean"): (lambda v: float(np.mean(v)), "expected 10, got 50.5"),
+    ("ex09_eie_vs_gpu", "gpu_speedup"): (lambda: "13x", "expected a number"),
+    ("ex09_eie_vs_gpu", "gpu_energy_ratio"): (lambda: -1.0, "positive ratio"),
+    ("ex09_eie_vs_gpu", "fig6_mismatch"): (lambda: "e", "one letter among a, b, c, d"),
+    ("ex09_eie_vs_gpu", "design"): (lambda: {"n_pe": 64, "fifo_depth": 8}, "keys"),
 }
 
 
@@ -145,6 +153,38 @@ def test_a_wrong_choice_passes_only_the_visible_format_test(ex, part):
         check(lambda w=wrong: w)
         with pytest.raises(CheckFailed, match="hidden.*not the right choice"):
             check(lambda w=wrong: w, hidden=True)
+
+
+WRONG_NUMBER = {  # a well-formed but wrong number: passes the visible form test, fails hidden
+    ("ex09_eie_vs_gpu", "gpu_speedup"): (189.0, "not the paper's headline"),
+    ("ex09_eie_vs_gpu", "gpu_energy_ratio"): (3400.0, "not the recomputed energy ratio"),
+}
+
+
+@pytest.mark.parametrize("ex, part", [pytest.param(*k, marks=getattr(pytest.mark, k[0]),
+                                                   id="-".join(k)) for k in WRONG_NUMBER])
+def test_a_wrong_number_passes_only_the_visible_form_test(ex, part):
+    check = getattr(MODULES[ex], f"check_{part}")
+    answer, text = WRONG_NUMBER[(ex, part)]
+    check(lambda: answer)
+    with pytest.raises(CheckFailed, match=f"hidden.*{text}"):
+        check(lambda: answer, hidden=True)
+
+
+@pytest.mark.ex09_eie_vs_gpu
+def test_design_task_scores_the_paper_at_one_and_refuses_what_misses_the_target_or_budget():
+    from eie_lab.grading.exercise_data import PAPER_DESIGN, evaluate_design
+
+    ex = MODULES["ex09_eie_vs_gpu"]
+    with pytest.raises(CheckFailed, match="scores 1.000"):
+        ex.check_design(lambda: dict(PAPER_DESIGN))
+    with pytest.raises(CheckFailed, match="budget"):  # 16 PEs cannot hold VGG-6
+        ex.check_design(lambda: {"n_pe": 16, "fifo_depth": 8, "index_bits": 4})
+    best = evaluate_design(ex.REFERENCE["design"]())
+    assert best.fits and best.score >= ex.TARGET_SCORE
+    ranks = ex.rank_designs({"ref": ex.REFERENCE["design"](), "paper": PAPER_DESIGN,
+                             "bad": {"n_pe": 0, "fifo_depth": 8, "index_bits": 4}})
+    assert [name for name, _ in ranks] == ["ref", "paper", "bad"] and ranks[1][1] == 1.0
 
 
 @pytest.mark.ex06_load_balance

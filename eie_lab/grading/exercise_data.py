@@ -24,15 +24,20 @@ from __future__ import annotations
 
 import functools
 import types
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from eie_lab.eie import EIEConfig, encode, simulate
+from eie_lab.eie.design_space import DesignSpace
+from eie_lab.errors import ConfigError, fail_message
+from eie_lab.paper_tables import LAYER_NAMES, SRAM_PER_PE_KB
 
 __all__ = ["FIG3_CODES", "FIG3_GRAD", "FIG3_CODEBOOK", "FIXTURE", "SEED_COUNTS", "LayerRecipe",
-           "example_layer", "reordered_cycles", "materialise", "student_view", "PUBLIC_NAMES"]
+           "example_layer", "reordered_cycles", "PAPER_DESIGN", "DESIGN_LIMITS", "BUDGET_BITS", "DesignScore",
+           "evaluate_design", "materialise", "student_view", "PUBLIC_NAMES"]
 
 FIG3_CODES = np.array([[3, 0, 2, 1], [1, 1, 0, 3], [0, 3, 1, 0], [3, 1, 2, 2]])
 FIG3_GRAD = np.array([[-0.03, -0.01, 0.03, 0.02], [-0.01, 0.01, -0.02, 0.12],
@@ -113,6 +118,102 @@ def reordered_cycles(layer, a, order) -> int:
     return int(simulate(encode(w, layer.config, codebook=layer.codebook), a).cycles)
 
 
+#: The EIE paper's design [EIE §VI]: 64 PEs, FIFO depth 8, 4-bit relative indices.
+PAPER_DESIGN = {"n_pe": 64, "fifo_depth": 8, "index_bits": 4}
+#: The choices ex09's design task allows (inclusive ranges; each run stays within seconds).
+DESIGN_LIMITS = {"n_pe": (1, 256), "fifo_depth": (1, 64), "index_bits": (2, 8)}
+#: Per-PE weight + pointer SRAM [EIE §VI]: 128 KB + 32 KB (the 2 KB activation SRAM completes 162 KB).
+BUDGET_BITS = (SRAM_PER_PE_KB["SpMat"] + SRAM_PER_PE_KB["Ptr"]) * 1024 * 8
+
+
+@dataclass(frozen=True)
+class DesignScore:
+    """A design of the PE array measured on the nine EIE benchmark layers.
+
+    Attributes
+    ----------
+    design : dict
+        ``n_pe``, ``fifo_depth``, ``index_bits``.
+    energy_uj, delay_us : float
+        Total simulated energy (µJ) and time (µs) of the nine layers, one after the other.
+    worst_bits : int
+        The most SRAM bits (sparse matrix + pointers) any PE needs on any of the layers.
+    fits : bool
+        ``worst_bits <= BUDGET_BITS``.
+    score : float
+        The paper design's energy x delay divided by this one's (higher is better; 1.0 = paper).
+    """
+
+    design: dict
+    energy_uj: float
+    delay_us: float
+    worst_bits: int
+    fits: bool
+    score: float
+
+    @property
+    def edp(self) -> float:
+        """Energy x delay (µJ·µs)."""
+        return self.energy_uj * self.delay_us
+
+
+@functools.lru_cache(maxsize=1)
+def _space() -> DesignSpace:
+    return DesignSpace(seed=0)
+
+
+@functools.lru_cache(maxsize=256)
+def _measure(n_pe: int, fifo_depth: int, index_bits: int) -> tuple[float, float, int]:
+    space, energy, delay, worst = _space(), 0.0, 0.0, 0
+    for name in LAYER_NAMES:
+        point = space.evaluate(name, n_pe=n_pe, fifo_depth=fifo_depth, index_bits=index_bits)
+        energy += point.result.energy.total_j * 1e6
+        delay += point.result.time_us
+        rep = space.encoded(name, point.result.config).sram_report()
+        worst = max(worst, int(rep["spmat_bits_max"]) + int(rep["ptr_bits_max"]))
+    return energy, delay, worst
+
+
+def evaluate_design(design: Mapping[str, int]) -> DesignScore:
+    """Run the nine EIE benchmark layers (seeded, :class:`~eie_lab.eie.design_space.DesignSpace`)
+    on ``design`` and score its energy x delay against :data:`PAPER_DESIGN`'s.
+
+    Parameters
+    ----------
+    design : mapping
+        ``{"n_pe": int, "fifo_depth": int, "index_bits": int}`` within :data:`DESIGN_LIMITS`.
+
+    Returns
+    -------
+    DesignScore
+
+    Raises
+    ------
+    ConfigError
+        When a key is missing or a value is not an int within its limits (checked before any run).
+
+    Examples
+    --------
+    >>> paper = evaluate_design(PAPER_DESIGN)
+    >>> paper.score, paper.fits, paper.worst_bits <= BUDGET_BITS
+    (1.0, True, True)
+    """
+    if not isinstance(design, Mapping) or sorted(design) != sorted(DESIGN_LIMITS):
+        raise ConfigError(fail_message("design", design, "must be a dict with exactly the keys "
+                                       f"{sorted(DESIGN_LIMITS)}", f"use e.g. {PAPER_DESIGN}"))
+    for key, (low, high) in DESIGN_LIMITS.items():
+        value = design[key]
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not (
+                low <= value <= high):
+            raise ConfigError(fail_message(key, value, f"must be an int from {low} to {high}",
+                                           f"use e.g. {key}={PAPER_DESIGN[key]} (the paper's)"))
+    chosen = {k: int(design[k]) for k in DESIGN_LIMITS}
+    energy, delay, worst = _measure(chosen["n_pe"], chosen["fifo_depth"], chosen["index_bits"])
+    p_energy, p_delay, _ = _measure(*(PAPER_DESIGN[k] for k in DESIGN_LIMITS))
+    return DesignScore(chosen, energy, delay, worst, worst <= BUDGET_BITS,
+                       (p_energy * p_delay) / (energy * delay))
+
+
 @dataclass(frozen=True)
 class LayerRecipe:
     """The arguments of :func:`example_layer`: how a layer travels as plain data.
@@ -166,6 +267,7 @@ PUBLIC_NAMES = {
     "ex03_huffman": ("SEED_COUNTS",),
     "ex04_relative_index": ("FIXTURE",),
     "ex06_load_balance": ("example_layer", "reordered_cycles"),
+    "ex09_eie_vs_gpu": ("PAPER_DESIGN", "DESIGN_LIMITS", "BUDGET_BITS", "evaluate_design"),
 }
 
 

@@ -37,8 +37,8 @@ from eie_lab.grading.checks._core import (
 )
 from eie_lab.grading.exercise_data import LayerRecipe, example_layer, reordered_cycles
 
-__all__ = ["REFERENCE", "PARTS", "QUESTIONS", "INTERPRET", "TARGET_CYCLES", "example_layer",
-           "reordered_cycles", "check_load_efficiency", "check_mac_utilization",
+__all__ = ["REFERENCE", "PARTS", "QUESTIONS", "INTERPRET", "ANSWERS", "TARGET_CYCLES",
+           "example_layer", "reordered_cycles", "check_load_efficiency", "check_mac_utilization",
            "check_efficiency_vs_fifo", "check_bottleneck_pe", "check_smallest_good_depth",
            "check_gap_cause", "check_deep_fifo_floor", "check_fig8_metric",
            "check_balanced_row_order"]
@@ -52,7 +52,8 @@ QUESTIONS = {
     "deep_fifo_floor": ("abcd", "c"),  # a deep FIFO leaves the busiest PE's work as the floor
     "fig8_metric": ("ab", "a"),  # 1 - bubble/total counts every non-idle cycle: load efficiency
 }
-INTERPRET = tuple(QUESTIONS)  # parts whose answer is a constant (no hidden inputs to vary)
+INTERPRET = tuple(QUESTIONS)  # multiple-choice parts
+ANSWERS = INTERPRET  # parts answered by a constant (no inputs to vary)
 
 
 def _efficiency_vs_fifo(layer, a, depths):
