@@ -36,8 +36,8 @@ from eie_lab.errors import ConfigError, fail_message
 from eie_lab.paper_tables import LAYER_NAMES, SRAM_PER_PE_KB
 
 __all__ = ["FIG3_CODES", "FIG3_GRAD", "FIG3_CODEBOOK", "FIXTURE", "SEED_COUNTS", "LayerRecipe",
-           "example_layer", "reordered_cycles", "PAPER_DESIGN", "DESIGN_LIMITS", "BUDGET_BITS", "DesignScore",
-           "evaluate_design", "materialise", "student_view", "PUBLIC_NAMES"]
+           "example_layer", "reordered_cycles", "DESIGN_LAYER", "PAPER_DESIGN", "DESIGN_LIMITS", "BUDGET_BITS", "DesignScore",
+           "evaluate_design", "benchmark", "materialise", "student_view", "PUBLIC_NAMES"]
 
 FIG3_CODES = np.array([[3, 0, 2, 1], [1, 1, 0, 3], [0, 3, 1, 0], [3, 1, 2, 2]])
 FIG3_GRAD = np.array([[-0.03, -0.01, 0.03, 0.02], [-0.01, 0.01, -0.02, 0.12],
@@ -118,6 +118,8 @@ def reordered_cycles(layer, a, order) -> int:
     return int(simulate(encode(w, layer.config, codebook=layer.codebook), a).cycles)
 
 
+#: The layer ex08's design task must hold in the fewest PEs.
+DESIGN_LAYER = "NT-Wd"
 #: The EIE paper's design [EIE §VI]: 64 PEs, FIFO depth 8, 4-bit relative indices.
 PAPER_DESIGN = {"n_pe": 64, "fifo_depth": 8, "index_bits": 4}
 #: The choices ex09's design task allows (inclusive ranges; each run stays within seconds).
@@ -214,6 +216,28 @@ def evaluate_design(design: Mapping[str, int]) -> DesignScore:
                        (p_energy * p_delay) / (energy * delay))
 
 
+def benchmark(name: str):
+    """One of EIE's nine benchmark layers as the design tasks use it (seed 0, built once).
+
+    Parameters
+    ----------
+    name : str
+        E.g. ``"NT-Wd"`` (:data:`eie_lab.paper_tables.LAYER_NAMES`).
+
+    Returns
+    -------
+    BenchmarkLayer
+        What :func:`eie_lab.eie.encode` takes (its input activations are ``.a``).
+
+    Examples
+    --------
+    >>> layer = benchmark("NT-Wd")
+    >>> layer.shape, encode(layer, EIEConfig(n_pe=9, index_bits=6)).sram_report()["fits"]
+    ((8791, 600), True)
+    """
+    return _space().layer(name).source
+
+
 @dataclass(frozen=True)
 class LayerRecipe:
     """The arguments of :func:`example_layer`: how a layer travels as plain data.
@@ -267,7 +291,8 @@ PUBLIC_NAMES = {
     "ex03_huffman": ("SEED_COUNTS",),
     "ex04_relative_index": ("FIXTURE",),
     "ex06_load_balance": ("example_layer", "reordered_cycles"),
-    "ex09_eie_vs_gpu": ("PAPER_DESIGN", "DESIGN_LIMITS", "BUDGET_BITS", "evaluate_design"),
+    "ex08_sram_and_pingpong": ("example_layer", "benchmark", "DESIGN_LAYER"),
+    "ex09_eie_vs_gpu": ("DESIGN_LAYER", "PAPER_DESIGN", "DESIGN_LIMITS", "BUDGET_BITS", "evaluate_design"),
 }
 
 
