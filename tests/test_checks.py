@@ -86,6 +86,10 @@ WRONG = {  # (exercise, part): (wrong function, text the message must contain)
         "expected -0.03, got 4"),
     ("ex02_weight_sharing", "finetune_centroids"): (lambda cb, c, g, lr: cb, "expected -0.97"),
     ("ex02_weight_sharing", "compression_rate"): (lambda n, b, k: 3.0, "expected 3.2, got 3"),
+    ("ex02_weight_sharing", "init_tradeoff"): (lambda: "e", "one letter among a, b, c, d"),
+    ("ex02_weight_sharing", "error_ratio_3_to_4_bits"): (lambda: None, "expected one number"),
+    ("ex02_weight_sharing", "bits_per_layer"): (lambda: dict.fromkeys(("ip1", "ip2", "ip3"), 3),
+                                                "store 3.003 bits per weight at +0.37 pp"),
     ("ex03_huffman", "code_lengths"): (lambda counts: dict.fromkeys(counts, 2), "the optimal (Huffman) code takes 19"),
     ("ex03_huffman", "canonical_code"): (lambda lengths: {s: "0" for s in lengths},
                                          "first wrong key 'D'"),
@@ -120,6 +124,15 @@ WRONG = {  # (exercise, part): (wrong function, text the message must contain)
     ("ex06_load_balance", "fig8_metric"): (lambda: "load_efficiency", "got 'load_efficiency'"),
     ("ex06_load_balance", "balanced_row_order"): (lambda layer, a: np.arange(layer.shape[0]),
                                                   "takes 249 cycles; the target is 200"),
+    ("ex08_sram_and_pingpong", "pe_sram_bits"): (lambda e, n, b, p: (e * b, e * p), "ptr_bits"),
+    ("ex08_sram_and_pingpong", "overflows"): (lambda s, p, sk=128, pk=32: [], "expected ['ptr']"),
+    ("ex08_sram_and_pingpong", "vgg6_fit"): (lambda: "yes", "one letter among a, b, c, d"),
+    ("ex08_sram_and_pingpong", "energy_shares"): (lambda parts: dict(parts), "the share of"),
+    ("ex08_sram_and_pingpong", "top_consumer"): (lambda: None, "one letter among"),
+    ("ex08_sram_and_pingpong", "pingpong_schedule"): (
+        lambda c: [(0, x, 0, 1) for x in c], "the schedule expected"),
+    ("ex08_sram_and_pingpong", "fewest_pes"): (lambda: {"n_pe": 11, "index_bits": 4},
+                                               "the target is 9 PEs or fewer"),
     ("ex09_eie_vs_gpu", "speedup"): (lambda b, p: np.asarray(p) / np.asarray(b), "expected 248.059"),
     ("ex09_eie_vs_gpu", "energy_efficiency"): (lambda b, bw, p, pw: np.asarray(b) / np.asarray(p),
                                                "first mismatch at [0]"),
@@ -171,6 +184,23 @@ def test_a_wrong_number_passes_only_the_visible_form_test(ex, part):
         check(lambda: answer, hidden=True)
 
 
+@pytest.mark.ex08_sram_and_pingpong
+def test_sram_and_schedule_oracles_agree_with_the_package():
+    from eie_lab.grading.exercise_data import LayerRecipe
+
+    ex = MODULES["ex08_sram_and_pingpong"]
+    for recipe in (LayerRecipe(256, 256, 16, 0.1, 0), LayerRecipe(40, 70, 3, 0.3, 5)):
+        layer = recipe.build()
+        spmat, ptr = ex.REFERENCE["pe_sram_bits"](layer.n_entries, layer.shape[1],
+                                                  layer.config.entry_bits, layer.config.pointer_bits)
+        assert spmat.tolist() == layer.spmat_bits.tolist() and ptr.tolist() == layer.ptr_bits.tolist()
+        rep = layer.sram_report()
+        assert ex.REFERENCE["overflows"](spmat, ptr) == [n for n, ok in (
+            ("spmat", rep["fits_spmat"]), ("ptr", rep["fits_ptr"])) if not ok]
+    with pytest.raises(CheckFailed, match="pointer_overflow"):  # 8 PEs: too many entries per PE
+        ex.check_fewest_pes(lambda: {"n_pe": 8, "index_bits": 7})
+
+
 @pytest.mark.ex09_eie_vs_gpu
 def test_design_task_scores_the_paper_at_one_and_refuses_what_misses_the_target_or_budget():
     from eie_lab.grading.exercise_data import PAPER_DESIGN, evaluate_design
@@ -220,6 +250,19 @@ def test_ex01_design_target_is_reachable_but_not_uniformly():
     assert kept <= ex.TARGET_KEEP and extra <= ex.TARGET_EXTRA_ERROR_PP
     kept, extra = ex.pruned_outcome(dict.fromkeys(ex.LAYERS, ex.TARGET_KEEP))
     assert extra > 2 * ex.TARGET_EXTRA_ERROR_PP
+
+
+@pytest.mark.ex02_weight_sharing
+def test_ex02_answers_are_graded_only_when_hidden_and_the_target_needs_uneven_bits():
+    ex = MODULES["ex02_weight_sharing"]
+    ex.check_error_ratio_3_to_4_bits(lambda: 0.5)  # "each bit halves the error": form only
+    with pytest.raises(CheckFailed, match="not the measured ratio"):
+        ex.check_error_ratio_3_to_4_bits(lambda: 0.5, hidden=True)
+    bits, extra = ex.shared_outcome(ex.REFERENCE["bits_per_layer"]())
+    assert bits <= ex.TARGET_BITS and extra <= ex.TARGET_EXTRA_ERROR_PP
+    for b in (2, 3):  # the same bits everywhere misses the size or the error limit
+        bits, extra = ex.shared_outcome(dict.fromkeys(ex.LAYERS, b))
+        assert bits > ex.TARGET_BITS or extra > ex.TARGET_EXTRA_ERROR_PP
 
 
 def test_every_part_has_a_wrong_answer():

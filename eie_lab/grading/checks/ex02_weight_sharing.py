@@ -1,4 +1,5 @@
-"""Checks for ``exercises/ex02_weight_sharing.ipynb``: linear init, one Lloyd step, fine-tuning.
+"""Checks for ``exercises/ex02_weight_sharing.ipynb``: linear init, one Lloyd step, fine-tuning,
+DC Eq. 1, two questions on quantisation error, and a design-to-target task (bits per layer).
 
 References: :mod:`eie_lab.compression.quantize` (``init_centroids``, ``reduce_gradients``,
 ``finetune_centroids``, ``compression_rate``). The single Lloyd step is written out here
@@ -6,16 +7,26 @@ References: :mod:`eie_lab.compression.quantize` (``init_centroids``, ``reduce_gr
 clusters, while the exercise asks for one plain step in which an empty cluster keeps its centroid
 (the test-suite checks both agree whenever no cluster is empty).
 
-The visible examples are DC Fig. 3 (papers.md §2.5): codebook [-1, 0, 1.5, 2], reduced gradients
+The questions (``init_tradeoff``, multiple choice; ``error_ratio_3_to_4_bits``, a number) are
+answered by a function of no arguments; their visible test checks the form only. The design task
+(``bits_per_layer``) is judged on the measured outcome (:func:`shared_outcome`): LeNet-300-100
+with each layer's weights shared through ``2**bits`` centroids (linear init, 20 Lloyd steps, no
+fine-tuning), its average storage per weight and its extra error on the 10,000 MNIST test images.
+
+The visible examples are DC Fig. 3: codebook [-1, 0, 1.5, 2], reduced gradients
 -0.03/0.04/0.02/0.04 and, with lr = 1, fine-tuned centroids -0.97/-0.04/1.48/1.96; rate 3.2.
 
 Examples
 --------
 >>> from eie_lab.grading.checks import ex02_weight_sharing as ex
 >>> ex.check_finetune_centroids(ex.REFERENCE["finetune_centroids"])
+✓ finetune_centroids: 1 example passes
 """
 
 from __future__ import annotations
+
+import functools
+import math
 
 import numpy as np
 
@@ -23,16 +34,35 @@ from eie_lab.compression import quantize
 from eie_lab.grading.checks._core import (
     CheckFailed,
     Part,
+    answer_part,
     cases,
+    choice_part,
+    describe,
     expect_array,
     expect_number,
     run_part,
 )
 from eie_lab.grading.exercise_data import FIG3_CODEBOOK, FIG3_CODES, FIG3_GRAD
+from eie_lab.nn.zoo import mnist_arrays, pretrained_lenet300
 
-__all__ = ["REFERENCE", "PARTS", "lloyd_step", "FIG3_CODES", "FIG3_GRAD", "FIG3_CODEBOOK",
-           "check_linear_init", "check_lloyd_step", "check_reduce_gradients",
-           "check_finetune_centroids", "check_compression_rate"]
+__all__ = ["REFERENCE", "PARTS", "QUESTIONS", "INTERPRET", "ANSWERS", "TARGET_BITS",
+           "TARGET_EXTRA_ERROR_PP", "lloyd_step", "share", "demo_weights", "shared_outcome",
+           "FIG3_CODES", "FIG3_GRAD", "FIG3_CODEBOOK", "check_linear_init", "check_lloyd_step",
+           "check_reduce_gradients", "check_finetune_centroids", "check_compression_rate",
+           "check_init_tradeoff", "check_error_ratio_3_to_4_bits", "check_bits_per_layer"]
+
+# Multiple-choice questions: part -> (choices, the right one). The notebook states them in full.
+QUESTIONS = {
+    # 16 centroids on demo_weights(): RMS error linear 0.0111 / density 0.0096, largest 1%:
+    # linear 0.024 / density 0.051
+    "init_tradeoff": ("abcd", "b"),
+}
+INTERPRET = tuple(QUESTIONS)
+ANSWERS = INTERPRET + ("error_ratio_3_to_4_bits", "bits_per_layer")  # answered by a constant
+TARGET_BITS = 3.0  # design target: at most 3.0 bits per weight on average (codes + codebooks)
+TARGET_EXTRA_ERROR_PP = 0.25  # ... at no more than +0.25 pp test error, without fine-tuning
+LAYERS = ("ip1", "ip2", "ip3")
+CODEBOOK_BITS = 32  # each shared value stored as a float32
 
 _PACKAGE = ("eie_lab.compression.quantize:*", "eie_lab.quantizer:*", "eie_lab._kmeans_fast:*",
             "eie_lab.compression._kmeans_hist:*")
@@ -58,12 +88,102 @@ def lloyd_step(x: np.ndarray, centroids: np.ndarray) -> tuple[np.ndarray, np.nda
     return new, labels
 
 
+def share(x: np.ndarray, bits: int, steps: int = 20) -> np.ndarray:
+    """``x`` with every value replaced by its nearest of ``2**bits`` shared values.
+
+    The shared values start linearly spaced between ``min(x)`` and ``max(x)`` and take
+    ``steps`` :func:`lloyd_step` updates (no fine-tuning): the lab's definition, which the
+    notebook's ``share`` repeats with the student's functions.
+
+    Examples
+    --------
+    >>> share(np.array([0.0, 0.1, 0.9, 1.0]), 1).tolist()
+    [0.05, 0.05, 0.95, 0.95]
+    """
+    x = np.asarray(x, dtype=np.float64)
+    c = np.linspace(x.min(), x.max(), 2 ** int(bits))
+    for _ in range(steps):
+        c, _ = lloyd_step(x, c)
+    _, labels = lloyd_step(x, c)
+    return c[labels].reshape(x.shape)
+
+
+def demo_weights() -> np.ndarray:
+    """The lab's bell-shaped sample: 100,000 Laplace-distributed values of scale 0.05.
+
+    Examples
+    --------
+    >>> w = demo_weights()
+    >>> w.shape, round(float(np.median(np.abs(w))), 3)
+    ((100000,), 0.035)
+    """
+    return np.random.default_rng(2).laplace(size=100_000) * 0.05
+
+
+def _rms(a: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(np.square(a))))
+
+
+@functools.lru_cache(maxsize=1)
+def _error_ratio() -> float:
+    x = demo_weights()
+    return _rms(x - share(x, 4)) / _rms(x - share(x, 3))
+
+
+@functools.lru_cache(maxsize=1)
+def _baseline():
+    model = pretrained_lenet300()
+    _, _, x_test, y_test = mnist_arrays()
+    return model, x_test, y_test
+
+
+def _error_pp(model, x, y) -> float:
+    return 100.0 * float(np.mean(np.argmax(model.forward(x), axis=1) != y))
+
+
+def shared_outcome(bits: dict) -> tuple[float, float]:
+    """Average bits per weight and extra test error (pp) of LeNet-300-100 with shared weights.
+
+    Each layer's weights are replaced by :func:`share` with ``bits[name]`` bits; storage per
+    layer is ``n * bits + 2**bits * 32`` (codes and a float32 codebook, DC Eq. 1's
+    denominator), averaged over all weights; the error is measured on the 10,000 MNIST test
+    images against the unshared network's.
+
+    Parameters
+    ----------
+    bits : dict
+        ``{"ip1": b1, "ip2": b2, "ip3": b3}``, integers from 1 to 8.
+
+    Returns
+    -------
+    (float, float)
+
+    Examples
+    --------
+    >>> shared_outcome({"ip1": 3, "ip2": 3, "ip3": 3})  # doctest: +SKIP
+    (3.003..., 0.37)
+    """
+    model, x, y = _baseline()
+    base = _error_pp(model, x, y)
+    net = model.copy()
+    stored = total = 0
+    for layer in net.layers:
+        b = int(bits[layer.name])
+        layer.W = share(layer.W, b).astype(layer.W.dtype)
+        stored += layer.W.size * b + 2 ** b * CODEBOOK_BITS
+        total += layer.W.size
+    return stored / total, _error_pp(net, x, y) - base
+
+
 REFERENCE = {
     "linear_init": lambda x, k: quantize.init_centroids(x, k, "linear"),
     "lloyd_step": lloyd_step,
     "reduce_gradients": quantize.reduce_gradients,
     "finetune_centroids": quantize.finetune_centroids,
     "compression_rate": quantize.compression_rate,
+    "init_tradeoff": lambda: QUESTIONS["init_tradeoff"][1],
+    "error_ratio_3_to_4_bits": lambda: 0.67,
+    "bits_per_layer": lambda: {"ip1": 3, "ip2": 2, "ip3": 4},
 }
 
 
@@ -177,6 +297,49 @@ PARTS = {
 }
 
 
+# --- the questions and the design task -------------------------------------------------------
+def _number_form(got, case):
+    if isinstance(got, bool) or not isinstance(got, (int, float, np.integer, np.floating)) \
+            or not math.isfinite(float(got)):
+        raise CheckFailed(f"{case}: expected one number, got {describe(got)}")
+
+
+def _ratio_grade(got, case):
+    if abs(float(got) - _error_ratio()) > 0.02:
+        raise CheckFailed(f"{case}: {float(got):.4g} is not the measured ratio (within 0.02); "
+                          "divide the 4-bit RMS error by the 3-bit one, both from share()")
+
+
+def _bits_form(got, case):
+    if not isinstance(got, dict) or sorted(got) != sorted(LAYERS):
+        raise CheckFailed(f"{case}: expected a dict with keys {', '.join(LAYERS)}, got "
+                          f"{describe(got)}")
+    for name in LAYERS:
+        v = got[name]
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not 1 <= v <= 8:
+            raise CheckFailed(f"{case}: bits of {name} should be an integer from 1 to 8, got "
+                              f"{describe(v)}")
+
+
+def _bits_grade(got, case):
+    bits, extra = shared_outcome(got)
+    if bits > TARGET_BITS + 1e-9 or extra > TARGET_EXTRA_ERROR_PP + 1e-9:
+        raise CheckFailed(
+            f"{case}: your bits store {bits:.3f} bits per weight at {extra:+.2f} pp test error; "
+            f"the target is at most {TARGET_BITS} bits at no more than "
+            f"+{TARGET_EXTRA_ERROR_PP} pp")
+
+
+PARTS.update({
+    "init_tradeoff": choice_part("init_tradeoff", *QUESTIONS["init_tradeoff"], 206),
+    "error_ratio_3_to_4_bits": answer_part("error_ratio_3_to_4_bits", _number_form, _ratio_grade,
+                                           207),
+    "bits_per_layer": answer_part("bits_per_layer", _bits_form, _bits_grade, 208, reveal=True,
+                                  nudge="the codebook costs 2**bits * 32 bits per layer: small "
+                                        "layers pay for many centroids"),
+})
+
+
 def check_linear_init(fn, hidden: bool = False) -> None:
     """``fn(x, k)`` -> k centroids evenly spaced from min(x) to max(x)."""
     run_part(PARTS["linear_init"], fn, hidden)
@@ -200,3 +363,18 @@ def check_finetune_centroids(fn, hidden: bool = False) -> None:
 def check_compression_rate(fn, hidden: bool = False) -> None:
     """``fn(n, b, k)`` -> DC Eq. 1 ``n*b / (n*log2(k) + k*b)`` (3.2 for DC Fig. 3)."""
     run_part(PARTS["compression_rate"], fn, hidden)
+
+
+def check_init_tradeoff(fn, hidden: bool = False) -> None:
+    """``fn()`` -> one letter (question: linear vs density initialisation)."""
+    run_part(PARTS["init_tradeoff"], fn, hidden)
+
+
+def check_error_ratio_3_to_4_bits(fn, hidden: bool = False) -> None:
+    """``fn()`` -> RMS error at 4 bits / RMS error at 3 bits on :func:`demo_weights`."""
+    run_part(PARTS["error_ratio_3_to_4_bits"], fn, hidden)
+
+
+def check_bits_per_layer(fn, hidden: bool = False) -> None:
+    """``fn()`` -> ``{"ip1": b1, "ip2": b2, "ip3": b3}`` meeting the design target."""
+    run_part(PARTS["bits_per_layer"], fn, hidden)
