@@ -114,6 +114,9 @@ WRONG = {  # (exercise, part): (wrong function, text the message must contain)
     ("ex05_eie_encoding_and_cycles", "eie_cycles"): (
         lambda e, a, d, lat=1, c=1: int(np.maximum(e[:, a != 0], c).sum(axis=1).max()),
         "cycles expected"),
+    ("ex05_eie_encoding_and_cycles", "partition_choice"): (lambda: "rows", "one letter among"),
+    ("ex05_eie_encoding_and_cycles", "more_pes_slower"): (lambda: 2, "one letter among"),
+    ("ex05_eie_encoding_and_cycles", "fewest_pes_for_latency"): (lambda: 32, "fewer PEs can"),
     ("ex06_load_balance", "load_efficiency"): (lambda busy, cycles: 1.0, "expected 0.75"),
     ("ex06_load_balance", "efficiency_vs_fifo"): (lambda layer, a, d: np.ones(len(d)), "expected"),
     ("ex06_load_balance", "bottleneck_pe"): (lambda layer, a: 0.0, "expected a PE index"),
@@ -182,6 +185,18 @@ def test_a_wrong_number_passes_only_the_visible_form_test(ex, part):
     check(lambda: answer)
     with pytest.raises(CheckFailed, match=f"hidden.*{text}"):
         check(lambda: answer, hidden=True)
+
+
+@pytest.mark.ex05_eie_encoding_and_cycles
+def test_latency_target_needs_exactly_the_fewest_pes():
+    from eie_lab.grading.exercise_data import layer_cycles
+
+    ex = MODULES["ex05_eie_encoding_and_cycles"]
+    cycles = [layer_cycles(n) for n in range(1, ex.TARGET_N_PE + 1)]
+    assert cycles[-1] <= ex.TARGET_CYCLES < min(cycles[:-1])
+    assert layer_cycles(24) > layer_cycles(20)  # the question's premise: more PEs, more cycles
+    with pytest.raises(CheckFailed, match="takes 249 cycles"):
+        ex.check_fewest_pes_for_latency(lambda: 16)
 
 
 @pytest.mark.ex08_sram_and_pingpong

@@ -36,7 +36,7 @@ from eie_lab.errors import ConfigError, fail_message
 from eie_lab.paper_tables import LAYER_NAMES, SRAM_PER_PE_KB
 
 __all__ = ["FIG3_CODES", "FIG3_GRAD", "FIG3_CODEBOOK", "FIXTURE", "SEED_COUNTS", "LayerRecipe",
-           "example_layer", "reordered_cycles", "DESIGN_LAYER", "PAPER_DESIGN", "DESIGN_LIMITS", "BUDGET_BITS", "DesignScore",
+           "example_layer", "reordered_cycles", "layer_cycles", "DESIGN_LAYER", "PAPER_DESIGN", "DESIGN_LIMITS", "BUDGET_BITS", "DesignScore",
            "evaluate_design", "benchmark", "materialise", "student_view", "PUBLIC_NAMES"]
 
 FIG3_CODES = np.array([[3, 0, 2, 1], [1, 1, 0, 3], [0, 3, 1, 0], [3, 1, 2, 2]])
@@ -116,6 +116,30 @@ def reordered_cycles(layer, a, order) -> int:
     """
     w = layer.decode()[np.asarray(order)]
     return int(simulate(encode(w, layer.config, codebook=layer.codebook), a).cycles)
+
+
+@functools.lru_cache(maxsize=128)
+def layer_cycles(n_pe: int) -> int:
+    """Cycles of :func:`example_layer`'s weights and input re-encoded for ``n_pe`` PEs (paper's
+    FIFO depth and index width): what ex05's design task measures.
+
+    Parameters
+    ----------
+    n_pe : int
+        Processing elements (1 to 64).
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> layer_cycles(16)   # the layer as example_layer() gives it
+    249
+    """
+    layer, a = example_layer()
+    encoded = encode(layer.decode(), EIEConfig(n_pe=int(n_pe)), codebook=layer.codebook)
+    return int(simulate(encoded, a).cycles)
 
 
 #: The layer ex08's design task must hold in the fewest PEs.
@@ -290,6 +314,7 @@ PUBLIC_NAMES = {
     "ex02_weight_sharing": ("FIG3_CODES", "FIG3_GRAD", "FIG3_CODEBOOK"),
     "ex03_huffman": ("SEED_COUNTS",),
     "ex04_relative_index": ("FIXTURE",),
+    "ex05_eie_encoding_and_cycles": ("example_layer", "layer_cycles"),
     "ex06_load_balance": ("example_layer", "reordered_cycles"),
     "ex08_sram_and_pingpong": ("example_layer", "benchmark", "DESIGN_LAYER"),
     "ex09_eie_vs_gpu": ("DESIGN_LAYER", "PAPER_DESIGN", "DESIGN_LIMITS", "BUDGET_BITS", "evaluate_design"),

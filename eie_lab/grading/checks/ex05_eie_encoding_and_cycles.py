@@ -6,11 +6,17 @@ References: :func:`eie_lab.eie.encode` (``EncodedLayer.e``) and :func:`eie_lab.e
 b_t = max(b_{t-1} + 1, max_k f[k][t-D]); s[k][t] = max(b_t + L, f[k][t-1]);
 f[k][t] = s[k][t] + max(e[k][j_t], c); cycles = max(max_k f[k][K-1], b_{K-1} + L).
 The visible example is the 16 x 8, 4-PE matrix of EIE Fig. 2/3 (PE0: p = 0 3 4 6 6 8 10 11 13).
+Two questions (:data:`QUESTIONS`: why rows and not columns, EIE §VII-A; why more PEs can be
+slower) and a design-to-target task judged on the measured outcome: the fewest PEs that run the
+given layer within :data:`TARGET_CYCLES` (the grader encodes and simulates the student's choice).
 
 Examples
 --------
 >>> from eie_lab.grading.checks import ex05_eie_encoding_and_cycles as ex
 >>> ex.check_entries_per_column(ex.REFERENCE["entries_per_column"])
+✓ entries_per_column: 3 examples pass
+>>> ex.check_fewest_pes_for_latency(lambda: 28)
+✓ fewest_pes_for_latency: 1 example passes
 """
 
 from __future__ import annotations
@@ -22,14 +28,29 @@ from eie_lab.eie import EIEConfig, encode, simulate
 from eie_lab.grading.checks._core import (
     CheckFailed,
     Part,
+    answer_part,
     cases,
+    choice_part,
+    describe,
     expect_array,
     expect_number,
     run_part,
 )
+from eie_lab.grading.exercise_data import example_layer, layer_cycles
 
-__all__ = ["REFERENCE", "PARTS", "encode_codes", "check_pe_rows", "check_entries_per_column",
-           "check_eie_cycles", "check_pe_busy"]
+__all__ = ["REFERENCE", "PARTS", "QUESTIONS", "INTERPRET", "ANSWERS", "TARGET_CYCLES",
+           "TARGET_N_PE", "example_layer", "layer_cycles", "encode_codes", "check_pe_rows",
+           "check_entries_per_column", "check_eie_cycles", "check_pe_busy",
+           "check_partition_choice", "check_more_pes_slower", "check_fewest_pes_for_latency"]
+
+QUESTIONS = {
+    "partition_choice": ("abcd", "a"),  # EIE §VII-A: columns idle PEs on zero a_j, need a reduction
+    "more_pes_slower": ("abcd", "b"),  # 24 PEs: the busiest PE gets more work than at 20
+}
+INTERPRET = tuple(QUESTIONS)
+ANSWERS = INTERPRET + ("fewest_pes_for_latency",)  # answered by a constant
+TARGET_CYCLES = 160  # the given layer (example_layer(): 249 cycles on 16 PEs) ...
+TARGET_N_PE = 28  # ... within 160 cycles needs 28 PEs at least (a sweep over 1..64)
 
 
 _PACKAGE = ("eie_lab.eie:*",)
@@ -64,6 +85,9 @@ REFERENCE = {
     "eie_cycles": lambda e, a, fifo_depth, latency=1, min_cycles=1: _simulate(
         np.asarray(e), a, fifo_depth, latency, min_cycles).cycles,
     "pe_busy": lambda e, a, min_cycles=1: _simulate(np.asarray(e), a, 1, 1, min_cycles).busy,
+    "partition_choice": lambda: QUESTIONS["partition_choice"][1],
+    "more_pes_slower": lambda: QUESTIONS["more_pes_slower"][1],
+    "fewest_pes_for_latency": lambda: TARGET_N_PE,
 }
 
 
@@ -148,6 +172,21 @@ def _busy_judge(args, got, case):
     expect_array(got, REFERENCE["pe_busy"](*args), "busy", case)
 
 
+def _n_pe_form(got, label):
+    if isinstance(got, bool) or not isinstance(got, (int, np.integer)) or not 1 <= got <= 64:
+        raise CheckFailed(f"{label}: expected an int n_pe from 1 to 64, got {describe(got)}")
+
+
+def _n_pe_grade(got, label):
+    cycles = layer_cycles(int(got))
+    if cycles > TARGET_CYCLES:
+        raise CheckFailed(f"{label}: with {int(got)} PEs the given layer takes {cycles} cycles; the "
+                          f"target is {TARGET_CYCLES} or fewer")
+    if got > TARGET_N_PE:
+        raise CheckFailed(f"{label}: {int(got)} PEs reach {cycles} cycles, but fewer PEs can "
+                          f"(target: {TARGET_N_PE} or fewer)")
+
+
 def _part(name, make, judge, seed):
     return Part(name, lambda: make(False, seed), lambda s: make(True, s), judge, seed, _PACKAGE)
 
@@ -157,6 +196,13 @@ PARTS = {
     "entries_per_column": _part("entries_per_column", _epc_cases, _epc_judge, 502),
     "eie_cycles": _part("eie_cycles", _cyc_cases, _cyc_judge, 503),
     "pe_busy": _part("pe_busy", _busy_cases, _busy_judge, 504),
+    "partition_choice": choice_part("partition_choice", *QUESTIONS["partition_choice"], 505,
+                                    nudge="think of a PE whose column's activation is zero"),
+    "more_pes_slower": choice_part("more_pes_slower", *QUESTIONS["more_pes_slower"], 506,
+                                   nudge="compare the busiest PE's busy cycles at 20 and 24 PEs"),
+    "fewest_pes_for_latency": answer_part("fewest_pes_for_latency", _n_pe_form, _n_pe_grade, 507,
+                                          reveal=True, nudge="sweep every n_pe, not only powers "
+                                          "of two"),
 }
 
 
@@ -178,3 +224,18 @@ def check_eie_cycles(fn, hidden: bool = False) -> None:
 def check_pe_busy(fn, hidden: bool = False) -> None:
     """``fn(e, a, min_cycles)`` -> (n_pe,) cycles each PE is busy."""
     run_part(PARTS["pe_busy"], fn, hidden)
+
+
+def check_partition_choice(fn, hidden: bool = False) -> None:
+    """``fn()`` -> the letter of why EIE partitions rows, not columns, over the PEs."""
+    run_part(PARTS["partition_choice"], fn, hidden)
+
+
+def check_more_pes_slower(fn, hidden: bool = False) -> None:
+    """``fn()`` -> the letter of why 24 PEs take longer than 20 on the given layer."""
+    run_part(PARTS["more_pes_slower"], fn, hidden)
+
+
+def check_fewest_pes_for_latency(fn, hidden: bool = False) -> None:
+    """``fn()`` -> the fewest PEs (an int) running the given layer within TARGET_CYCLES."""
+    run_part(PARTS["fewest_pes_for_latency"], fn, hidden)
