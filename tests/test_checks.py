@@ -97,6 +97,9 @@ WRONG = {  # (exercise, part): (wrong function, text the message must contain)
     ("ex03_huffman", "decode"): (lambda bits, code: list(bits), "expected"),
     ("ex03_huffman", "expected_length"): (lambda c, lengths: 1.0, "expected 1.58333"),
     ("ex03_huffman", "entropy"): (lambda c: 0.0, "entropy expected 1.5511"),
+    ("ex03_huffman", "which_codes_compress"): (lambda: "ab", "one letter among a, b, c"),
+    ("ex03_huffman", "coding_plan"): (lambda: {"bits": 6, "init": "linear", "steps": 20},
+                                      "codes 4.170 bits per weight at RMS error 0.00448"),
     ("ex04_relative_index", "relative_index"): (
         lambda col, b: (col[col != 0], np.diff(np.flatnonzero(col), prepend=-1) - 1),
         "z should have shape (4,), got (3,)"),
@@ -278,6 +281,19 @@ def test_ex02_answers_are_graded_only_when_hidden_and_the_target_needs_uneven_bi
     for b in (2, 3):  # the same bits everywhere misses the size or the error limit
         bits, extra = ex.shared_outcome(dict.fromkeys(ex.LAYERS, b))
         assert bits > ex.TARGET_BITS or extra > ex.TARGET_EXTRA_ERROR_PP
+
+
+@pytest.mark.ex03_huffman
+def test_ex03_design_needs_huffman_and_more_levels():
+    """The reference plan meets the target; fixed-length codes at its 6 bits miss the size,
+    k-means at 6 bits or uniform levels at 5 bits miss one limit each."""
+    ex = MODULES["ex03_huffman"]
+    bits, rms = ex.coded_outcome(ex.REFERENCE["coding_plan"]())
+    assert bits <= ex.TARGET_BITS < 6 and rms <= ex.TARGET_RMS
+    for plan in ({"bits": 6, "init": "linear", "steps": 20}, {"bits": 5, "init": "linear", "steps": 0},
+                 {"bits": 5, "init": "density", "steps": 20}):
+        bits, rms = ex.coded_outcome(plan)
+        assert bits > ex.TARGET_BITS or rms > ex.TARGET_RMS, plan
 
 
 def test_every_part_has_a_wrong_answer():

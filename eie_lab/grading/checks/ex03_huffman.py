@@ -1,12 +1,17 @@
 """Checks for ``exercises/ex03_huffman.ipynb``: code lengths, canonical code, encode, decode,
-expected length and entropy.
+expected length and entropy, a question on which weight codes Huffman compresses, and a
+design-to-target task (a quantiser whose Huffman-coded codes meet a size and error target).
 
 Huffman code lengths are not unique when counts tie, so :func:`check_code_lengths` accepts any
 optimal prefix code: the lengths must satisfy Kraft's equality and give the optimal total
 length, which is unique. References: the readable functions of :mod:`eie_lab.compression.huffman`
 (``huffman_lengths``, ``canonical_code``, ``encode``, ``decode``, ``entropy``; the package tests
 check them bit for bit against its fast engine) and ``HuffmanCode.expected_length``; a decoded
-stream must equal the stream that was encoded.
+stream must equal the stream that was encoded. The question (``which_codes_compress``) is
+answered by a function of no arguments returning a letter; its visible test checks the form
+only. The design task (``coding_plan``) is judged on the measured outcome
+(:func:`coded_outcome`) on ex02's bell-shaped sample
+(:func:`~eie_lab.grading.checks.ex02_weight_sharing.demo_weights`).
 
 Examples
 --------
@@ -21,6 +26,8 @@ Examples
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from eie_lab.compression import huffman
@@ -28,17 +35,34 @@ from eie_lab.compression.huffman import HuffmanCode
 from eie_lab.grading.checks._core import (
     CheckFailed,
     Part,
+    answer_part,
     cases,
+    choice_part,
     describe,
     expect_equal,
     expect_number,
     run_part,
 )
+from eie_lab.grading.checks.ex02_weight_sharing import demo_weights, lloyd_step
 from eie_lab.grading.exercise_data import SEED_COUNTS
 
-__all__ = ["REFERENCE", "PARTS", "huffman_lengths", "canonical_code", "entropy", "SEED_COUNTS",
-           "check_code_lengths", "check_canonical_code", "check_encode", "check_decode",
-           "check_expected_length", "check_entropy"]
+__all__ = ["REFERENCE", "PARTS", "QUESTIONS", "INTERPRET", "ANSWERS", "TARGET_BITS",
+           "TARGET_RMS", "huffman_lengths", "canonical_code", "entropy", "SEED_COUNTS",
+           "coded_outcome", "check_code_lengths", "check_canonical_code", "check_encode",
+           "check_decode", "check_expected_length", "check_entropy",
+           "check_which_codes_compress", "check_coding_plan"]
+
+# Multiple-choice questions: part -> (choices, the right one). The notebook states them in full.
+QUESTIONS = {
+    # 16 clusters, 20 Lloyd steps on demo_weights(): linear init 2.92 bits/weight after Huffman,
+    # density init 3.81 (equal-count clusters leave Huffman nothing to gain)
+    "which_codes_compress": ("abc", "a"),
+}
+INTERPRET = tuple(QUESTIONS)
+ANSWERS = INTERPRET + ("coding_plan",)  # answered by a constant
+TARGET_BITS = 4.1  # design target: at most 4.1 Huffman-coded bits per weight ...
+TARGET_RMS = 0.005  # ... at an RMS error of at most 0.005 on demo_weights()
+INITS = ("linear", "density")
 
 _PACKAGE = ("eie_lab.compression.huffman:*", "eie_lab.compression._huffman_engine:*",
             "eie_lab.compression._huffman_fast:*")
@@ -55,7 +79,52 @@ REFERENCE = {
     "decode": huffman.decode,
     "expected_length": lambda counts, lengths: HuffmanCode(lengths).expected_length(counts),
     "entropy": huffman.entropy,
+    "which_codes_compress": lambda: QUESTIONS["which_codes_compress"][1],
+    "coding_plan": lambda: {"bits": 6, "init": "linear", "steps": 0},
 }
+
+
+@functools.lru_cache(maxsize=64)
+def coded_outcome_of(bits: int, init: str, steps: int) -> tuple[float, float]:
+    """:func:`coded_outcome` of one plan (cached: plans repeat across students)."""
+    x = demo_weights()
+    k = 2 ** bits
+    c = np.linspace(x.min(), x.max(), k) if init == "linear" else np.quantile(
+        x, np.linspace(0.0, 1.0, k))
+    for _ in range(steps):
+        c, _ = lloyd_step(x, c)
+    _, labels = lloyd_step(x, c)
+    counts = {int(s): int(n) for s, n in enumerate(np.bincount(labels, minlength=k)) if n}
+    lengths = huffman.huffman_lengths(counts)
+    coded = sum(counts[s] * lengths[s] for s in counts) / x.size
+    return coded, float(np.sqrt(np.mean(np.square(x - c[labels]))))
+
+
+def coded_outcome(plan: dict) -> tuple[float, float]:
+    """Huffman-coded bits per weight and RMS error of a quantiser plan on ex02's sample.
+
+    ``2**bits`` centroids start ``"linear"`` (evenly spaced between the extremes) or
+    ``"density"`` (at evenly spaced quantiles), take ``steps`` Lloyd steps; every value gets its
+    nearest centroid's code, and the codes are Huffman coded (the codebook's few bits are not
+    counted).
+
+    Parameters
+    ----------
+    plan : dict
+        ``{"bits": 2..8, "init": "linear" | "density", "steps": 0..50}``.
+
+    Returns
+    -------
+    (float, float)
+        Bits per weight, RMS error.
+
+    Examples
+    --------
+    >>> bits, rms = coded_outcome({"bits": 4, "init": "density", "steps": 20})
+    >>> round(bits, 2), round(rms, 4)        # equal-count clusters: Huffman gains little
+    (3.81, 0.0096)
+    """
+    return coded_outcome_of(int(plan["bits"]), str(plan["init"]), int(plan["steps"]))
 
 
 def _counts(rng: np.random.Generator) -> dict:
@@ -162,6 +231,28 @@ def _part(name, make, judge, seed):
     return Part(name, lambda: make(False, seed), lambda s: make(True, s), judge, seed, _PACKAGE)
 
 
+def _plan_form(got, case):
+    if not isinstance(got, dict) or sorted(got) != ["bits", "init", "steps"]:
+        raise CheckFailed(f"{case}: expected a dict with keys bits, init, steps, got "
+                          f"{describe(got)}")
+    for key, low, high in (("bits", 2, 8), ("steps", 0, 50)):
+        v = got[key]
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not low <= v <= high:
+            raise CheckFailed(f"{case}: {key} should be an integer from {low} to {high}, got "
+                              f"{describe(v)}")
+    if got["init"] not in INITS:
+        raise CheckFailed(f"{case}: init should be 'linear' or 'density', got "
+                          f"{describe(got['init'])}")
+
+
+def _plan_grade(got, case):
+    bits, rms = coded_outcome(got)
+    if bits > TARGET_BITS + 1e-9 or rms > TARGET_RMS + 1e-12:
+        raise CheckFailed(f"{case}: your plan codes {bits:.3f} bits per weight at RMS error "
+                          f"{rms:.5f}; the target is at most {TARGET_BITS} bits at an RMS error "
+                          f"of at most {TARGET_RMS}")
+
+
 PARTS = {
     "code_lengths": _part("code_lengths", lambda h, s: _counts_part("code_lengths", h, s),
                           _cl_judge, 301),
@@ -171,6 +262,15 @@ PARTS = {
     "expected_length": _part("expected_length", _el_cases, _el_judge, 305),
     "entropy": _part("entropy", lambda h, s: _counts_part("entropy", h, s), _en_judge, 306),
 }
+
+
+PARTS.update({
+    "which_codes_compress": choice_part("which_codes_compress",
+                                        *QUESTIONS["which_codes_compress"], 307),
+    "coding_plan": answer_part("coding_plan", _plan_form, _plan_grade, 308, reveal=True,
+                               nudge="Huffman makes rare codes cheap: what does that do to the "
+                                     "cost of many evenly spaced levels?"),
+})
 
 
 def check_code_lengths(fn, hidden: bool = False) -> None:
@@ -201,3 +301,13 @@ def check_expected_length(fn, hidden: bool = False) -> None:
 def check_entropy(fn, hidden: bool = False) -> None:
     """``fn(counts)`` -> Shannon entropy in bits per symbol."""
     run_part(PARTS["entropy"], fn, hidden)
+
+
+def check_which_codes_compress(fn, hidden: bool = False) -> None:
+    """``fn()`` -> one letter (question: which weight codes Huffman compresses more)."""
+    run_part(PARTS["which_codes_compress"], fn, hidden)
+
+
+def check_coding_plan(fn, hidden: bool = False) -> None:
+    """``fn()`` -> ``{"bits": b, "init": i, "steps": s}`` meeting the design target."""
+    run_part(PARTS["coding_plan"], fn, hidden)
