@@ -107,6 +107,10 @@ WRONG = {  # (exercise, part): (wrong function, text the message must contain)
     ("ex04_relative_index", "storage_bits"): (lambda col, w, i: np.count_nonzero(col) * (w + i),
                                               "expected 32, got 24"),
     ("ex04_relative_index", "best_index_bits"): (lambda col, w, c: 4, "expected"),
+    ("ex04_relative_index", "why_relative"): (lambda: "A)", "one letter among"),
+    ("ex04_relative_index", "sparser_wider"): (lambda: ["c"], "one letter among"),
+    ("ex04_relative_index", "layer_index_bits"): (lambda: dict.fromkeys(("dense", "medium", "sparse"), 4),
+                                                  "249,584 bits; the target is 216,516"),
     ("ex05_eie_encoding_and_cycles", "pe_rows"): (
         lambda m, n: [np.arange(k * (m // n), (k + 1) * (m // n)) for k in range(n)],
         "the rows of PE 0"),
@@ -188,6 +192,16 @@ def test_a_wrong_number_passes_only_the_visible_form_test(ex, part):
     check(lambda: answer)
     with pytest.raises(CheckFailed, match=f"hidden.*{text}"):
         check(lambda: answer, hidden=True)
+
+
+@pytest.mark.ex04_relative_index
+def test_best_width_rises_as_the_density_falls():
+    ex = MODULES["ex04_relative_index"]
+    best = {k: min(range(1, 9), key=lambda b, c=c: ex.layer_bits(c, b))
+            for k, c in ex.index_layers().items()}
+    assert best == ex.REFERENCE["layer_index_bits"]() == {"dense": 3, "medium": 5, "sparse": 7}
+    col = ex.index_layers()["medium"][:, 3]  # layer_bits agrees with the column oracle
+    assert ex.layer_bits(col.reshape(-1, 1), 5) == ex.REFERENCE["storage_bits"](col, 4, 5)
 
 
 @pytest.mark.ex05_eie_encoding_and_cycles

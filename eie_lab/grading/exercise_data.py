@@ -36,7 +36,7 @@ from eie_lab.errors import ConfigError, fail_message
 from eie_lab.paper_tables import LAYER_NAMES, SRAM_PER_PE_KB
 
 __all__ = ["FIG3_CODES", "FIG3_GRAD", "FIG3_CODEBOOK", "FIXTURE", "SEED_COUNTS", "LayerRecipe",
-           "example_layer", "reordered_cycles", "layer_cycles", "DESIGN_LAYER", "PAPER_DESIGN", "DESIGN_LIMITS", "BUDGET_BITS", "DesignScore",
+           "example_layer", "reordered_cycles", "layer_cycles", "index_layers", "DESIGN_LAYER", "PAPER_DESIGN", "DESIGN_LIMITS", "BUDGET_BITS", "DesignScore",
            "evaluate_design", "benchmark", "materialise", "student_view", "PUBLIC_NAMES"]
 
 FIG3_CODES = np.array([[3, 0, 2, 1], [1, 1, 0, 3], [0, 3, 1, 0], [3, 1, 2, 2]])
@@ -140,6 +140,33 @@ def layer_cycles(n_pe: int) -> int:
     layer, a = example_layer()
     encoded = encode(layer.decode(), EIEConfig(n_pe=int(n_pe)), codebook=layer.codebook)
     return int(simulate(encoded, a).cycles)
+
+
+@functools.lru_cache(maxsize=1)
+def _index_layers() -> dict[str, np.ndarray]:
+    out = {}
+    for name, density in (("dense", 0.3), ("medium", 0.08), ("sparse", 0.02)):
+        codes = _example_layer(256, 256, 1, density, 4)[0].decode().astype(np.int64)
+        codes.setflags(write=False)
+        out[name] = codes
+    return out
+
+
+def index_layers() -> dict[str, np.ndarray]:
+    """Three seeded 256 x 256 layers of codebook indices (0 = pruned) at about 30%, 8% and 2%
+    density: ex04's design task chooses an index width for each.
+
+    Returns
+    -------
+    dict
+        ``{"dense": codes, "medium": codes, "sparse": codes}`` (copies, int64).
+
+    Examples
+    --------
+    >>> {k: round(float((v != 0).mean()), 2) for k, v in index_layers().items()}
+    {'dense': 0.31, 'medium': 0.08, 'sparse': 0.02}
+    """
+    return {k: v.copy() for k, v in _index_layers().items()}
 
 
 #: The layer ex08's design task must hold in the fewest PEs.
@@ -313,7 +340,7 @@ def materialise(obj: Any) -> Any:
 PUBLIC_NAMES = {
     "ex02_weight_sharing": ("FIG3_CODES", "FIG3_GRAD", "FIG3_CODEBOOK"),
     "ex03_huffman": ("SEED_COUNTS",),
-    "ex04_relative_index": ("FIXTURE",),
+    "ex04_relative_index": ("FIXTURE", "index_layers"),
     "ex05_eie_encoding_and_cycles": ("example_layer", "layer_cycles"),
     "ex06_load_balance": ("example_layer", "reordered_cycles"),
     "ex08_sram_and_pingpong": ("example_layer", "benchmark", "DESIGN_LAYER"),

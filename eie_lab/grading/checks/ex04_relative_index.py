@@ -5,7 +5,10 @@ The reference is eie-lab's own encoder: a column stored in one PE of :func:`eie_
 (``n_pe=1``) is exactly the relative-index stream of the EIE convention (z counts the zeros
 before an entry; while z > zmax a padding entry (v=0, z=zmax) comes first and z drops by zmax + 1).
 Columns hold codebook indices 0..15 (0 = pruned). Fixture (papers.md §1.8):
-[0,0,1,2, 18 zeros, 3] -> v = [1,2,0,3], z = [2,0,15,2].
+[0,0,1,2, 18 zeros, 3] -> v = [1,2,0,3], z = [2,0,15,2]. Two questions (:data:`QUESTIONS`) and
+a design-to-target task judged on the measured outcome: one index width per layer of
+:func:`~eie_lab.grading.exercise_data.index_layers` whose total storage comes within 1% of the
+best choice.
 
 Examples
 --------
@@ -23,16 +26,29 @@ from eie_lab.eie import EIEConfig, encode
 from eie_lab.grading.checks._core import (
     CheckFailed,
     Part,
+    answer_part,
     cases,
+    choice_part,
     describe,
     expect_array,
     expect_number,
     run_part,
 )
-from eie_lab.grading.exercise_data import FIXTURE
+from eie_lab.grading.exercise_data import FIXTURE, index_layers
 
-__all__ = ["REFERENCE", "PARTS", "FIXTURE", "reference_relative_index", "check_relative_index",
-           "check_decode_relative", "check_storage_bits", "check_best_index_bits"]
+__all__ = ["REFERENCE", "PARTS", "QUESTIONS", "INTERPRET", "ANSWERS", "FIXTURE", "index_layers",
+           "layer_bits", "reference_relative_index", "check_relative_index",
+           "check_decode_relative", "check_storage_bits", "check_best_index_bits",
+           "check_why_relative", "check_sparser_wider", "check_layer_index_bits"]
+
+QUESTIONS = {
+    "why_relative": ("abcd", "a"),  # a gap needs few bits; an absolute row index log2(m)
+    "sparser_wider": ("abcd", "c"),  # index_layers(): best widths 3, 5, 7 as density falls
+}
+INTERPRET = tuple(QUESTIONS)
+ANSWERS = INTERPRET + ("layer_index_bits",)  # answered by a constant
+WEIGHT_BITS = 4  # the design task's weight width (EIE)
+SLACK = 0.01  # the design target: total bits within 1% of the best per-layer choice
 
 _PACKAGE = ("eie_lab.eie.encoding:*", "eie_lab.sparse_format:*", "eie_lab.relative_index:*",
             "eie_lab.compression.storage:*", "eie_lab.compression.model_file:*")
@@ -67,6 +83,9 @@ REFERENCE = {
     "decode_relative": _decode,
     "storage_bits": _storage_bits,
     "best_index_bits": _best_index_bits,
+    "why_relative": lambda: QUESTIONS["why_relative"][1],
+    "sparser_wider": lambda: QUESTIONS["sparser_wider"][1],
+    "layer_index_bits": lambda: {"dense": 3, "medium": 5, "sparse": 7},
 }
 
 
@@ -138,6 +157,43 @@ def _bib_judge(args, got, case):
     expect_number(got, _best_index_bits(*args), "the best index_bits", case, integer=True)
 
 
+def layer_bits(codes: np.ndarray, index_bits: int, weight_bits: int = WEIGHT_BITS) -> int:
+    """Storage bits of a whole layer stored column by column (relative indices, padding).
+
+    Examples
+    --------
+    >>> layer_bits(FIXTURE.reshape(-1, 1), 4)
+    32
+    """
+    codes = np.asarray(codes, dtype=np.int64)
+    layer = encode(codes.astype(np.float64), EIEConfig(n_pe=1, index_bits=int(index_bits)),
+                   codebook=np.arange(16.0), codes=codes)
+    return int(layer.n_entries.sum()) * (int(weight_bits) + int(index_bits))
+
+
+def _best_total() -> int:
+    return sum(min(layer_bits(c, b) for b in range(1, 9)) for c in index_layers().values())
+
+
+def _lib_form(got, label):
+    names = sorted(index_layers())
+    if not isinstance(got, dict) or sorted(got) != names:
+        raise CheckFailed(f"{label}: expected a dict with the keys {names}, got {describe(got)}")
+    for k, v in got.items():
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not 1 <= v <= 8:
+            raise CheckFailed(f"{label}: the width for {k!r} must be an int from 1 to 8, got "
+                              f"{describe(v)}")
+
+
+def _lib_grade(got, label):
+    layers = index_layers()
+    total = sum(layer_bits(layers[k], int(b)) for k, b in got.items())
+    target = int(_best_total() * (1 + SLACK))
+    if total > target:
+        raise CheckFailed(f"{label}: {dict(got)} stores the three layers in {total:,} bits; the "
+                          f"target is {target:,} or fewer")
+
+
 def _part(name, make, judge, seed):
     return Part(name, lambda: make(False, seed), lambda s: make(True, s), judge, seed, _PACKAGE)
 
@@ -147,6 +203,13 @@ PARTS = {
     "decode_relative": _part("decode_relative", _dr_cases, _dr_judge, 402),
     "storage_bits": _part("storage_bits", _sb_cases, _sb_judge, 403),
     "best_index_bits": _part("best_index_bits", _bib_cases, _bib_judge, 404),
+    "why_relative": choice_part("why_relative", *QUESTIONS["why_relative"], 405,
+                                nudge="how many bits does an absolute row index of a 4096-row "
+                                      "column take?"),
+    "sparser_wider": choice_part("sparser_wider", *QUESTIONS["sparser_wider"], 406,
+                                 nudge="run your best_index_bits on the three layers"),
+    "layer_index_bits": answer_part("layer_index_bits", _lib_form, _lib_grade, 407, reveal=True,
+                                    nudge="sweep the width of each layer on its own"),
 }
 
 
@@ -168,3 +231,18 @@ def check_storage_bits(fn, hidden: bool = False) -> None:
 def check_best_index_bits(fn, hidden: bool = False) -> None:
     """``fn(column, weight_bits, candidates)`` -> the index width with the fewest bits."""
     run_part(PARTS["best_index_bits"], fn, hidden)
+
+
+def check_why_relative(fn, hidden: bool = False) -> None:
+    """``fn()`` -> the letter of why relative indices beat absolute ones."""
+    run_part(PARTS["why_relative"], fn, hidden)
+
+
+def check_sparser_wider(fn, hidden: bool = False) -> None:
+    """``fn()`` -> the letter of how the best width moves with the density."""
+    run_part(PARTS["sparser_wider"], fn, hidden)
+
+
+def check_layer_index_bits(fn, hidden: bool = False) -> None:
+    """``fn()`` -> {layer: index_bits} storing index_layers() within 1% of the best total."""
+    run_part(PARTS["layer_index_bits"], fn, hidden)
