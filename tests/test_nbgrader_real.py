@@ -45,7 +45,7 @@ PARTIAL = {
         "masked_sgd_step": ("return np.where(mask, w - lr * grad, 0.0)", "raise NotImplementedError()"),
         "most_kept_layer": ('return "c"', 'return "a"'),  # a wrong choice passes the visible test
     },
-    "ex05_eie_encoding_and_cycles": {  # fillers forgotten; busy without the minimum
+    "ex05_eie_encoding_and_cycles": {  # padding entries forgotten; busy without the minimum
         "entries_per_column": (" + int(np.sum(gaps // (zmax + 1)))", ""),
         "pe_busy": ("np.maximum(np.asarray(e)[:, cols], min_cycles)", "np.asarray(e)[:, cols]"),
     },
