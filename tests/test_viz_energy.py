@@ -1,4 +1,4 @@
-"""The Horowitz 45 nm energy table ([EIE Table I], papers.md §1.2) and its chart."""
+"""The Horowitz 45 nm energy table ([EIE Table I]) and its chart."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from eie_lab.viz.energy import (
     plot_energy_table,
 )
 
-# papers.md §1.2, [EIE Table I]: operation -> (energy pJ, relative cost)
+# [EIE Table I]: operation -> (energy pJ, relative cost)
 CITED = {
     "32 bit int ADD": (0.1, 1),
     "32 bit float ADD": (0.9, 9),
@@ -40,7 +40,7 @@ def test_caption_ratios_and_worked_example():
     # EIE Table I caption: DRAM is 128x SRAM and three orders of magnitude above simple arithmetic
     assert energy_pj("32 bit DRAM") / energy_pj("32 bit 32KB SRAM") == 128
     assert energy_pj("32 bit DRAM") / energy_pj("32 bit int ADD") == pytest.approx(6400)
-    assert dram_power_w(1e9, 20) == pytest.approx(12.8)  # papers.md §1.2 worked example
+    assert dram_power_w(1e9, 20) == pytest.approx(12.8)  # the papers' worked example [DC §1]
     assert dram_power_w(1e9, 20, energy_pj("32 bit 32KB SRAM")) == pytest.approx(0.1)
 
 

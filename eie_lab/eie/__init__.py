@@ -34,7 +34,7 @@ L = ``broadcast_latency`` (>= 1), c = ``min_column_cycles`` (>= 1), zmax = 2**``
    broadcast_stalls = Σ_t (b_t − E_t), E_t the cycle pick t was offered (below; b_{t−1} + 1
    here).
 
-Sources: [EIE §III-B, §IV] (papers.md §1.8) for rules 1–5; the rest defines this lab's counters.
+Sources: [EIE §III-B, §IV] for rules 1–5; the rest defines this lab's counters.
 
 Pipeline timing (``EIEConfig(timing="pipeline")``, opt-in)
 ----------------------------------------------------------

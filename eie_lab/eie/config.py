@@ -1,7 +1,6 @@
 """EIEConfig: the frozen, validated configuration of one EIE processing-element array.
 
-Every field carries one comment with its unit and the paper's value ([EIE §III–§VI],
-papers.md §1.7). The configuration is immutable; derive variants with :meth:`EIEConfig.replace`.
+Every field carries one comment with its unit and the paper's value ([EIE §III–§VI]). The configuration is immutable; derive variants with :meth:`EIEConfig.replace`.
 
 Before a run allocates anything, :func:`check_run_memory` compares an estimate of the memory it
 needs (:func:`estimate_run_bytes`) with the memory available (:func:`available_memory`) and

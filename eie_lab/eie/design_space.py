@@ -45,9 +45,9 @@ from eie_lab.random import as_rng
 __all__ = ["LENET_LAYERS", "LAYER_CHOICES", "DesignLayer", "DesignPoint", "DesignSpace",
            "lenet_layer"]
 
-#: LeNet-300-100 layers: (n_out, n_in), kept-weight fraction [DC Table 2, papers.md §2.3] and the
+#: LeNet-300-100 layers: (n_out, n_in), kept-weight fraction [DC Table 2] and the
 #: non-zero fraction of the layer's *input* (ip1: the image, counted dense; ip2/ip3: LWC Table 2's
-#: Act% of the layer before, papers.md §3.2).
+#: Act% of the layer before, [LWC Table 2]).
 LENET_LAYERS = {"LeNet ip1": ((300, 784), 0.08, 1.0), "LeNet ip2": ((100, 300), 0.09, 0.38),
                 "LeNet ip3": ((10, 100), 0.26, 0.65)}
 #: Every layer a design space offers, benchmark layers first.

@@ -1,4 +1,4 @@
-"""Energy of one layer: per-access energies x access counts ([EIE Table II], papers.md §1.7).
+"""Energy of one layer: per-access energies x access counts ([EIE Table II]).
 
 Derivation of the defaults, step by step
 ---------------------------------------

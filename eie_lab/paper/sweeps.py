@@ -44,7 +44,7 @@ __all__ = ["Sweep", "encoded_layer", "fifo_and_width_sweeps", "FIFO_DEPTHS", "PE
 FIFO_DEPTHS: tuple[int, ...] = (1, 2, 4, 8, 16, 32, 64, 128, 256)
 #: Figs 11–13: 1…256 PEs [EIE §VII-B].
 PE_COUNTS: tuple[int, ...] = (1, 2, 4, 8, 16, 32, 64, 128, 256)
-#: Index widths for the padding study (not in EIE; DC uses 4 and 5 bits, papers.md §2.4).
+#: Index widths for the padding study (not in EIE; DC uses 4 and 5 bits [DC §3, Table 2]).
 INDEX_BITS: tuple[int, ...] = (2, 3, 4, 5, 6, 8)
 #: Fig. 9: spmat SRAM widths 32…512 bits [EIE §VI-C].
 SRAM_WIDTHS: tuple[int, ...] = (32, 64, 128, 256, 512)

@@ -1,6 +1,6 @@
 """The motivating energy table: what one 32-bit operation costs at 45 nm (Horowitz).
 
-The numbers are [EIE Table I] (papers.md §1.2), which [DC §1] and [LWC Fig. 1] also use; LWC
+The numbers are [EIE Table I], which [DC §1] and [LWC Fig. 1] also use; LWC
 adds a register-file row (1 pJ) that EIE leaves out. The values come from the one copy in
 :data:`eie_lab.paper_tables.TABLE_I_ENERGY_PJ`; here they become named rows (with a kind and a
 source) so that notebooks, tests and plots all use the same numbers.
@@ -49,7 +49,7 @@ ENERGY_TABLE_45NM: tuple[EnergyRow, ...] = tuple(
 REGISTER_FILE_ROW = EnergyRow("32 bit Register File", _PJ["32 bit Register File"], "memory",
                               "LWC Fig. 1")
 ENERGY_CITATION = ("Horowitz, 45 nm CMOS, as tabulated in [EIE Table I] "
-                   "(also [DC §1], [LWC Fig. 1]); papers.md §1.2")
+                   "(also [DC §1], [LWC Fig. 1])")
 
 
 def energy_table(include_register_file: bool = False) -> tuple[EnergyRow, ...]:
@@ -86,7 +86,7 @@ def dram_power_w(connections: float = 1e9, rate_hz: float = 20.0,
                  energy_per_access_pj: float | None = None) -> float:
     """Power to fetch every weight from DRAM once per inference: connections x rate x energy.
 
-    The papers' worked example (papers.md §1.2): 1 G connections at 20 Hz x 640 pJ = 12.8 W.
+    The papers' worked example [EIE §I, DC §1]: 1 G connections at 20 Hz x 640 pJ = 12.8 W.
 
     Examples
     --------
@@ -148,8 +148,8 @@ def plot_energy_table(ax: Axes | None = None, *, include_register_file: bool = F
     ax.set_xlabel("energy per 32-bit operation [pJ, log scale]"
                   + ("; (Nx) = N times a 32-bit int ADD" if annotate_relative else ""))
     source = "[EIE Table I]" + (" + [LWC Fig. 1]" if include_register_file else "")
-    ax.set_title(f"Memory access dominates: energy at 45 nm\n{source}, after Horowitz; "
-                 "papers.md §1.2", fontsize=10)
+    ax.set_title(f"Memory access dominates: energy at 45 nm\n{source}, after Horowitz",
+                 fontsize=10)
     handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in colors.values()]
     ax.legend(handles, list(colors), loc="lower right", frameon=False)
     ax.grid(axis="x", which="major", alpha=0.3)

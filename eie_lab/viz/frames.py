@@ -9,7 +9,7 @@ view (each queue slot labelled with its column); more PEs get a *compact* grid w
 bar per PE.
 
 The input is a :class:`eie_lab.eie.trace.Trace` from ``simulate(..., engine="cycle")``; nothing
-here simulates (papers.md §1.8 for the dataflow; the timing contract is in
+here simulates ([EIE §III-B, §IV] for the dataflow; the timing contract is in
 ``help(eie_lab.eie)``). Elements carry ``class`` and ``data-*`` attributes (``pe``, ``state``,
 ``queue``, ``cycle``) so tests and browsers can read a frame back.
 
