@@ -21,8 +21,10 @@ PARTS = [pytest.param(ex, part, marks=getattr(pytest.mark, ex), id=f"{ex}-{part}
 
 @pytest.mark.parametrize("ex, part", PARTS)
 @pytest.mark.parametrize("hidden", [False, True])
-def test_reference_passes(ex, part, hidden):
+def test_reference_passes(ex, part, hidden, request):
     mod = MODULES[ex]
+    if part in getattr(mod, "NEEDS_MNIST", ()):
+        request.getfixturevalue("mnist_dir")
     assert getattr(mod, f"check_{part}")(mod.REFERENCE[part], hidden=hidden) is None
 
 
@@ -100,6 +102,16 @@ WRONG = {  # (exercise, part): (wrong function, text the message must contain)
     ("ex03_huffman", "which_codes_compress"): (lambda: "ab", "one letter among a, b, c"),
     ("ex03_huffman", "coding_plan"): (lambda: {"bits": 6, "init": "linear", "steps": 20},
                                       "codes 4.170 bits per weight at RMS error 0.00448"),
+    ("ex07_compression_recipe", "overall_ratio"): (
+        lambda d, s: float(np.mean(np.divide(d, s))), "expected"),
+    ("ex07_compression_recipe", "huffman_stream_bits"): (lambda s, b: len(s) * b, "expected 51, got 24"),
+    ("ex07_compression_recipe", "pq_bits"): (lambda n, wb, ib: n * (wb + ib), "expected 1312, got 800"),
+    ("ex07_compression_recipe", "ratio_driver"): (lambda: 1, "one letter among a, b, c"),
+    ("ex07_compression_recipe", "wider_index"): (lambda: "", "one letter among a, b, c"),
+    ("ex07_compression_recipe", "recipe"): (
+        lambda: {"keep": dict.fromkeys(("ip1", "ip2", "ip3"), 0.15),
+                 "bits": dict.fromkeys(("ip1", "ip2", "ip3"), 4), "index_bits": 4},
+        "the target is at least 33x"),
     ("ex04_relative_index", "relative_index"): (
         lambda col, b: (col[col != 0], np.diff(np.flatnonzero(col), prepend=-1) - 1),
         "z should have shape (4,), got (3,)"),
@@ -155,8 +167,10 @@ WRONG = {  # (exercise, part): (wrong function, text the message must contain)
 
 
 @pytest.mark.parametrize("ex, part", PARTS)
-def test_wrong_answers_get_a_clear_message(ex, part):
+def test_wrong_answers_get_a_clear_message(ex, part, request):
     wrong, text = WRONG[(ex, part)]
+    if part in getattr(MODULES[ex], "NEEDS_MNIST", ()):
+        request.getfixturevalue("mnist_dir")
     with pytest.raises(CheckFailed) as info:
         getattr(MODULES[ex], f"check_{part}")(wrong)
     assert "example 1" in str(info.value) or "example" in str(info.value)
@@ -275,7 +289,7 @@ def test_ex01_numeric_answer_is_graded_only_when_hidden():
 
 
 @pytest.mark.ex01_pruning
-def test_ex01_design_target_is_reachable_but_not_uniformly():
+def test_ex01_design_target_is_reachable_but_not_uniformly(mnist_dir):
     """The reference meets the target; the same budget spread evenly misses it by far."""
     ex = MODULES["ex01_pruning"]
     kept, extra = ex.pruned_outcome(ex.REFERENCE["keep_fractions"]())
@@ -285,7 +299,7 @@ def test_ex01_design_target_is_reachable_but_not_uniformly():
 
 
 @pytest.mark.ex02_weight_sharing
-def test_ex02_answers_are_graded_only_when_hidden_and_the_target_needs_uneven_bits():
+def test_ex02_answers_are_graded_only_when_hidden_and_the_target_needs_uneven_bits(mnist_dir):
     ex = MODULES["ex02_weight_sharing"]
     ex.check_error_ratio_3_to_4_bits(lambda: 0.5)  # "each bit halves the error": form only
     with pytest.raises(CheckFailed, match="not the measured ratio"):
@@ -308,6 +322,38 @@ def test_ex03_design_needs_huffman_and_more_levels():
                  {"bits": 5, "init": "density", "steps": 20}):
         bits, rms = ex.coded_outcome(plan)
         assert bits > ex.TARGET_BITS or rms > ex.TARGET_RMS, plan
+
+
+@pytest.mark.ex07_compression_recipe
+def test_ex07_accounting_agrees_with_storage_report():
+    """pq_bits and huffman_stream_bits add up to storage_report's P+Q and P+Q+H totals."""
+    from eie_lab.compression.storage import storage_report
+    from eie_lab.quantizer import share_weights
+    from eie_lab.sparse_format import encode_relative
+
+    ex = MODULES["ex07_compression_recipe"]
+    rng = np.random.default_rng(7)
+    for wb, ib in ((2, 3), (3, 4), (4, 5)):
+        w = (rng.normal(size=(60, 50)) * (rng.random((60, 50)) < 0.1)).astype(np.float32)
+        codebook, codes = share_weights(w, wb)
+        r = storage_report(w, weight_bits=wb, index_bits=ib, codebook=codebook, codes=codes,
+                           layout="stream")
+        assert r.total_bits("P+Q") == ex.REFERENCE["pq_bits"](r.n_entries, wb, ib)
+        m = encode_relative(codes, ib, "stream")
+        huff = ex.REFERENCE["huffman_stream_bits"]
+        assert r.total_bits("P+Q+H") == (huff(m.v.tolist(), wb) + huff(m.z.tolist(), ib)
+                                         + r.streams["P+Q+H"]["codebook"].bits)
+
+
+@pytest.mark.ex07_compression_recipe
+def test_ex07_design_target_is_reachable_but_not_by_the_usual_recipe(mnist_dir):
+    ex = MODULES["ex07_compression_recipe"]
+    ratio, extra = ex.recipe_outcome(ex.REFERENCE["recipe"]())
+    assert ratio >= ex.TARGET_RATIO and extra <= ex.TARGET_EXTRA_ERROR_PP
+    keep = ex.REFERENCE["recipe"]()["keep"]  # 4-bit codes and indices everywhere: too big
+    ratio, extra = ex.recipe_outcome({"keep": keep, "bits": dict.fromkeys(ex.LAYERS, 4),
+                                      "index_bits": 4})
+    assert ratio < ex.TARGET_RATIO
 
 
 def test_every_part_has_a_wrong_answer():

@@ -38,7 +38,7 @@ from eie_lab.grading.checks._core import (
 )
 from eie_lab.nn.zoo import mnist_arrays, pretrained_lenet300
 
-__all__ = ["REFERENCE", "PARTS", "QUESTIONS", "INTERPRET", "ANSWERS", "TARGET_KEEP",
+__all__ = ["REFERENCE", "PARTS", "QUESTIONS", "INTERPRET", "ANSWERS", "NEEDS_MNIST", "TARGET_KEEP",
            "TARGET_EXTRA_ERROR_PP", "pruned_outcome", "check_magnitude_prune",
            "check_prune_by_std", "check_masked_sgd_step", "check_global_magnitude_prune",
            "check_most_kept_layer", "check_why_last_layer", "check_std_quality_for_90",
@@ -53,6 +53,7 @@ INTERPRET = tuple(QUESTIONS)  # parts whose answer is a constant (no hidden inpu
 # The normal quantile at 0.95: |w| > q * std keeps 10% of Gaussian weights.
 STD_QUALITY_FOR_90 = math.sqrt(2.0) * 1.1630871536766743  # sqrt(2) * erfinv(0.9) = 1.6449
 ANSWERS = INTERPRET + ("std_quality_for_90", "keep_fractions")  # answered by a constant
+NEEDS_MNIST = ("keep_fractions",)  # judged on LeNet-300-100 and the MNIST test images
 TARGET_KEEP = 0.15  # design target: at most 15% of the weights kept ...
 TARGET_EXTRA_ERROR_PP = 0.6  # ... at no more than +0.6 pp test error, without retraining
 LAYERS = ("ip1", "ip2", "ip3")

@@ -45,7 +45,7 @@ from eie_lab.grading.checks._core import (
 from eie_lab.grading.exercise_data import FIG3_CODEBOOK, FIG3_CODES, FIG3_GRAD
 from eie_lab.nn.zoo import mnist_arrays, pretrained_lenet300
 
-__all__ = ["REFERENCE", "PARTS", "QUESTIONS", "INTERPRET", "ANSWERS", "TARGET_BITS",
+__all__ = ["REFERENCE", "PARTS", "QUESTIONS", "INTERPRET", "ANSWERS", "NEEDS_MNIST", "TARGET_BITS",
            "TARGET_EXTRA_ERROR_PP", "lloyd_step", "share", "demo_weights", "shared_outcome",
            "FIG3_CODES", "FIG3_GRAD", "FIG3_CODEBOOK", "check_linear_init", "check_lloyd_step",
            "check_reduce_gradients", "check_finetune_centroids", "check_compression_rate",
@@ -59,6 +59,7 @@ QUESTIONS = {
 }
 INTERPRET = tuple(QUESTIONS)
 ANSWERS = INTERPRET + ("error_ratio_3_to_4_bits", "bits_per_layer")  # answered by a constant
+NEEDS_MNIST = ("bits_per_layer",)  # judged on LeNet-300-100 and the MNIST test images
 TARGET_BITS = 3.0  # design target: at most 3.0 bits per weight on average (codes + codebooks)
 TARGET_EXTRA_ERROR_PP = 0.25  # ... at no more than +0.25 pp test error, without fine-tuning
 LAYERS = ("ip1", "ip2", "ip3")
