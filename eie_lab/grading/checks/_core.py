@@ -176,9 +176,11 @@ def run_part(part: Part, fn: Callable, hidden: bool = False) -> None:
     print(f"✓ {part.name}: {len(todo)} {kind}{'s pass' if len(todo) != 1 else ' passes'}")
 
 
-def _answer_label(name: str, hidden: bool) -> str:
+def _answer_label(name: str, hidden: bool, reveal: bool = False) -> str:
     if hidden:
         return f"hidden 1: {name}()"
+    if reveal:  # a design target measured on public data: the visible test judges it
+        return f"example 1: {name}() measured against its target"
     return f"example 1: the form of {name}() (whether it is right is checked when graded)"
 
 
@@ -229,7 +231,7 @@ def answer_part(name: str, form: Callable[[Any, str], None], grade: Callable[[An
         if reveal or label.startswith("hidden"):
             grade(got, label)
 
-    return Part(name, lambda: [(_answer_label(name, False), ())],
+    return Part(name, lambda: [(_answer_label(name, False, reveal), ())],
                 lambda seed: [(_answer_label(name, True), ())], judge, seed, (), nudge)
 
 
