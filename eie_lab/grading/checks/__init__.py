@@ -11,6 +11,7 @@ Examples
 --------
 >>> from eie_lab.grading.checks import ex01_pruning
 >>> ex01_pruning.check_prune_by_std(ex01_pruning.REFERENCE["prune_by_std"], hidden=True)
+✓ prune_by_std: 30 hidden cases pass
 """
 
 from __future__ import annotations
