@@ -36,8 +36,9 @@ from eie_lab.errors import ConfigError, fail_message
 from eie_lab.paper_tables import LAYER_NAMES, SRAM_PER_PE_KB
 
 __all__ = ["FIG3_CODES", "FIG3_GRAD", "FIG3_CODEBOOK", "FIXTURE", "SEED_COUNTS", "LayerRecipe",
-           "example_layer", "reordered_cycles", "layer_cycles", "index_layers", "DESIGN_LAYER", "PAPER_DESIGN", "DESIGN_LIMITS", "BUDGET_BITS", "DesignScore",
-           "evaluate_design", "benchmark", "materialise", "student_view", "PUBLIC_NAMES"]
+           "example_layer", "reordered_cycles", "layer_cycles", "index_layers", "DESIGN_LAYER",
+           "PAPER_DESIGN", "DESIGN_LIMITS", "BUDGET_BITS", "DesignScore", "evaluate_design",
+           "benchmark", "materialise", "student_view", "PUBLIC_NAMES"]
 
 FIG3_CODES = np.array([[3, 0, 2, 1], [1, 1, 0, 3], [0, 3, 1, 0], [3, 1, 2, 2]])
 FIG3_GRAD = np.array([[-0.03, -0.01, 0.03, 0.02], [-0.01, 0.01, -0.02, 0.12],
@@ -344,7 +345,7 @@ PUBLIC_NAMES = {
     "ex05_eie_encoding_and_cycles": ("example_layer", "layer_cycles"),
     "ex06_load_balance": ("example_layer", "reordered_cycles"),
     "ex08_sram_and_pingpong": ("example_layer", "benchmark", "DESIGN_LAYER"),
-    "ex09_eie_vs_gpu": ("DESIGN_LAYER", "PAPER_DESIGN", "DESIGN_LIMITS", "BUDGET_BITS", "evaluate_design"),
+    "ex09_eie_vs_gpu": ("PAPER_DESIGN", "DESIGN_LIMITS", "BUDGET_BITS", "evaluate_design"),
 }
 
 
