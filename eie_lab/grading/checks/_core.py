@@ -4,7 +4,7 @@ What a student sees when running a visible test in their kernel (:func:`run_part
 part prints one line (``✓ magnitude_prune: 3 examples pass``); a wrong answer shows the message
 first (which case, expected vs got, the part's nudge) and no frames of this package
 (:meth:`CheckFailed._render_traceback_`); an unsolved stub says which part to write; an error
-raised by the student's own code keeps only the student's frames.
+raised by the student's own code is reported the same way, with the student's own lines only.
 
 A check calls the student's function on one case at a time (inputs copied, warnings silenced so
 that a harmless ``RuntimeWarning`` never costs points under nbgrader, which fails any test cell
@@ -27,6 +27,7 @@ case 1: counts differs from the reference in 1 of 3 entries; first mismatch at [
 from __future__ import annotations
 
 import copy
+import traceback
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -124,7 +125,8 @@ def run_part(part: Part, fn: Callable, hidden: bool = False) -> None:
     Prints one line when every case passes. A stub (``NotImplementedError``) becomes a
     :class:`CheckFailed` naming the function to write; a wrong answer a :class:`CheckFailed`
     with the part's name, the case and the nudge; any other error of the student's code is
-    re-raised with the student's frames only, after a line saying which case raised it.
+    reported as a :class:`CheckFailed` naming the case, the error and the student's own lines
+    (no frames of this package).
 
     Raises
     ------
@@ -151,6 +153,11 @@ def run_part(part: Part, fn: Callable, hidden: bool = False) -> None:
     ... except CheckFailed as err:
     ...     print(err)
     double is not written yet: in the cell that defines `double`, replace `raise NotImplementedError()` with your code, run that cell, then this one
+    >>> try:
+    ...     run_part(part, lambda x: x[0])
+    ... except CheckFailed as err:
+    ...     print(str(err).splitlines()[0])
+    double, example 1: your code raised TypeError: 'int' object is not subscriptable
     """
     __tracebackhide__ = True
     todo = part.cases(hidden)
@@ -164,9 +171,13 @@ def run_part(part: Part, fn: Callable, hidden: bool = False) -> None:
         except CheckFailed as err:
             raise CheckFailed(f"{part.name}: {err}") from None
         except Exception as exc:
-            print(f"✗ {part.name}, {label}: your code raised {type(exc).__name__}: {exc} "
-                  "(where, below)")
-            raise exc.with_traceback(_student_frames(exc.__traceback__)) from None
+            frames = traceback.extract_tb(_student_frames(exc.__traceback__))
+            for f in frames:  # IPython's cell files are temporary paths; name the cell instead
+                if "ipykernel_" in f.filename or f.filename.startswith("<ipython-input"):
+                    f.filename = "your cell"
+            where = "".join(traceback.format_list(frames)).rstrip()
+            raise CheckFailed(f"{part.name}, {label}: your code raised {type(exc).__name__}: "
+                              f"{exc}\nwhere (most recent call last):\n{where}") from None
         try:
             part.judge(args, got, label)
         except CheckFailed as err:
