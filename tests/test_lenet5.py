@@ -30,7 +30,7 @@ def short_run(mnist_dir, tmp_path_factory):
     x, y, xt, yt = data
     base = lenet5(seed=0)
     train(base, x, y, epochs=1, seed=0, **{**LENET5_RECIPE, "batch_size": 32})
-    cfg = preset("best", network="lenet5", prune_steps=2)
+    cfg = preset("best", network="lenet5", prune_steps=2, retrain_epochs=1, finetune_epochs=1)
     result = deep_compress(base, cfg, data=data)
     path = result.compressed.save(tmp_path_factory.mktemp("dc5") / "lenet5.npz")
     return data, base, result, path
