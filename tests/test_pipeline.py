@@ -101,3 +101,18 @@ def test_cli_compresses_lenet300_end_to_end(mnist_dir, tmp_path, monkeypatch, ca
     model = load(out)
     assert [layer.weight_bits for layer in model.layers] == [4, 4, 4]
     assert model.meta["config"]["keep"] == {**preset("best").keep, "ip1": 0.1}
+
+
+def test_pipeline_cache_key_covers_config_data_and_code(monkeypatch):
+    """A cached pipeline result is keyed by what determines it, not by the configuration only."""
+    from eie_lab.compression import pipeline_cache
+
+    monkeypatch.setattr(pipeline_cache, "mnist_fingerprint", lambda download=False: "data-a")
+    base = pipeline_cache.cache_key(preset("best"))
+    assert pipeline_cache.cache_key(preset("best", seed=1)) != base
+    monkeypatch.setattr(pipeline_cache, "mnist_fingerprint", lambda download=False: "data-b")
+    assert pipeline_cache.cache_key(preset("best")) != base  # other data, other entry
+    monkeypatch.setattr(pipeline_cache, "_code_digest", lambda: "edited code")
+    assert pipeline_cache.cache_key(preset("best")) not in (base,)
+    assert pipeline_cache.cache_paths(preset("best"))[0].name.endswith(
+        pipeline_cache.cache_key(preset("best")) + ".npz")
