@@ -44,10 +44,34 @@ from eie_lab.grading.sandbox import sandbox_level
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "solutions" / "ex01_pruning.ipynb"
 
-# kind -> (share of the class, expected score)
-KINDS = {"correct": (0.40, 10), "partial": (0.15, 7), "stub": (0.15, 0), "crashing": (0.10, 5),
-         "looping": (0.05, 7), "hostile_numpy": (0.05, 0), "hostile_package": (0.05, 4),
-         "hostile_sabotage": (0.05, 0)}
+# kind -> share of the class
+KINDS = {"correct": 0.40, "partial": 0.15, "stub": 0.15, "crashing": 0.10, "looping": 0.05,
+         "hostile_numpy": 0.05, "hostile_package": 0.05, "hostile_sabotage": 0.05}
+
+
+def expected_score(kind: str, sol) -> float:
+    """The points of the work a submission of ``kind`` really did, from the solution's points.
+
+    ``partial`` and ``looping`` lose part 4 (``global_magnitude_prune``: a stub, or a loop cut at
+    the time limit; the kernel lives on); ``crashing`` keeps only the test cells above the
+    ``masked_sgd_step`` cell that ends its kernel; ``hostile_package`` loses ``magnitude_prune``
+    and part 4, which calls it; the stub and the hostile ones that start from it earn nothing.
+    """
+    graded = [c for c in sol.cells if c.metadata.get("nbgrader", {}).get("grade")]
+    pts = {grade_id(c).removeprefix("test_"): float(c.metadata["nbgrader"]["points"])
+           for c in graded}
+    total = sum(pts.values())
+    if kind == "correct":
+        return total
+    if kind in ("partial", "looping"):
+        return total - pts["global_magnitude_prune"]
+    if kind == "crashing":
+        stop = next(i for i, c in enumerate(sol.cells) if grade_id(c) == "masked_sgd_step")
+        return sum(float(c.metadata["nbgrader"]["points"]) for c in sol.cells[:stop]
+                   if c in graded)
+    if kind == "hostile_package":
+        return total - pts["magnitude_prune"] - pts["global_magnitude_prune"]
+    return 0.0  # stub, hostile_numpy, hostile_sabotage: built on the unsolved exercise
 
 
 def _variant(kind: str, sol, stub, i: int):
@@ -77,11 +101,11 @@ def _variant(kind: str, sol, stub, i: int):
     return nb
 
 
-def make_class(folder: Path, n: int) -> dict[str, int]:
+def make_class(folder: Path, n: int) -> dict[str, float]:
     """Write ``n`` submissions into ``folder``; returns student -> expected score."""
     sol, stub = read_notebook(SOURCE), read_notebook(ROOT / "exercises" / "ex01_pruning.ipynb")
     counts = {k: max(1, round(share * n)) if n >= len(KINDS) else 0
-              for k, (share, _) in KINDS.items()}
+              for k, share in KINDS.items()}
     counts["correct"] += n - sum(counts.values())
     expected = {}
     i = 0
@@ -89,7 +113,7 @@ def make_class(folder: Path, n: int) -> dict[str, int]:
         for _ in range(count):
             name = f"s{i:04d}_{kind}"
             write_notebook(_variant(kind, sol, stub, i), folder / f"{name}.ipynb")
-            expected[name] = KINDS[kind][1]
+            expected[name] = expected_score(kind, sol)
             i += 1
     return expected
 

@@ -40,9 +40,27 @@ def _edit(nb, **sources):
     return nb
 
 
+def points(nb) -> dict[str, float]:
+    """Answer cell's grade id -> the points of its test cell (the solution's nbgrader metadata)."""
+    return {grade_id(c).removeprefix("test_"): float(c.metadata["nbgrader"]["points"])
+            for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")}
+
+
+def points_before(nb, gid: str) -> float:
+    """Points of the test cells above the cell ``gid`` (earned before it kills the kernel)."""
+    stop = next(i for i, c in enumerate(nb.cells) if grade_id(c) == gid)
+    return sum(float(c.metadata["nbgrader"]["points"]) for c in nb.cells[:stop]
+               if c.metadata.get("nbgrader", {}).get("grade"))
+
+
 def _attacks(subs: Path, out: Path, victim: Path) -> dict[str, tuple]:
     """name -> (notebook, expected score)."""
     sol = read_notebook(ROOT / "solutions" / "ex01_pruning.ipynb")
+    pts = points(sol)
+    total = sum(pts.values())
+    # global_magnitude_prune calls magnitude_prune: an answer calling the package loses both
+    package_score = total - pts["magnitude_prune"] - pts["global_magnitude_prune"]
+    mp_source = next(c.source for c in sol.cells if grade_id(c) == "magnitude_prune")
     stub = read_notebook(ROOT / "exercises" / "ex01_pruning.ipynb")
     checks_file = ROOT / "eie_lab" / "grading" / "checks" / "ex01_pruning.py"
     attacks = {
@@ -75,13 +93,13 @@ def _attacks(subs: Path, out: Path, victim: Path) -> dict[str, tuple]:
             "def magnitude_prune(w, sparsity):\n"
             "    from eie_lab.grading.checks.ex01_pruning import REFERENCE\n"
             "    return REFERENCE['magnitude_prune'](w, sparsity)\n")), 0),
-        # part 4 (global pruning) calls magnitude_prune too: 2 + 2 points of own work remain
+        # part 4 (global pruning) calls magnitude_prune too; the rest is own work
         "calls_package": (_edit(sol, magnitude_prune=(
-            "from eie_lab.compression.prune import magnitude_prune\n")), 4),
+            "from eie_lab.compression.prune import magnitude_prune\n")), package_score),
         "calls_package_inside": (_edit(sol, magnitude_prune=(
             "def magnitude_prune(w, sparsity):\n"
             "    import eie_lab.compression.prune as p\n"
-            "    return p.magnitude_prune(w, sparsity)\n")), 4),
+            "    return p.magnitude_prune(w, sparsity)\n")), package_score),
         "reads_solutions": (_edit(stub, magnitude_prune=(
             "import json\n"
             f"for path in [{str(ROOT / 'solutions' / 'ex01_pruning.ipynb')!r}, {str(victim)!r}]:\n"
@@ -130,7 +148,7 @@ def _attacks(subs: Path, out: Path, victim: Path) -> dict[str, tuple]:
             "        os.kill(pid, signal.SIGKILL)\n"
             "    except OSError:\n"
             "        pass\n"
-            "os.killpg(0, signal.SIGKILL)\n")), 3),
+            "os.killpg(0, signal.SIGKILL)\n")), points_before(sol, "prune_by_std")),
         "leaks_feedback": (_edit(stub, magnitude_prune=(
             "class Leak(Exception):\n    pass\n"
             f"Leak.__name__ = {LEAK!r} + ' check_magnitude_prune(magnitude_prune, hidden=True)'\n"
@@ -141,16 +159,16 @@ def _attacks(subs: Path, out: Path, victim: Path) -> dict[str, tuple]:
         # graded after startup_file: a planted startup file would break this honest answer
         "takes_the_startup_file": (_edit(sol, magnitude_prune=(
             "import builtins\nassert not hasattr(builtins, 'PWNED')\n"
-            + sol.cells[3].source)), 10),
+            + mp_source)), total),
     }
     dup = nbformat.from_dict(json.loads(json.dumps(sol)))
     test_cell = next(c for c in dup.cells if grade_id(c) == "test_magnitude_prune")
     dup.cells.insert(1, nbformat.from_dict(json.loads(json.dumps(test_cell))))
-    attacks["duplicate_test_cell"] = (dup, 10)
+    attacks["duplicate_test_cell"] = (dup, total)
     deleted = nbformat.from_dict(json.loads(json.dumps(sol)))
     deleted.cells = [c for c in deleted.cells if not (grade_id(c) or "").startswith("test_")]
     attacks["deleted_tests"] = (deleted, 0)
-    attacks["honest"] = (sol, 10)
+    attacks["honest"] = (sol, total)
     return attacks
 
 
@@ -178,7 +196,8 @@ def graded(tmp_path_factory):
     time.sleep(4)  # anything left behind would strike now
     with out.open() as fh:
         rows = {r["student"]: r for r in csv.DictReader(fh)}
-    expected = {name: score for name, (_, score) in attacks.items()} | {"victim": 10}
+    total = sum(points(read_notebook(ROOT / "solutions" / "ex01_pruning.ipynb")).values())
+    expected = {name: score for name, (_, score) in attacks.items()} | {"victim": total}
     return {"code": code, "rows": rows, "expected": expected, "tmp": tmp, "out": out,
             "csv_after": csv_after, "watched": watched, "args": args}
 
@@ -282,5 +301,8 @@ def test_neq_always_false_and_package_calls_on_ex03(tmp_path):
                  "--source", str(ROOT / "solutions"), "--out", str(out), "--jobs", "2"]) == 0
     with out.open() as fh:
         rows = {r["student"]: r for r in csv.DictReader(fh)}
-    assert float(rows["liar"]["score"]) == 0 and float(rows["honest"]["score"]) == 10
-    assert (float(rows["package"]["test_code_lengths"]), float(rows["package"]["score"])) == (0, 7)
+    pts = points(sol)
+    total = sum(pts.values())
+    assert float(rows["liar"]["score"]) == 0 and float(rows["honest"]["score"]) == total
+    assert (float(rows["package"]["test_code_lengths"]), float(rows["package"]["score"])) == (
+        0, total - pts["code_lengths"])
