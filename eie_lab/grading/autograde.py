@@ -48,6 +48,7 @@ from eie_lab.grading.notebook_io import grade_id, is_grade, parse_notebook, poin
 from eie_lab.grading.prepare import Job, plan_job, prepare_submission
 from eie_lab.grading.results import CellGrade, SubmissionResult, student_id, unique_ids
 from eie_lab.grading.sandbox import (
+    FORK_LOCK,
     Limits,
     SandboxRun,
     box_uid,
@@ -207,8 +208,9 @@ def _score(job: Job, grades: dict[str, CellGrade], run: SandboxRun, box: Path,
     started = {ev.get("index") for ev in run.events if ev.get("event") == "start"}
     for gid, h in job.harvests.items():
         index = next(c["index"] for c in job.cells if c.get("gid") == gid)
-        passed, message = judge_harvest(h, box / "out" / "answers" / f"{gid}.json",
-                                        timeout=limit, ran=index in started)
+        with FORK_LOCK:  # no sandbox is forked while a judge runs numpy (see FORK_LOCK)
+            passed, message = judge_harvest(h, box / "out" / "answers" / f"{gid}.json",
+                                            timeout=limit, ran=index in started)
         g = grades[gid]
         g.points, g.status, g.message = ((g.max_points, "passed", "") if passed
                                          else (0.0, "failed", message))

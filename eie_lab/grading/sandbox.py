@@ -46,6 +46,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,7 +54,13 @@ from pathlib import Path
 import eie_lab
 
 __all__ = ["Limits", "SandboxRun", "sandbox_level", "run_sandboxed", "prepare_box", "box_uid",
-           "bwrap_command", "LEVELS"]
+           "bwrap_command", "LEVELS", "FORK_LOCK"]
+
+#: Held while a sandbox process is forked, and by the grader while it computes references.
+#: Forking while another thread is inside a multi-threaded BLAS call deadlocks: OpenBLAS's fork
+#: handler waits for its worker threads, which wait for the call that cannot finish (a class run
+#: with --jobs 2 hung this way). Grading threads therefore never fork during numpy work.
+FORK_LOCK = threading.Lock()
 
 LEVELS = ("bwrap", "uid", "rlimits")
 _PACKAGE_DIR = Path(eie_lab.__file__).resolve().parent
@@ -246,8 +253,9 @@ def _env(box: str) -> dict[str, str]:
 
 def _probe(cmd: list[str], preexec) -> bool:
     try:
-        done = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, timeout=60, preexec_fn=preexec)
+        with FORK_LOCK:
+            done = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL, timeout=60, preexec_fn=preexec)
     except (OSError, subprocess.SubprocessError):
         return False
     return done.returncode == 0
@@ -500,10 +508,11 @@ def run_sandboxed(box: Path, limits: Limits, *, slot: int = 0, level: str | None
     started = time.monotonic()
     run = SandboxRun(level, None)
     try:
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL, env=env, cwd=cwd,
-                                start_new_session=True,
-                                preexec_fn=functools.partial(_preexec, limits, level, uid))
+        with FORK_LOCK:
+            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL, env=env, cwd=cwd,
+                                    start_new_session=True,
+                                    preexec_fn=functools.partial(_preexec, limits, level, uid))
     except OSError as exc:
         run.killed = f"the sandbox could not start ({type(exc).__name__})"
         return run
