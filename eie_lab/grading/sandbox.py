@@ -218,7 +218,10 @@ def bwrap_command(box: Path, uid: int, hide: list[Path]) -> list[str]:
     for p in _python_binds():
         if not _covered(p, binds):
             binds.append(p)
-    made: set[str] = set()
+    # The box and its /tmp first: a bind made later would shadow every read-only bind below
+    # /tmp (a checkout or virtual environment under /tmp would vanish inside the box).
+    cmd += ["--bind", str(box), "/box", "--bind", str(box / "tmp"), "/tmp"]
+    made: set[str] = {"/tmp"}
     for target in sorted(binds, key=lambda p: (p.count("/"), p)):
         for parent in reversed(Path(target).parents):
             s = str(parent)
@@ -232,8 +235,7 @@ def bwrap_command(box: Path, uid: int, hide: list[Path]) -> list[str]:
         h = Path(os.path.realpath(h))
         if h.is_dir() and _covered(str(h), binds):
             cmd += ["--tmpfs", str(h)]
-    cmd += ["--proc", "/proc", "--dev", "/dev", "--bind", str(box), "/box",
-            "--bind", str(box / "tmp"), "/tmp", "--chdir", "/box/work", "--clearenv"]
+    cmd += ["--proc", "/proc", "--dev", "/dev", "--chdir", "/box/work", "--clearenv"]
     for key, value in _env("/box").items():
         cmd += ["--setenv", key, value]
     cmd += ["--", shutil.which("setpriv") or "/usr/bin/setpriv", f"--reuid={uid}",
