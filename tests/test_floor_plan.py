@@ -127,3 +127,18 @@ def test_one_home_for_padding_entries():
     makers = [str(p.relative_to(root)) for p in PACKAGE.rglob("*.py")
               if "def relative_entries" in p.read_text()]
     assert makers == ["eie_lab/sparse_format.py"]
+
+
+def test_citations_stay_inside_the_repository():
+    """Papers are cited by section/table/figure and docs/references.md, never by a file that is
+    not in the repository (the word is assembled here so this test does not cite it either)."""
+    root = PACKAGE.parent
+    outside = "papers" + ".md"
+    hits = [str(p.relative_to(root))
+            for folder in ("eie_lab", "notebooks", "exercises", "solutions", "docs", "tests",
+                           "benchmarks", "scripts")
+            for p in (root / folder).rglob("*")
+            if p.is_file() and p.suffix in (".py", ".ipynb", ".md")
+            and outside in p.read_text(errors="ignore")]
+    hits += [name for name in ("README.md",) if outside in (root / name).read_text()]
+    assert not hits, hits

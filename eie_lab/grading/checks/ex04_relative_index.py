@@ -4,7 +4,7 @@ storage bits and the best index width.
 The reference is eie-lab's own encoder: a column stored in one PE of :func:`eie_lab.eie.encode`
 (``n_pe=1``) is exactly the relative-index stream of the EIE convention (z counts the zeros
 before an entry; while z > zmax a padding entry (v=0, z=zmax) comes first and z drops by zmax + 1).
-Columns hold codebook indices 0..15 (0 = pruned). Fixture (papers.md §1.8):
+Columns hold codebook indices 0..15 (0 = pruned). Fixture [EIE §III-B]:
 [0,0,1,2, 18 zeros, 3] -> v = [1,2,0,3], z = [2,0,15,2]. Two questions (:data:`QUESTIONS`) and
 a design-to-target task judged on the measured outcome: one index width per layer of
 :func:`~eie_lab.grading.exercise_data.index_layers` whose total storage comes within 1% of the
