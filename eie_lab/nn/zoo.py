@@ -34,6 +34,7 @@ import numbers
 import time
 import warnings
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +44,8 @@ from eie_lab.cache import atomic_write, cache_dir, writable_cache_dir
 from eie_lab.data.mnist import load_mnist_arrays, mnist_fingerprint
 from eie_lab.errors import ConfigError, EieLabError, fail_message
 from eie_lab.nn.conv import ConvNet, lenet5
-from eie_lab.nn.mlp import LENET300_NAMES, LENET300_SIZES, MLP, lenet300
+from eie_lab.nn.mlp import MLP, lenet300
+from eie_lab.nn.network import Network
 from eie_lab.nn.train import evaluate, train
 
 __all__ = ["pretrained_lenet300", "pretrained_lenet5", "LENET5_RECIPE", "LENET5_EPOCHS",
@@ -190,28 +192,59 @@ def cache_path(seed: int = 0, epochs: int | None = None, data_dir=None,
                                       f"{digest}.npz")
 
 
-def _load_cached(path: Path, key: dict[str, Any]) -> MLP:
-    """Read and check one cache entry; raise ValueError (or what the reader raises) if bad."""
+def _load_checked(path: Path, key: dict[str, Any], reference: Network) -> Network:
+    """Read one cache entry and check it against a freshly built ``reference`` network: the key
+    it was trained under, layer names, shapes (and architecture), finite values, the error.
+    Raises ValueError (or what the reader raises) when the entry is bad."""
     with np.load(path, allow_pickle=False) as f:
+        # the file name carries the key's digest; a stored key must match it too
         if "key" in f.files and str(f["key"]) != _key_text(key):
             raise ValueError("it was trained under another key")
-        model = MLP.from_arrays(f)
+        model = type(reference).from_arrays(f)
         test_error, seconds = float(f["test_error"]), float(f["train_seconds"])
-    if tuple(model.names) != LENET300_NAMES:
-        raise ValueError(f"layers {model.names}, expected {LENET300_NAMES}")
-    for layer, (n_in, n_out) in zip(model.layers, zip(LENET300_SIZES, LENET300_SIZES[1:])):
-        if layer.W.shape != (n_out, n_in):
-            raise ValueError(f"{layer.name}.W has shape {layer.W.shape}")
-        if layer.b.shape != (n_out,):
-            raise ValueError(f"{layer.name}.b has shape {layer.b.shape}")
+    if tuple(model.names) != tuple(reference.names):
+        raise ValueError(f"layers {model.names}, expected {reference.names}")
+    if getattr(model, "architecture", None) != getattr(reference, "architecture", None):
+        raise ValueError(f"architecture {model.architecture}, expected {reference.architecture}")
+    for layer, ref in zip(model.layers, reference.layers):
+        if layer.W.shape != ref.W.shape or layer.b.shape != ref.b.shape:
+            raise ValueError(f"{layer.name} has shapes {layer.W.shape}, {layer.b.shape}")
         if not (np.isfinite(layer.W).all() and np.isfinite(layer.b).all()):
             raise ValueError(f"{layer.name} holds NaN or inf")
-    if model.sizes != LENET300_SIZES:
-        raise ValueError(f"sizes {model.sizes}, expected {LENET300_SIZES}")
     if not (math.isfinite(test_error) and 0.0 <= test_error <= 1.0):
         raise ValueError(f"test_error={test_error}")
     model.meta = {"test_error": test_error, "train_seconds": seconds, "seed": key["seed"],
                   "epochs": key["epochs"], "n_train": key["n_train"], "from_cache": True}
+    return model
+
+
+def _trained(key: dict[str, Any], build: Callable[[], Network], recipe: dict[str, Any],
+             desc: str, *, cache: bool, data_dir, progress: bool | None) -> Network:
+    """The network ``build()`` trained under ``key``: from the cache when a good entry exists,
+    else trained on MNIST (``recipe``) and written to the cache. A damaged entry is retrained
+    with a warning; the cache folder is checked before training, so no result is lost."""
+    path = cache_path(key=key)
+    if cache and path.is_file():
+        try:
+            return _load_checked(path, key, build())
+        except _DAMAGED as exc:  # damaged entry: train again and overwrite it
+            warnings.warn(f"the cached model {path} is damaged ({type(exc).__name__}: {exc}); "
+                          "training it again", RuntimeWarning, stacklevel=3)
+    if cache:
+        writable_cache_dir()  # before training: a result that cannot be saved is not lost later
+    x, y, xt, yt = mnist_arrays(data_dir, n_train=key["n_train"])
+    model = build()
+    t0 = time.process_time()
+    train(model, x, y, epochs=key["epochs"], seed=key["seed"], desc=desc, progress=progress,
+          **recipe)
+    seconds = time.process_time() - t0
+    err = evaluate(model, xt, yt)
+    model.meta = {"test_error": err, "train_seconds": seconds, "seed": key["seed"],
+                  "epochs": key["epochs"], "n_train": key["n_train"], "from_cache": False}
+    if cache:
+        with atomic_write(path) as fh:
+            np.savez(fh, key=np.array(_key_text(key)), test_error=np.float64(err),
+                     train_seconds=np.float64(seconds), **model.to_arrays())
     return model
 
 
@@ -266,52 +299,9 @@ def pretrained_lenet300(seed: int = 0, epochs: int | None = None, cache: bool = 
     """
     seed, epochs, n_train = _arguments(seed, epochs, n_train)
     key = cache_key(seed, epochs, data_dir, n_train, download=True, progress=progress)
-    path = cache_path(key=key)
-    if cache and path.is_file():
-        try:
-            return _load_cached(path, key)
-        except _DAMAGED as exc:  # damaged entry: train again and overwrite it
-            warnings.warn(f"the cached model {path} is damaged ({type(exc).__name__}: {exc}); "
-                          "training it again", RuntimeWarning, stacklevel=2)
-    if cache:
-        writable_cache_dir()  # before training: a result that cannot be saved is not lost later
-    x, y, xt, yt = mnist_arrays(data_dir, n_train=n_train)
-    model = lenet300(seed=seed)
-    t0 = time.perf_counter()
-    train(model, x, y, epochs=epochs, seed=seed, desc="LeNet-300-100", progress=progress,
-          **BASELINE_RECIPE)
-    seconds = time.perf_counter() - t0
-    err = evaluate(model, xt, yt)
-    model.meta = {"test_error": err, "train_seconds": seconds, "seed": seed, "epochs": epochs,
-                  "n_train": n_train, "from_cache": False}
-    if cache:
-        with atomic_write(path) as fh:
-            np.savez(fh, key=np.array(_key_text(key)), test_error=np.float64(err),
-                     train_seconds=np.float64(seconds), **model.to_arrays())
-    return model
+    return _trained(key, functools.partial(lenet300, seed=seed), BASELINE_RECIPE,
+                    "LeNet-300-100", cache=cache, data_dir=data_dir, progress=progress)
 
-
-
-def _load_cached_lenet5(path: Path, key: dict[str, Any]) -> ConvNet:
-    """Read and check one LeNet-5 cache entry (key, layers, shapes, finite values, error)."""
-    with np.load(path, allow_pickle=False) as f:
-        if str(f["key"]) != _key_text(key):
-            raise ValueError("it was trained under another key")
-        model = ConvNet.from_arrays(f)
-        test_error, seconds = float(f["test_error"]), float(f["train_seconds"])
-    fresh = lenet5(seed=0)
-    if model.architecture != fresh.architecture:
-        raise ValueError(f"architecture {model.architecture}, expected {fresh.architecture}")
-    for layer, ref in zip(model.layers, fresh.layers):
-        if layer.W.shape != ref.W.shape or layer.b.shape != ref.b.shape:
-            raise ValueError(f"{layer.name} has shapes {layer.W.shape}, {layer.b.shape}")
-        if not (np.isfinite(layer.W).all() and np.isfinite(layer.b).all()):
-            raise ValueError(f"{layer.name} holds NaN or inf")
-    if not (math.isfinite(test_error) and 0.0 <= test_error <= 1.0):
-        raise ValueError(f"test_error={test_error}")
-    model.meta = {"test_error": test_error, "train_seconds": seconds, "seed": key["seed"],
-                  "epochs": key["epochs"], "n_train": key["n_train"], "from_cache": True}
-    return model
 
 
 def pretrained_lenet5(seed: int = 0, epochs: int | None = None, cache: bool = True,
@@ -345,26 +335,5 @@ def pretrained_lenet5(seed: int = 0, epochs: int | None = None, cache: bool = Tr
     key = {**cache_key(seed, epochs, data_dir, n_train, download=True, progress=progress),
            "model": "lenet5", "code": _code_hash(_LENET5_CODE_FILES),
            "recipe": dict(LENET5_RECIPE)}
-    path = cache_path(key=key)
-    if cache and path.is_file():
-        try:
-            return _load_cached_lenet5(path, key)
-        except _DAMAGED as exc:  # damaged entry: train again and overwrite it
-            warnings.warn(f"the cached model {path} is damaged ({type(exc).__name__}: {exc}); "
-                          "training it again", RuntimeWarning, stacklevel=2)
-    if cache:
-        writable_cache_dir()  # before training: a result that cannot be saved is not lost later
-    x, y, xt, yt = mnist_arrays(data_dir, n_train=n_train)
-    model = lenet5(seed=seed)
-    t0 = time.process_time()
-    train(model, x, y, epochs=epochs, seed=seed, desc="LeNet-5", progress=progress,
-          **LENET5_RECIPE)
-    seconds = time.process_time() - t0
-    err = evaluate(model, xt, yt)
-    model.meta = {"test_error": err, "train_seconds": seconds, "seed": seed, "epochs": epochs,
-                  "n_train": n_train, "from_cache": False}
-    if cache:
-        with atomic_write(path) as fh:
-            np.savez(fh, key=np.array(_key_text(key)), test_error=np.float64(err),
-                     train_seconds=np.float64(seconds), **model.to_arrays())
-    return model
+    return _trained(key, functools.partial(lenet5, seed=seed), LENET5_RECIPE, "LeNet-5",
+                    cache=cache, data_dir=data_dir, progress=progress)
