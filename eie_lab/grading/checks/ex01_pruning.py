@@ -20,7 +20,6 @@ Examples
 
 from __future__ import annotations
 
-import functools
 import math
 
 import numpy as np
@@ -36,7 +35,7 @@ from eie_lab.grading.checks._core import (
     expect_array,
     run_part,
 )
-from eie_lab.nn.zoo import mnist_arrays, pretrained_lenet300
+from eie_lab.grading.checks._lenet import error_pp, lenet_baseline
 
 __all__ = ["REFERENCE", "PARTS", "QUESTIONS", "INTERPRET", "ANSWERS", "NEEDS_MNIST", "TARGET_KEEP",
            "TARGET_EXTRA_ERROR_PP", "pruned_outcome", "check_magnitude_prune",
@@ -78,17 +77,6 @@ REFERENCE = {
 }
 
 
-@functools.lru_cache(maxsize=1)
-def _baseline():
-    model = pretrained_lenet300()
-    _, _, x_test, y_test = mnist_arrays()
-    return model, x_test, y_test
-
-
-def _error_pp(model, x, y) -> float:
-    return 100.0 * float(np.mean(np.argmax(model.forward(x), axis=1) != y))
-
-
 def pruned_outcome(keep: dict) -> tuple[float, float]:
     """Kept fraction of all weights and extra test error (pp) of LeNet-300-100 pruned by layer.
 
@@ -112,8 +100,8 @@ def pruned_outcome(keep: dict) -> tuple[float, float]:
     >>> kept, extra  # doctest: +SKIP
     (1.0, 0.0)
     """
-    model, x, y = _baseline()
-    base = _error_pp(model, x, y)
+    model, x, y = lenet_baseline()
+    base = error_pp(model, x, y)
     pruned = model.copy()
     kept = total = 0
     for layer in pruned.layers:
@@ -121,7 +109,7 @@ def pruned_outcome(keep: dict) -> tuple[float, float]:
         layer.W = np.where(mask, layer.W, 0).astype(layer.W.dtype)
         kept += int(mask.sum())
         total += mask.size
-    return kept / total, _error_pp(pruned, x, y) - base
+    return kept / total, error_pp(pruned, x, y) - base
 
 
 def _weights(rng: np.random.Generator, ties: bool = False) -> np.ndarray:

@@ -42,8 +42,8 @@ from eie_lab.grading.checks._core import (
     expect_number,
     run_part,
 )
+from eie_lab.grading.checks._lenet import error_pp, lenet_baseline
 from eie_lab.grading.exercise_data import FIG3_CODEBOOK, FIG3_CODES, FIG3_GRAD
-from eie_lab.nn.zoo import mnist_arrays, pretrained_lenet300
 
 __all__ = ["REFERENCE", "PARTS", "QUESTIONS", "INTERPRET", "ANSWERS", "NEEDS_MNIST", "TARGET_BITS",
            "TARGET_EXTRA_ERROR_PP", "lloyd_step", "share", "demo_weights", "shared_outcome",
@@ -131,17 +131,6 @@ def _error_ratio() -> float:
     return _rms(x - share(x, 4)) / _rms(x - share(x, 3))
 
 
-@functools.lru_cache(maxsize=1)
-def _baseline():
-    model = pretrained_lenet300()
-    _, _, x_test, y_test = mnist_arrays()
-    return model, x_test, y_test
-
-
-def _error_pp(model, x, y) -> float:
-    return 100.0 * float(np.mean(np.argmax(model.forward(x), axis=1) != y))
-
-
 def shared_outcome(bits: dict) -> tuple[float, float]:
     """Average bits per weight and extra test error (pp) of LeNet-300-100 with shared weights.
 
@@ -164,8 +153,8 @@ def shared_outcome(bits: dict) -> tuple[float, float]:
     >>> shared_outcome({"ip1": 3, "ip2": 3, "ip3": 3})  # doctest: +SKIP
     (3.003..., 0.37)
     """
-    model, x, y = _baseline()
-    base = _error_pp(model, x, y)
+    model, x, y = lenet_baseline()
+    base = error_pp(model, x, y)
     net = model.copy()
     stored = total = 0
     for layer in net.layers:
@@ -173,7 +162,7 @@ def shared_outcome(bits: dict) -> tuple[float, float]:
         layer.W = share(layer.W, b).astype(layer.W.dtype)
         stored += layer.W.size * b + 2 ** b * CODEBOOK_BITS
         total += layer.W.size
-    return stored / total, _error_pp(net, x, y) - base
+    return stored / total, error_pp(net, x, y) - base
 
 
 REFERENCE = {

@@ -38,7 +38,7 @@ from eie_lab.grading.checks._core import (
     expect_number,
     run_part,
 )
-from eie_lab.nn.zoo import mnist_arrays, pretrained_lenet300
+from eie_lab.grading.checks._lenet import error_pp, lenet_baseline
 from eie_lab.quantizer import share_weights
 from eie_lab.sparse_format import CODE_LENGTH_BITS, FLOAT_BITS, codebook_bits
 
@@ -149,22 +149,11 @@ def _pq_judge(args, got, case):
 
 
 # --- the design task --------------------------------------------------------------------------
-@functools.lru_cache(maxsize=1)
-def _baseline():
-    model = pretrained_lenet300()
-    _, _, x_test, y_test = mnist_arrays()
-    return model, x_test, y_test
-
-
-def _error_pp(model, x, y) -> float:
-    return 100.0 * float(np.mean(np.argmax(model.forward(x), axis=1) != y))
-
-
 @functools.lru_cache(maxsize=32)
 def _outcome(key: str) -> tuple[float, float]:
     recipe = json.loads(key)
-    model, x, y = _baseline()
-    base = _error_pp(model, x, y)
+    model, x, y = lenet_baseline()
+    base = error_pp(model, x, y)
     net = model.copy()
     dense = stored = 0
     for layer in net.layers:
@@ -176,7 +165,7 @@ def _outcome(key: str) -> tuple[float, float]:
         layer.W = np.asarray(codebook, dtype=layer.W.dtype)[codes]
         dense += FLOAT_BITS * w.size
         stored += report.total_bits("P+Q+H")
-    return dense / stored, _error_pp(net, x, y) - base
+    return dense / stored, error_pp(net, x, y) - base
 
 
 def recipe_outcome(recipe: dict) -> tuple[float, float]:
