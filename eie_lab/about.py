@@ -32,7 +32,7 @@ __all__ = ["REQUIRED", "OPTIONAL", "MIN_PYTHON", "environment_report", "format_r
 
 #: Runtime dependencies (pyproject ``dependencies``).
 REQUIRED: tuple[str, ...] = ("numpy", "matplotlib", "networkx", "ipywidgets", "jupyterlab",
-                             "tqdm", "platformdirs", "nbformat")
+                             "jupyterlab-rise", "nbconvert", "tqdm", "platformdirs", "nbformat")
 #: Packages of the extras (tests, grading, browser, benchmarks); absent is fine.
 OPTIONAL: tuple[str, ...] = ("pytest", "hypothesis", "nbclient", "ipykernel", "scipy",
                              "scikit-learn", "nbgrader", "playwright", "dahuffman")
