@@ -1,7 +1,9 @@
 # eie-lab: two commands set everything up on a machine that has python3 (>= 3.10) and make.
 #   make lab   create .venv if needed, install, start JupyterLab on notebooks/
 #   make test  create/update .venv, lint, run the whole test suite
-# Overridable: PYTHON, HOST, PORT, TOKEN, ARGS (extra jupyter lab flags), PYTEST_ARGS.
+#   make slides  executed static reveal.js decks of every lecture in build/slides/ (work offline)
+# Overridable: PYTHON, HOST, PORT, TOKEN, ARGS (extra jupyter lab flags), PYTEST_ARGS,
+# EXECUTED (make slides: a folder of already-executed notebooks to take outputs from).
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -11,6 +13,8 @@ TOKEN  ?=
 ARGS   ?=
 PYTEST_ARGS ?=
 EXTRAS ?= test,grading,browser,bench
+EXECUTED ?=
+SLIDES_OUT ?= build/slides
 
 # Jupyter refuses to run as root (containers, CI) unless told; add --allow-root only then.
 BIN   := $(VENV)/bin
@@ -20,12 +24,14 @@ STAMP := $(VENV)/.eie-lab-installed
 # still switch either on in Settings. With --LabApp.news_url=None nothing is fetched anyway.
 LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.json
 
-.PHONY: lab test lint bench venv clean help
+.PHONY: lab test lint bench slides venv clean help
 
 help:
 	@echo "make lab    - install (first time) and start JupyterLab on notebooks/"
 	@echo "make test   - install/update and run lint + the whole test suite"
 	@echo "make bench  - run the speed/quality benchmarks (ratios against baselines)"
+	@echo "make slides - executed static reveal.js decks of all lectures in build/slides/ (offline)"
+	@echo "make clean  - remove .venv, caches, build/ and test artifacts"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "eie-lab needs Python >= 3.10, found " + sys.version.split()[0] + "\nhelp: run make with PYTHON=/path/to/python3.11")'
@@ -60,5 +66,10 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
+# Lecture mode without a kernel: one self-contained HTML deck per notebook at 1280x720 (RISE in
+# `make lab` is the live alternative). EXECUTED=DIR reuses executed notebooks instead of running them.
+slides: $(STAMP)
+	$(BIN)/python scripts/build_slides.py --out "$(SLIDES_OUT)" $(if $(EXECUTED),--executed "$(EXECUTED)",)
+
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache test-artifacts benchmarks/results
+	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache test-artifacts benchmarks/results build
