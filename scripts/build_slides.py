@@ -251,7 +251,8 @@ def export_deck(nb, name: str, assets: dict[str, str]) -> str:
     exporter = SlidesExporter(extra_template_basedirs=[str(TEMPLATES)], template_name=TEMPLATE,
                               reveal_url_prefix=PLACEHOLDER, reveal_width=str(WIDTH),
                               reveal_height=str(HEIGHT), reveal_theme="white",
-                              reveal_transition="none", embed_images=True)
+                              reveal_transition="none", embed_images=True,
+                              exclude_input_prompt=True, exclude_output_prompt=True)
     html, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": name},
                                                          "eie_slides": assets})
     for what, css in (("reveal.css", assets["reveal_css"]), ("theme/white.css", assets["theme_css"])):

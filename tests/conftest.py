@@ -33,6 +33,15 @@ def mnist_dir():
     return found
 
 
+@pytest.fixture
+def sync_playwright():
+    """Playwright's sync API for the browser tests; skips (or fails under
+    ``EIE_LAB_REQUIRE_BROWSER=1``) without Playwright or Chromium (see tests/_browser.py)."""
+    from tests._browser import playwright_api
+
+    return playwright_api()
+
+
 def pytest_configure(config):
     os.environ.setdefault("MPLBACKEND", "Agg")
 
