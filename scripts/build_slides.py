@@ -115,8 +115,9 @@ def _environment(env: dict[str, str]) -> Iterator[None]:
                 os.environ[k] = v
 
 
-def execute(path: Path, timeout: int = 300):
-    """Run a notebook top to bottom in a fresh kernel (:data:`KERNEL_ENV`), in its own folder.
+def execute(path: Path, timeout: int = 300, env: dict[str, str] | None = None):
+    """Run a notebook top to bottom in a fresh kernel (:data:`KERNEL_ENV`, updated by ``env``),
+    in its own folder.
 
     Raises
     ------
@@ -129,7 +130,7 @@ def execute(path: Path, timeout: int = 300):
     nb = nbformat.read(path, as_version=4)
     client = nbclient.NotebookClient(nb, timeout=timeout, kernel_name="python3",
                                      resources={"metadata": {"path": str(path.parent)}})
-    with _environment(KERNEL_ENV):
+    with _environment({**KERNEL_ENV, **(env or {})}):
         try:
             client.execute()
         except nbclient.exceptions.CellExecutionError as exc:

@@ -1,10 +1,25 @@
-"""Shared pytest set-up: headless matplotlib, quiet progress bars, MNIST and browser gates."""
+"""Shared pytest set-up: headless matplotlib, quiet progress bars, MNIST and browser gates, the
+notebook kernels' environment and the executed lectures and their decks (lecture mode).
+
+The lecture notebooks run once per session: tests/test_notebooks.py saves each executed lecture
+into the session folder :func:`executed_lectures`, and :func:`lecture_decks` builds the decks from
+it with ``make slides EXECUTED=<folder>`` (executing only what is not there yet, e.g. when
+tests/test_slides.py runs alone). Tests that use ``lecture_decks`` run after all others, so the
+notebook harness has filled the folder by then.
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+LECTURES = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("EIE_LAB_PROGRESS", "0")
@@ -40,6 +55,53 @@ def sync_playwright():
     from tests._browser import playwright_api
 
     return playwright_api()
+
+
+@pytest.fixture(scope="session")
+def notebook_env(tmp_path_factory):
+    """Environment for notebook kernels: a shared temporary cache, data folder passed through,
+    static widgets, progress bars on and figures shown inline (as in JupyterLab)."""
+    cache = tmp_path_factory.mktemp("eie-lab-cache")
+    return {"EIE_LAB_CACHE": str(cache), "EIE_LAB_PROGRESS": "1",
+            "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+            "EIE_LAB_HEADLESS": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+
+
+@pytest.fixture(scope="session")
+def executed_lectures(tmp_path_factory) -> Path:
+    """A session folder of executed lecture notebooks (``<name>.ipynb``), filled by the notebook
+    harness (tests/test_notebooks.py) and read by ``make slides EXECUTED=...``."""
+    return tmp_path_factory.mktemp("executed-lectures")
+
+
+@pytest.fixture(scope="session")
+def lecture_decks(executed_lectures, notebook_env, tmp_path_factory):
+    """``make slides`` run on the executed lectures: (the process, the output folder).
+
+    A lecture missing from :func:`executed_lectures` (its harness test did not run) is executed
+    here first, in the harness's environment.
+    """
+    import nbformat
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import build_slides
+
+    for path in LECTURES:
+        if not (executed_lectures / path.name).is_file():
+            nb = build_slides.execute(path, env=notebook_env)
+            nbformat.write(nb, executed_lectures / path.name)
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    out = tmp_path_factory.mktemp("slides")
+    proc = subprocess.run(["make", "--no-print-directory", "slides", f"EXECUTED={executed_lectures}",
+                           f"SLIDES_OUT={out}"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=900, env=dict(os.environ, EIE_LAB_PROGRESS="0"))
+    return proc, out
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests that use the lecture decks run last: by then the harness has executed the lectures."""
+    items.sort(key=lambda item: "lecture_decks" in getattr(item, "fixturenames", ()))
 
 
 def pytest_configure(config):

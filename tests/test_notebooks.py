@@ -1,7 +1,10 @@
 """Execute every lecture notebook and every solution top to bottom (the notebook harness).
 
 Each notebook runs in a fresh kernel with the notebook's folder as working directory and a
-per-cell timeout. All notebooks of one session share one temporary ``EIE_LAB_CACHE`` and run in
+per-cell timeout (environment: the ``notebook_env`` fixture of ``tests/conftest.py``; figures are
+shown inline, widgets fall back to static frames). Each executed lecture is saved into the
+session folder ``executed_lectures``, from which ``make slides`` builds the decks in
+tests/test_slides.py without running the notebooks again. All notebooks of one session share one temporary ``EIE_LAB_CACHE`` and run in
 sorted order, so a model trained by ``01_pruning`` is reused by later notebooks, as it would be on
 a student's laptop. The slowest notebooks are reported at the end of the run.
 
@@ -67,15 +70,6 @@ def _baselines(cache: str) -> set[str]:
 
 def _ids(paths):
     return [str(p.relative_to(ROOT)) for p in paths]
-
-
-@pytest.fixture(scope="session")
-def notebook_env(tmp_path_factory):
-    """Environment for notebook kernels: a shared temporary cache, data folder passed through."""
-    cache = tmp_path_factory.mktemp("eie-lab-cache")
-    env = {"EIE_LAB_CACHE": str(cache), "EIE_LAB_PROGRESS": "1", "MPLBACKEND": "Agg",
-           "EIE_LAB_HEADLESS": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
-    return env
 
 
 # a tqdm meter: "desc:  42%|####      | 42/100 [...]" or "desc: 7it [...]"
@@ -148,9 +142,12 @@ def _execute(path: Path, env: dict[str, str]):
 
 @pytest.mark.notebook
 @pytest.mark.parametrize("path", LECTURES, ids=_ids(LECTURES))
-def test_lecture_notebook_runs(path, notebook_env):
+def test_lecture_notebook_runs(path, notebook_env, executed_lectures):
+    """Runs, within its time bound; the executed notebook is kept for `make slides` (conftest)."""
     before = _baselines(notebook_env["EIE_LAB_CACHE"])
-    _execute(path, notebook_env)
+    nb = _execute(path, notebook_env)
+    nbformat = pytest.importorskip("nbformat")
+    nbformat.write(nb, executed_lectures / path.name)
     trained = bool(_baselines(notebook_env["EIE_LAB_CACHE"]) - before)
     seconds, bound = DURATIONS[str(path.relative_to(ROOT))], time_bound(trained)
     assert seconds <= bound, (
