@@ -34,7 +34,8 @@ import numpy as np
 from eie_lab.errors import ConfigError, fail_message
 
 __all__ = [
-    "TABLE_III", "DC_TABLE_1", "DC_TABLE_2", "DC_TABLE_3", "DC_RATES_PQ_PQH", "DC_TABLE_6", "PARAMETERS", "LAYER_NAMES", "ALEXNET_VGG", "NEURALTALK", "SERIES", "SOURCES", "TABLE_IV_US",
+    "TABLE_III", "DC_TABLE_1", "DC_TABLE_2", "DC_TABLE_3", "DC_TABLE_4", "DC_RATES_PQ_PQH",
+    "LWC_ALEXNET_HOURS", "DC_TABLE_6", "PARAMETERS", "LAYER_NAMES", "ALEXNET_VGG", "NEURALTALK", "SERIES", "SOURCES", "TABLE_IV_US",
     "EIE_THEORETICAL_US", "EIE_ACTUAL_US", "DC_TABLE9_POWER_W", "EIE_POWER_W",
     "FIG6_LABELS", "FIG7_LABELS", "FIG6_MISMATCHES", "TABLE_I_ENERGY_PJ",
     "TABLE_II_PE_POWER_MW", "TABLE_II_PE_AREA_UM2", "TABLE_II_BY_TYPE", "SRAM_PER_PE_KB", "PRECISION_TOP5", "MULT_ENERGY_RATIO_16B", "geomean", "label_values", "format_label",
@@ -164,6 +165,32 @@ DC_TABLE_3: dict[str, dict[str, float]] = {
     "total": {"weights": 431_000, "kept_pct": 8, "w_bits_pq": 5.3, "w_bits_pqh": 4.1,
               "idx_bits_pq": 5, "idx_bits_pqh": 4.4, "rate_pq_pct": 3.05, "rate_pqh_pct": 2.55},
 }
+#: [DC Table 4] AlexNet per layer, same columns as :data:`DC_TABLE_2` (4-bit indices everywhere,
+#: 8-bit conv and 5-bit fc codes); 27x at P+Q, 35x at P+Q+H. "weights" are the table's rounded
+#: counts (35K ... 38M); the rates are of the 32-bit layer.
+DC_TABLE_4: dict[str, dict[str, float]] = {
+    "conv1": {"weights": 35_000, "kept_pct": 84, "w_bits_pq": 8, "w_bits_pqh": 6.3,
+              "idx_bits_pq": 4, "idx_bits_pqh": 1.2, "rate_pq_pct": 32.6, "rate_pqh_pct": 20.53},
+    "conv2": {"weights": 307_000, "kept_pct": 38, "w_bits_pq": 8, "w_bits_pqh": 5.5,
+              "idx_bits_pq": 4, "idx_bits_pqh": 2.3, "rate_pq_pct": 14.5, "rate_pqh_pct": 9.43},
+    "conv3": {"weights": 885_000, "kept_pct": 35, "w_bits_pq": 8, "w_bits_pqh": 5.1,
+              "idx_bits_pq": 4, "idx_bits_pqh": 2.6, "rate_pq_pct": 13.1, "rate_pqh_pct": 8.44},
+    "conv4": {"weights": 663_000, "kept_pct": 37, "w_bits_pq": 8, "w_bits_pqh": 5.2,
+              "idx_bits_pq": 4, "idx_bits_pqh": 2.5, "rate_pq_pct": 14.1, "rate_pqh_pct": 9.11},
+    "conv5": {"weights": 442_000, "kept_pct": 37, "w_bits_pq": 8, "w_bits_pqh": 5.6,
+              "idx_bits_pq": 4, "idx_bits_pqh": 2.5, "rate_pq_pct": 14.0, "rate_pqh_pct": 9.43},
+    "fc6": {"weights": 38_000_000, "kept_pct": 9, "w_bits_pq": 5, "w_bits_pqh": 3.9,
+            "idx_bits_pq": 4, "idx_bits_pqh": 3.2, "rate_pq_pct": 3.0, "rate_pqh_pct": 2.39},
+    "fc7": {"weights": 17_000_000, "kept_pct": 9, "w_bits_pq": 5, "w_bits_pqh": 3.6,
+            "idx_bits_pq": 4, "idx_bits_pqh": 3.7, "rate_pq_pct": 3.0, "rate_pqh_pct": 2.46},
+    "fc8": {"weights": 4_000_000, "kept_pct": 25, "w_bits_pq": 5, "w_bits_pqh": 4,
+            "idx_bits_pq": 4, "idx_bits_pqh": 3.2, "rate_pq_pct": 7.3, "rate_pqh_pct": 5.85},
+    "total": {"weights": 61_000_000, "kept_pct": 11, "w_bits_pq": 5.4, "w_bits_pqh": 4,
+              "idx_bits_pq": 4, "idx_bits_pqh": 3.2, "rate_pq_pct": 3.7, "rate_pqh_pct": 2.88},
+}
+#: [LWC §4.2] AlexNet's training cost on one NVIDIA Titan X, hours: the baseline's training and
+#: the retraining of the pruned network (with 1/100 of the initial learning rate).
+LWC_ALEXNET_HOURS: dict[str, float] = {"train": 75.0, "retrain": 173.0}
 #: [EIE Table I] energy per operation at 45 nm (Horowitz), pJ. The register-file row is [LWC Fig. 1].
 TABLE_I_ENERGY_PJ: dict[str, float] = {
     "32 bit int ADD": 0.1, "32 bit float ADD": 0.9, "32 bit Register File": 1.0,
@@ -223,6 +250,8 @@ SOURCES: dict[str, str] = {
     "TABLE_III": "[EIE Table III]",
     "DC_TABLE_2": "[DC Table 2]",
     "DC_TABLE_3": "[DC Table 3]",
+    "DC_TABLE_4": "[DC Table 4]",
+    "LWC_ALEXNET_HOURS": "[LWC §4.2] (NVIDIA Titan X)",
     "TABLE_IV_US": "[EIE Table IV]; AlexNet/VGG columns = [DC Table 8]",
     "DC_TABLE9_POWER_W": "[DC Table 9]",
     "EIE_POWER_W": "[EIE abstract] 600 mW; reproduces [EIE Fig. 7] exactly",

@@ -85,3 +85,20 @@ def test_bad_inputs_raise_clear_errors():
         T.table_iv_time("TPU", 1, "dense")
     with pytest.raises(ConfigError):
         T.geomean([1.0, -2.0])
+
+
+def test_dc_table_4_totals_follow_from_its_layers():
+    """[DC Table 4]: the per-layer rates, weighted by the layers' sizes, give the Total row
+    (27x at P+Q, 35x at P+Q+H) and DC_RATES_PQ_PQH's AlexNet entry."""
+    layers = {k: v for k, v in T.DC_TABLE_4.items() if k != "total"}
+    weights = sum(v["weights"] for v in layers.values())
+    assert weights == pytest.approx(T.DC_TABLE_4["total"]["weights"], rel=0.01)
+    for col, rate in (("rate_pq_pct", 0), ("rate_pqh_pct", 1)):
+        pct = sum(v["weights"] * v[col] for v in layers.values()) / weights
+        assert pct == pytest.approx(T.DC_TABLE_4["total"][col], rel=0.02)
+        assert 100 / pct == pytest.approx(T.DC_RATES_PQ_PQH["AlexNet"][rate], rel=0.03)
+    kept = sum(v["weights"] * v["kept_pct"] for v in layers.values()) / weights
+    assert kept == pytest.approx(T.DC_TABLE_4["total"]["kept_pct"], abs=0.5)
+    assert T.SOURCES["DC_TABLE_4"] == "[DC Table 4]"
+    assert T.LWC_ALEXNET_HOURS["retrain"] / T.LWC_ALEXNET_HOURS["train"] == pytest.approx(2.31, abs=0.01)
+    assert T.SOURCES["LWC_ALEXNET_HOURS"].startswith("[LWC §")
