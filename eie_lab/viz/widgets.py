@@ -318,7 +318,8 @@ class FramePlayer:
     """Play a short list of pre-drawn frames (e.g. :func:`eie_lab.viz.pingpong.pingpong_frames`).
 
     Play, slider and frames are linked in the browser (no round trip through Python). Without a
-    live front end every frame is shown, one under the other; a saved notebook keeps them too.
+    live front end every frame is shown, side by side in a row that scrolls sideways (one frame
+    high, so it fits a 1280 x 720 slide); a saved notebook keeps them too.
 
     Examples
     --------
@@ -351,8 +352,10 @@ class FramePlayer:
         self.widget.add_class("eie-live")
 
     def static_html(self) -> str:
-        """Every frame, one under the other."""
-        return "".join(f"<div>{f}</div>" for f in self.pages)
+        """Every frame, side by side in a row that scrolls sideways (the height of one frame)."""
+        row = "".join(f'<div style="flex:0 0 auto">{f}</div>' for f in self.pages)
+        return (f'<div class="eie-frame-row" style="display:flex;gap:12px;overflow-x:auto">{row}'
+                f"</div><p><small>{len(self.pages)} frames side by side: scroll sideways.</small></p>")
 
     def _ipython_display_(self) -> None:
         from IPython.display import HTML
