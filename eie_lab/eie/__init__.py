@@ -6,7 +6,11 @@ for ``engine="cycle"``, a :class:`Trace`), :class:`EnergyModel`, and multi-layer
 (:func:`run_network`). Beside them: :mod:`eie_lab.eie.units` (the hardware units of EIE Fig. 4,
 one module each, from which the cycle engine is built), :mod:`eie_lab.eie.examples` (the
 Fig. 2/3 worked example, encoded and traced) and :mod:`eie_lab.eie.design_space` (the encodings
-and sweeps behind the design explorer).
+and sweeps behind the design explorer). Where EIE stops winning (issue 15, notebook 10):
+:mod:`eie_lab.eie.bottlenecks` (the broadcast bound against the work per PE, PE scaling, the
+``broadcast_width`` option) and :mod:`eie_lab.eie.conv_lowering` (a convolution run as one
+mat-vec per output pixel); the latter reads the trained LeNet-5, so it is not imported here
+(``import eie_lab.eie`` loads nothing of :mod:`eie_lab.nn`).
 
 Timing contract (``EIEConfig(timing="contract")``, the default)
 ---------------------------------------------------------------
