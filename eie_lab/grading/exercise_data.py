@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from eie_lab.eie import EIEConfig, encode, simulate
+from eie_lab.eie.conv_lowering import conv_pe_sweep
 from eie_lab.eie.design_space import DesignSpace
 from eie_lab.errors import ConfigError, fail_message
 from eie_lab.paper_tables import LAYER_NAMES, SRAM_PER_PE_KB
@@ -38,7 +39,8 @@ from eie_lab.paper_tables import LAYER_NAMES, SRAM_PER_PE_KB
 __all__ = ["FIG3_CODES", "FIG3_GRAD", "FIG3_CODEBOOK", "FIXTURE", "SEED_COUNTS", "LayerRecipe",
            "example_layer", "reordered_cycles", "layer_cycles", "index_layers", "DESIGN_LAYER",
            "PAPER_DESIGN", "DESIGN_LIMITS", "BUDGET_BITS", "DesignScore", "evaluate_design",
-           "benchmark", "materialise", "student_view", "PUBLIC_NAMES"]
+           "benchmark", "CONV_N_PES", "conv2_standin", "conv_cycles", "materialise",
+           "student_view", "PUBLIC_NAMES"]
 
 FIG3_CODES = np.array([[3, 0, 2, 1], [1, 1, 0, 3], [0, 3, 1, 0], [3, 1, 2, 2]])
 FIG3_GRAD = np.array([[-0.03, -0.01, 0.03, 0.02], [-0.01, 0.01, -0.02, 0.12],
@@ -290,6 +292,96 @@ def benchmark(name: str):
     return _space().layer(name).source
 
 
+#: The PE counts ex10's design task chooses from: array sizes a designer would build (the grader
+#: simulates each of them).
+CONV_N_PES = (1, 2, 4, 8, 12, 16, 20, 24, 28, 32, 40, 48, 56, 64)
+
+
+@functools.lru_cache(maxsize=4)
+def _conv2_standin(seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    weight = rng.normal(0.0, 0.05, size=(50, 20, 5, 5))
+    kept = round(0.12 * weight.size)  # conv2 keeps 12% of its weights [DC Table 3]
+    threshold = np.partition(np.abs(weight).ravel(), weight.size - kept)[weight.size - kept]
+    weight = np.where(np.abs(weight) >= threshold, weight, 0.0)
+    # conv1's 20 maps (24 x 24), each channel with its own bias, then 2 x 2 max-pool; Caffe's
+    # LeNet-5 has no ReLU between conv1 and conv2, so the input is dense
+    maps = rng.normal(rng.uniform(-1.0, 1.0, size=(20, 1, 1)), 1.0, (20, 24, 24))
+    x = maps.reshape(20, 12, 2, 12, 2).max(axis=(2, 4))
+    weight.setflags(write=False)
+    x.setflags(write=False)
+    return weight, x
+
+
+def conv2_standin(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """A seeded stand-in for LeNet-5's pruned conv2 and its input: what ex10 lowers and runs.
+
+    The shapes and density of the real layer (50 filters of 20 x 5 x 5, 12% of the weights kept
+    as in [DC Table 3]; a dense 20 x 12 x 12 input made like conv1's max-pooled maps, as Caffe's
+    LeNet-5 has no ReLU there) without training a network, so the grader rebuilds it in
+    milliseconds. Notebook 10 runs the trained one
+    (:func:`eie_lab.eie.conv_lowering.lenet5_conv2`).
+
+    Parameters
+    ----------
+    seed : int
+        Seed of every random draw.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        ``weight`` (50, 20, 5, 5) and ``x`` (20, 12, 12), float64 copies.
+
+    Examples
+    --------
+    >>> weight, x = conv2_standin()
+    >>> weight.shape, x.shape, int(np.count_nonzero(weight))
+    ((50, 20, 5, 5), (20, 12, 12), 3000)
+    >>> bool(np.all(x != 0))
+    True
+    """
+    weight, x = _conv2_standin(int(seed))
+    return weight.copy(), x.copy()
+
+
+@functools.lru_cache(maxsize=1)
+def _conv_sweep() -> dict[int, int]:
+    weight, x = _conv2_standin(0)
+    return {run.n_pe: int(run.cycles) for run in conv_pe_sweep(weight, x, CONV_N_PES)}
+
+
+def conv_cycles(n_pe: int) -> int:
+    """Total cycles of :func:`conv2_standin` lowered to one mat-vec per output pixel and run on
+    ``n_pe`` PEs (the paper's FIFO depth and index width): what ex10's design task measures.
+
+    The whole sweep over :data:`CONV_N_PES` is simulated once per process (a few seconds).
+
+    Parameters
+    ----------
+    n_pe : int
+        Processing elements, one of :data:`CONV_N_PES`.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    ConfigError
+        When ``n_pe`` is not an int in :data:`CONV_N_PES` (checked before any run).
+
+    Examples
+    --------
+    >>> conv_cycles(64) < conv_cycles(4) < conv_cycles(1)
+    True
+    """
+    if isinstance(n_pe, bool) or not isinstance(n_pe, (int, np.integer)) or int(n_pe) not in (
+            CONV_N_PES):
+        raise ConfigError(fail_message("n_pe", n_pe, f"must be one of {CONV_N_PES}",
+                                       "use e.g. n_pe=64 (the paper's)"))
+    return _conv_sweep()[int(n_pe)]
+
+
 @dataclass(frozen=True)
 class LayerRecipe:
     """The arguments of :func:`example_layer`: how a layer travels as plain data.
@@ -346,6 +438,7 @@ PUBLIC_NAMES = {
     "ex06_load_balance": ("example_layer", "reordered_cycles"),
     "ex08_sram_and_pingpong": ("example_layer", "benchmark", "DESIGN_LAYER"),
     "ex09_eie_vs_gpu": ("PAPER_DESIGN", "DESIGN_LIMITS", "BUDGET_BITS", "evaluate_design"),
+    "ex10_limits": ("conv2_standin", "conv_cycles", "CONV_N_PES"),
 }
 
 
