@@ -163,6 +163,18 @@ WRONG = {  # (exercise, part): (wrong function, text the message must contain)
     ("ex09_eie_vs_gpu", "gpu_energy_ratio"): (lambda: -1.0, "positive ratio"),
     ("ex09_eie_vs_gpu", "fig6_mismatch"): (lambda: "e", "one letter among a, b, c, d"),
     ("ex09_eie_vs_gpu", "design"): (lambda: {"n_pe": 64, "fifo_depth": 8}, "keys"),
+    ("ex10_limits", "batch_model"): (lambda t1, t64: (t1 - t64, t64), "fixed_us expected 64, got 63"),
+    ("ex10_limits", "crossover_batch"): (lambda f, p, e: None, "expected 32, got None"),
+    ("ex10_limits", "gpu_crossover"): (lambda: {}, "nine layer names"),
+    ("ex10_limits", "conv_mac_utilization"): (
+        lambda m, c, n, cycles: np.count_nonzero(m) * len(c) / (n * cycles), "the MAC utilisation"),
+    ("ex10_limits", "sram_weight_reads"): (lambda e, c: int(np.sum(e)) * len(c), "the weight reads"),
+    ("ex10_limits", "reread_factor"): (lambda: "53", "expected one number"),
+    ("ex10_limits", "broadcast_bound"): (
+        lambda e, a, w: (int(np.count_nonzero(a)), int(np.asarray(e).sum(axis=1).max())),
+        "pe_work_cycles expected"),
+    ("ex10_limits", "conv2_limit"): (lambda: "e", "one letter among a, b, c, d"),
+    ("ex10_limits", "fewest_pes"): (lambda: 64, "fewer PEs get there too"),
 }
 
 
@@ -195,6 +207,7 @@ def test_a_wrong_choice_passes_only_the_visible_format_test(ex, part):
 WRONG_NUMBER = {  # a well-formed but wrong number: passes the visible form test, fails hidden
     ("ex09_eie_vs_gpu", "gpu_speedup"): (189.0, "not the paper's headline"),
     ("ex09_eie_vs_gpu", "gpu_energy_ratio"): (3400.0, "not the recomputed energy ratio"),
+    ("ex10_limits", "reread_factor"): (53.0, "not the measured ratio"),
 }
 
 

@@ -64,6 +64,10 @@ PARTIAL = {
         "design": ('"n_pe": 128, "fifo_depth": 32, "index_bits": 5',
                    '"n_pe": 64, "fifo_depth": 8, "index_bits": 4'),
     },
+    "ex10_limits": {  # a wrong choice (passes the visible form test); the paper's 64 PEs
+        "conv2_limit": ('return "a"', 'return "b"'),
+        "fewest_pes": ("    return min(n for n in cycles", "    return 64\n    min(n for n in cycles"),
+    },
 }
 
 

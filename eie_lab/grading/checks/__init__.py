@@ -22,4 +22,4 @@ __all__ = ["CheckFailed", "EXERCISES"]
 
 EXERCISES = ("ex01_pruning", "ex02_weight_sharing", "ex03_huffman", "ex04_relative_index",
              "ex05_eie_encoding_and_cycles", "ex06_load_balance", "ex07_compression_recipe",
-             "ex08_sram_and_pingpong", "ex09_eie_vs_gpu")
+             "ex08_sram_and_pingpong", "ex09_eie_vs_gpu", "ex10_limits")
