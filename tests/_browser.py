@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -140,3 +141,31 @@ def wait_for_idle_kernel(base: str, token: str, name: str, timeout: float = 40) 
             return
         time.sleep(0.25)
     pytest.fail(f"no idle kernel for {name} after {timeout} s")
+
+
+def open_and_run(page, base: str, token: str, name: str) -> None:
+    """Open a notebook in JupyterLab, run all its cells, check that none raised."""
+    page.set_default_timeout(30_000)
+    page.goto(f"{base}/lab/tree/{name}?token={token}")
+    page.wait_for_selector(".jp-Notebook .jp-Cell")
+    wait_for_idle_kernel(base, token, name)
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']")
+    page.click(".lm-MenuBar-item:has-text('Run')")
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
+    select = page.locator(".jp-Dialog button:has-text('Select')")
+    try:  # JupyterLab asks for a kernel when the session was not ready yet
+        select.click(timeout=1500)
+    except Exception:  # noqa: BLE001 - no dialog: the kernel was already attached
+        pass
+    n_code = page.locator(".jp-Notebook .jp-CodeCell").count()
+    # every code cell has run (numbered prompt) and the kernel is idle again
+    page.wait_for_function(
+        """n => {
+            const p = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')];
+            const ind = document.querySelector('.jp-Notebook-ExecutionIndicator');
+            return p.length === n && p.every(e => /\\[\\d+\\]/.test(e.textContent))
+                && ind && ind.dataset.status === 'idle';
+        }""", arg=n_code, timeout=90_000)
+    errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+    tracebacks = [t for t in errors.all_inner_texts() if "Traceback" in t or "Error" in t]
+    assert not tracebacks, tracebacks[:1]

@@ -14,14 +14,20 @@ with ``EIE_LAB_REQUIRE_BROWSER=1`` it fails instead (helpers in ``tests/_browser
 from __future__ import annotations
 
 import json
-import re
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests._browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, lab_server, wait_for_idle_kernel
+from tests._browser import (
+    ARTIFACTS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    lab_server,
+    open_and_run,
+    wait_for_idle_kernel,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "07_cycle_animation.ipynb"
@@ -66,31 +72,7 @@ def test_notebook_07_plays_in_jupyterlab(sync_playwright, jupyter_lab):
 
 
 def _open_and_run(page, base: str, token: str, name: str = NOTEBOOK.name) -> None:
-    """Open a notebook in JupyterLab, run all its cells, check that none raised."""
-    page.set_default_timeout(30_000)
-    page.goto(f"{base}/lab/tree/{name}?token={token}")
-    page.wait_for_selector(".jp-Notebook .jp-Cell")
-    _wait_for_idle_kernel(base, token, name=name)
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']")
-    page.click(".lm-MenuBar-item:has-text('Run')")
-    page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
-    select = page.locator(".jp-Dialog button:has-text('Select')")
-    try:  # JupyterLab asks for a kernel when the session was not ready yet
-        select.click(timeout=1500)
-    except Exception:  # noqa: BLE001 - no dialog: the kernel was already attached
-        pass
-    n_code = page.locator(".jp-Notebook .jp-CodeCell").count()
-    # every code cell has run (numbered prompt) and the kernel is idle again
-    page.wait_for_function(
-        """n => {
-            const p = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')];
-            const ind = document.querySelector('.jp-Notebook-ExecutionIndicator');
-            return p.length === n && p.every(e => /\\[\\d+\\]/.test(e.textContent))
-                && ind && ind.dataset.status === 'idle';
-        }""", arg=n_code, timeout=90_000)
-    errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
-    tracebacks = [t for t in errors.all_inner_texts() if "Traceback" in t or "Error" in t]
-    assert not tracebacks, tracebacks[:1]
+    open_and_run(page, base, token, name)
 
 
 def _drive(page, base: str, token: str, shot: Path) -> None:

@@ -24,6 +24,7 @@ import json
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -31,7 +32,7 @@ import pytest
 if __name__ == "__main__":  # the command line: make `tests._browser` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests._browser import ARTIFACTS, launch  # noqa: E402
+from tests._browser import ARTIFACTS, lab_server, launch, open_and_run  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "07_cycle_animation.ipynb"
@@ -136,6 +137,90 @@ def test_every_deck_fits_1280x720_offline(sync_playwright, built_decks):
     offenders = too_tall(results)
     assert not offenders, (f"{len(offenders)} slide(s) taller than {HEIGHT} px:\n"
                            + "\n".join(offenders))
+
+
+# ------------------------------------------------------------------------------- RISE, live
+# The leaf slide on show (reveal.js marks the present slide and its stack with .present).
+_PRESENT = """() => {
+    const s = [...document.querySelectorAll('.reveal .slides section.present')].pop();
+    if (!s) return null;
+    const a = s.querySelector('.eie-cycle-animator svg.eie-frame');
+    const box = a ? a.getBoundingClientRect() : null;
+    return {text: (s.innerText || '').trim().slice(0, 60), animator: !!a,
+            visible: !!box && box.width > 0 && box.top < innerHeight && box.bottom > 0};
+}"""
+_ANIMATOR = ".reveal .slides section.present .eie-cycle-animator"
+
+
+def _start_rise(page, context):
+    """Run RISE's command "Open as Reveal Slideshow" (RISE:slideshow) from the command palette;
+    the slideshow opens in a new tab, as for a lecturer."""
+    page.locator(".jp-Notebook .jp-Cell").first.click()
+    page.keyboard.press("Escape")
+    page.keyboard.press("Control+Shift+c")
+    page.keyboard.type("Open as Reveal Slideshow")
+    page.locator(".lm-CommandPalette-item", has_text="Open as Reveal Slideshow").first.wait_for()
+    with context.expect_page() as opened:
+        page.keyboard.press("Enter")
+    rise = opened.value
+    rise.set_default_timeout(30_000)
+    rise.wait_for_selector(".reveal .slides section.present")
+    return rise
+
+
+def _advance_to_the_animation(rise, presses: int = 60) -> list[str]:
+    """Press Space (next slide or fragment) until the present slide shows a live animator."""
+    seen = []
+    for _ in range(presses):
+        now = rise.evaluate(_PRESENT)
+        seen.append(now["text"] if now else "")
+        if now and now["animator"] and now["visible"]:
+            return seen
+        rise.keyboard.press("Space")
+        rise.wait_for_timeout(250)
+    return seen
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_notebook_07_plays_in_rise(sync_playwright, tmp_path):
+    """The lecture flow: run notebook 07 in JupyterLab, open it in RISE, go to the animation's
+    slide, press Play: the cycle counter advances inside the slide."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    logs: list[str] = []
+    with lab_server([NOTEBOOK], tmp_path) as (base, token), sync_playwright() as pw:
+        browser = launch(pw)
+        context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT})
+        context.on("console", lambda m: logs.append(f"{m.type}: {m.text[:200]}"))
+        page = context.new_page()
+        rise = None
+        try:
+            open_and_run(page, base, token, NOTEBOOK.name)
+            rise = _start_rise(page, context)
+            seen = _advance_to_the_animation(rise)
+            assert rise.evaluate(_PRESENT)["animator"], (
+                "no slide of RISE shows a live animator (slides seen: "
+                f"{seen[:12]}); the widget front end may not load in RISE (jupyterlab-rise "
+                "0.43 runs extensions built for JupyterLab <= 4.3: jupyterlab_widgets 3.0.10). "
+                "Console: " + "; ".join(m for m in logs if "Failed" in m)[:800])
+            assert len(seen) > 1, "the animation should not be on the title slide"
+            animator = rise.locator(_ANIMATOR).first
+            counter = animator.locator("svg.eie-frame tspan.cycle-counter").first
+            start = int(counter.get_attribute("data-cycle"))
+            animator.locator(".widget-play button").first.click()
+            cycles, deadline = {start}, time.monotonic() + 20
+            while time.monotonic() < deadline and len(cycles) < 4:
+                rise.wait_for_timeout(100)
+                cycles.add(int(rise.locator(_ANIMATOR).first.locator(
+                    "svg.eie-frame tspan.cycle-counter").first.get_attribute("data-cycle")))
+            rise.screenshot(path=str(ARTIFACTS / "rise_07_animation.png"))
+            assert rise.evaluate(_PRESENT)["animator"], "the slide changed while playing"
+            assert len(cycles) >= 4, f"the cycle counter did not advance in RISE: {sorted(cycles)}"
+        except Exception:
+            (rise or page).screenshot(path=str(ARTIFACTS / "rise_07_failure.png"))
+            raise
+        finally:
+            browser.close()
 
 
 def main(argv: list[str] | None = None) -> int:
