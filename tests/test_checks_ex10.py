@@ -147,4 +147,4 @@ def test_crossover_judge_accepts_the_boundary_and_names_the_case():
     with pytest.raises(CheckFailed, match="expected None"):
         ex.check_crossover_batch(lambda f, p, e: 1000 if p >= e else _ceil_crossover(f, p, e))
     with pytest.raises(CheckFailed, match="example 5: .*the crossover batch expected 1, got None"):
-        ex.check_crossover_batch(lambda f, p, e: None if p >= e else max(1, int(np.ceil(f / (e - p)))))
+        ex.check_crossover_batch(lambda f, p, e: None if p >= e else _ceil_crossover(f, p, e))

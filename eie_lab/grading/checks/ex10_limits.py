@@ -182,8 +182,8 @@ def _numbers(got, n, what, case):
 def _bm_cases(hidden, seed):
     i1 = LAYER_NAMES.index("Alex-6")
     if not hidden:
-        pairs = [(65.0, 2.0), (TABLE_IV_US[("GPU", 1, "dense")][i1], TABLE_IV_US[("GPU", 64, "dense")][i1]),
-                 (TABLE_IV_US[("CPU", 1, "dense")][i1], TABLE_IV_US[("CPU", 64, "dense")][i1])]
+        pairs = [(65.0, 2.0)] + [(TABLE_IV_US[(dev, 1, "dense")][i1],
+                                  TABLE_IV_US[(dev, 64, "dense")][i1]) for dev in ("GPU", "CPU")]
     else:
         pairs = []
         for _, rng in cases(seed, 20):
@@ -203,7 +203,9 @@ def _bm_judge(args, got, case):
 
 def _cb_cases(hidden, seed):
     if not hidden:
-        alex = _batch_model(TABLE_IV_US[("GPU", 1, "dense")][0], TABLE_IV_US[("GPU", 64, "dense")][0])
+        i1 = LAYER_NAMES.index("Alex-6")
+        alex = _batch_model(TABLE_IV_US[("GPU", 1, "dense")][i1],
+                            TABLE_IV_US[("GPU", 64, "dense")][i1])
         ex = [(64.0, 1.0, 3.0), (64.0, 1.0, 65.0), (64.0, 3.0, 3.0),
               (alex[0], alex[1], EIE_ACTUAL_US["Alex-6"]), (-10.0, 40.0, 35.0)]
     else:
@@ -211,7 +213,7 @@ def _cb_cases(hidden, seed):
         for i, (_, rng) in enumerate(cases(seed, 30)):
             fixed, eie = float(10 ** rng.uniform(0, 4)), float(10 ** rng.uniform(0, 2))
             kind = i % 6  # 0-2: a crossover; 3: never (None); 4: no per-frame cost; 5: slower
-            share = rng.uniform(1.0, 3.0) if kind == 3 else 0.0 if kind == 4 else rng.uniform(0, 0.98)
+            share = {3: rng.uniform(1.0, 3.0), 4: 0.0}.get(kind, rng.uniform(0.0, 0.98))
             per = eie * float(share)
             if i % 7 == 2:  # already at or below EIE's time at batch 1
                 fixed = (eie - per) * float(rng.uniform(0.1, 1.0))
@@ -255,9 +257,9 @@ def _gc_grade(got, label):
     want = _gpu_crossover()
     wrong = [n for n in LAYER_NAMES if (None if got[n] is None else int(got[n])) != want[n]]
     if wrong:
-        raise CheckFailed(f"{label}: {len(wrong)} of the nine layers are wrong, first {wrong[0]} "
-                          f"(your {got[wrong[0]]!r}); check the rows you fit and the EIE time "
-                          "you compare with")
+        raise CheckFailed(f"{label}: {len(wrong)} of the {len(LAYER_NAMES)} layers are wrong, "
+                          f"first {wrong[0]} (your {got[wrong[0]]!r}); check the rows you fit "
+                          "and the EIE time you compare with")
 
 
 def _conv_draw(rng):
