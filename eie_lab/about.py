@@ -31,8 +31,9 @@ __all__ = ["REQUIRED", "OPTIONAL", "MIN_PYTHON", "environment_report", "format_r
            "problems"]
 
 #: Runtime dependencies (pyproject ``dependencies``).
-REQUIRED: tuple[str, ...] = ("numpy", "matplotlib", "networkx", "ipywidgets", "jupyterlab",
-                             "jupyterlab-rise", "nbconvert", "tqdm", "platformdirs", "nbformat")
+REQUIRED: tuple[str, ...] = ("numpy", "matplotlib", "networkx", "ipywidgets", "jupyterlab-widgets",
+                             "jupyterlab", "jupyterlab-rise", "nbconvert", "tqdm", "platformdirs",
+                             "nbformat")
 #: Packages of the extras (tests, grading, browser, benchmarks); absent is fine.
 OPTIONAL: tuple[str, ...] = ("pytest", "hypothesis", "nbclient", "ipykernel", "scipy",
                              "scikit-learn", "nbgrader", "playwright", "dahuffman")

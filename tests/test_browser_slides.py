@@ -1,10 +1,10 @@
 """Lecture mode in a real browser: the static decks fit 1280x720 offline, and RISE plays live.
 
-* :func:`test_every_deck_fits_1280x720_offline` opens every deck of ``build/slides/`` (built by
-  ``make slides``; when the folder has none, the deck of notebook 07 is built into a temporary
-  folder from a fresh execution) as a ``file://`` page in Chromium at a 1280x720 viewport with
-  every network request refused, and measures each slide with the Reveal.js API: no slide's
-  content may be taller than the 720 px frame. All offenders are reported (deck, slide index,
+* :func:`test_every_deck_fits_1280x720_offline` opens every deck that ``make slides`` built in
+  this session (conftest's ``lecture_decks``, from the notebook harness's executed lectures) as a
+  ``file://`` page in Chromium at a 1280x720 viewport with every network request refused, and
+  measures each slide with the Reveal.js API: no slide's content may be taller than the 720 px
+  frame. All offenders are reported (deck, slide index,
   height) and the numbers go to ``test-artifacts/slides_heights.json``.
 * :func:`test_notebook_07_plays_in_rise` opens notebook 07 in JupyterLab, runs it, starts RISE
   (command "RISE: Slideshow", Alt+R), advances to the animation's slide, presses Play and checks
@@ -14,7 +14,8 @@ The measurement is a command line too, for whoever fits a notebook to its slides
 
     .venv/bin/python tests/test_browser_slides.py build/slides/07_cycle_animation.html [...]
 
-prints every slide's height (``*`` marks the ones over 720 px) and exits 1 when one is too tall.
+prints every slide's height (``*`` marks the ones over 720 px) and exits 1 when one is too tall
+(no argument: every deck in ``build/slides/``).
 Browser rules as in tests/test_browser.py (Debian's Chromium, ``EIE_LAB_REQUIRE_BROWSER=1``).
 """
 
@@ -22,7 +23,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -107,25 +107,14 @@ def too_tall(results: dict[str, dict], limit: int = HEIGHT) -> list[str]:
             for name, got in results.items() for s in got["slides"] if s["height"] > limit]
 
 
-@pytest.fixture(scope="module")
-def built_decks(tmp_path_factory) -> list[Path]:
-    """The decks in build/slides/, or the deck of notebook 07 built now when there are none."""
-    decks = sorted(DECKS.glob("*.html"))
-    if decks:
-        return decks
-    out = tmp_path_factory.mktemp("slides")
-    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "build_slides.py"),
-                           "--notebooks", str(NOTEBOOK), "--out", str(out)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return sorted(out.glob("*.html"))
-
-
 @pytest.mark.browser
 @pytest.mark.slow
-def test_every_deck_fits_1280x720_offline(sync_playwright, built_decks):
+def test_every_deck_fits_1280x720_offline(sync_playwright, lecture_decks):
+    proc, out = lecture_decks
+    decks = sorted(out.glob("*.html"))
+    assert proc.returncode == 0 and decks, proc.stderr[-3000:]
     with sync_playwright() as pw:
-        results = measure_decks(built_decks, pw, shots=ARTIFACTS)
+        results = measure_decks(decks, pw, shots=ARTIFACTS)
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "slides_heights.json").write_text(json.dumps(results, indent=1))
     for name, got in results.items():

@@ -1,7 +1,8 @@
 """`make lab` (the README's first command) serves the notebooks.
 
 Starts `make lab` exactly as a user would, with --no-browser on a free loopback port and a random
-token, and fetches /lab/tree/notebooks with the token. It also checks that the lab opens without
+token, and fetches /lab/tree/notebooks with the token (and RISE's slideshow page of notebook 00,
+for lecture mode). It also checks that the lab opens without
 JupyterLab's "news" toast: the front end asks about news only while the setting ``fetchNews`` of
 ``@jupyterlab/apputils-extension:notification`` is ``"none"`` (JupyterLab's default), and
 `make lab` makes ``"false"`` the default (``overrides.json``) and serves no news feed.
@@ -80,6 +81,11 @@ def test_make_lab_serves_notebooks(tmp_path):
         assert setting["settings"].get("fetchNews", default) == "false", setting["settings"]
         assert setting["schema"]["properties"]["checkForUpdates"]["default"] is False
         assert '"news": {"disabled": true}' in body
+        # lecture mode: RISE's lab extension is loaded and its slideshow page serves a notebook
+        assert '"jupyterlab-rise"' in body, "jupyterlab-rise is not installed by make lab"
+        rise = f"http://127.0.0.1:{port}/rise/notebooks/00_welcome.ipynb?token={token}"
+        with urllib.request.urlopen(rise, timeout=10) as resp:
+            assert resp.status == 200 and '"appName": "Rise"' in resp.read().decode()
         # without the token the server refuses
         with pytest.raises(urllib.error.HTTPError):
             urllib.request.urlopen(f"http://127.0.0.1:{port}/api/contents/notebooks", timeout=10)
