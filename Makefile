@@ -3,7 +3,8 @@
 #   make test  create/update .venv, lint, run the whole test suite
 #   make slides  executed static reveal.js decks of every lecture in build/slides/ (work offline)
 # Overridable: PYTHON, HOST, PORT, TOKEN, ARGS (extra jupyter lab flags), PYTEST_ARGS,
-# EXECUTED (make slides: a folder of already-executed notebooks to take outputs from).
+# EXECUTED (make slides: a folder of already-executed notebooks to take outputs from),
+# NOTEBOOKS (make slides: only these notebooks or patterns), SLIDES_OUT (default build/slides).
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -14,6 +15,7 @@ ARGS   ?=
 PYTEST_ARGS ?=
 EXTRAS ?= test,grading,browser,bench
 EXECUTED ?=
+NOTEBOOKS ?=
 SLIDES_OUT ?= build/slides
 
 # Jupyter refuses to run as root (containers, CI) unless told; add --allow-root only then.
@@ -69,7 +71,8 @@ bench: $(STAMP)
 # Lecture mode without a kernel: one self-contained HTML deck per notebook at 1280x720 (RISE in
 # `make lab` is the live alternative). EXECUTED=DIR reuses executed notebooks instead of running them.
 slides: $(STAMP)
-	$(BIN)/python scripts/build_slides.py --out "$(SLIDES_OUT)" $(if $(EXECUTED),--executed "$(EXECUTED)",)
+	$(BIN)/python scripts/build_slides.py --out "$(SLIDES_OUT)" $(if $(EXECUTED),--executed "$(EXECUTED)",) \
+		$(if $(NOTEBOOKS),--notebooks $(NOTEBOOKS),)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache test-artifacts benchmarks/results build

@@ -93,9 +93,11 @@ def lecture_decks(executed_lectures, notebook_env, tmp_path_factory):
     if shutil.which("make") is None:
         pytest.skip("make is not installed")
     out = tmp_path_factory.mktemp("slides")
+    notebooks = " ".join(str(p) for p in LECTURES)
     proc = subprocess.run(["make", "--no-print-directory", "slides", f"EXECUTED={executed_lectures}",
-                           f"SLIDES_OUT={out}"], cwd=ROOT, capture_output=True, text=True,
-                          timeout=900, env=dict(os.environ, EIE_LAB_PROGRESS="0"))
+                           f"SLIDES_OUT={out}", f"NOTEBOOKS={notebooks}"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=900,
+                          env=dict(os.environ, EIE_LAB_PROGRESS="0"))
     return proc, out
 
 
