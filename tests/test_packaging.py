@@ -49,6 +49,32 @@ def test_environment_yml_matches_pyproject():
         "help: add the package to both files")
 
 
+def _specifiers(requirements) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for req in requirements:
+        name = _name(req)
+        spec = re.sub(r"^[A-Za-z0-9_.\-]+(\[[^\]]*\])?", "", req.strip()).replace(" ", "")
+        out.setdefault(name, set()).add(spec)
+    return out
+
+
+def test_environment_yml_pins_the_same_versions():
+    """Same bounds in both files (the widgets pin that RISE needs, above all)."""
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    pyproject = _specifiers(data["project"]["dependencies"]
+                            + [r for e in data["project"]["optional-dependencies"].values()
+                               for r in e])
+    text = (ROOT / "environment.yml").read_text().split("\ndependencies:", 1)[1]
+    items = [line.split("#", 1)[0].strip()[2:] for line in text.splitlines()
+             if line.split("#", 1)[0].strip().startswith("- ")]
+    conda = _specifiers(i for i in items if i and not i.startswith("-") and not i.endswith(":")
+                        and i not in {"pip", "."})
+    differ = {n: (conda[n], pyproject[n]) for n in conda.keys() & pyproject.keys()
+              if not conda[n] <= pyproject[n]}
+    assert not differ, f"environment.yml vs pyproject.toml: {differ}"
+    assert pyproject["jupyterlab-widgets"] == {"==3.0.10"}  # see the comment in pyproject.toml
+
+
 def test_jupyterlab_pin_leaves_room_for_nbgrader():
     data = tomllib.loads((ROOT / "pyproject.toml").read_text())
     pin = next(r for r in data["project"]["dependencies"] if _name(r) == "jupyterlab")
