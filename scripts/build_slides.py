@@ -220,6 +220,14 @@ def load_assets() -> dict[str, str]:
     ------
     SlidesError
         When a vendored file is missing (the checkout is incomplete).
+
+    Examples
+    --------
+    >>> assets = load_assets()
+    >>> sorted(assets)
+    ['mathjax_js', 'notes_js', 'placeholder', 'reveal_css', 'reveal_js', 'theme_css']
+    >>> "@import" in assets["theme_css"], "</script" in assets["mathjax_js"]
+    (False, False)
     """
     files = {"reveal_js": ASSETS / "reveal.js" / "dist" / "reveal.js",
              "notes_js": ASSETS / "reveal.js" / "plugin" / "notes" / "notes.js",
@@ -246,6 +254,15 @@ def export_deck(nb, name: str, assets: dict[str, str]) -> str:
     ------
     SlidesError
         When the page would still fetch something (nbconvert's template changed).
+
+    Examples
+    --------
+    >>> import nbformat
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
+    ...     "# Title", metadata={"slideshow": {"slide_type": "slide"}})])
+    >>> page = export_deck(nb, "title", load_assets())
+    >>> "<h1" in page and "Reveal.initialize" in page, external_references(page)
+    (True, [])
     """
     from nbconvert import SlidesExporter  # deferred: heavy, only needed when exporting
 
