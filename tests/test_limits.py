@@ -171,6 +171,21 @@ def test_lower_conv_matches_the_networks_convolution():
     assert (cols @ matrix.T)[i * 5 + j, o] == pytest.approx(direct)
 
 
+@settings(max_examples=40, deadline=None)
+@given(c_out=st.integers(1, 5), c_in=st.integers(1, 3), k=st.integers(1, 4), extra=st.integers(0, 4),
+       seed=st.integers(0, 10**6))
+def test_lower_conv_is_a_convolution(c_out, c_in, k, extra, seed):
+    """Any shape: column (i, j) of the lowering times filter o is the k x k patch sum."""
+    rng = np.random.default_rng(seed)
+    w, x = rng.normal(size=(c_out, c_in, k, k)), rng.normal(size=(c_in, k + extra, k + extra + 1))
+    matrix, cols = lower_conv(w, x)
+    out = cols @ matrix.T
+    ho, wo = x.shape[1] - k + 1, x.shape[2] - k + 1
+    direct = np.array([[(w[o] * x[:, i:i + k, j:j + k]).sum() for o in range(c_out)]
+                       for i in range(ho) for j in range(wo)])
+    np.testing.assert_allclose(out, direct, atol=1e-9)
+
+
 def test_lenet5_conv2_is_the_networks_conv2_input(mnist_dir):
     net = lenet5(seed=0)  # untrained: no training in the test
     w, x = lenet5_conv2(net=net, keep=0.12, image=3)
