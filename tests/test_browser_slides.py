@@ -95,6 +95,27 @@ def measure_decks(decks: list[Path], pw, shots: Path | None = None) -> dict[str,
     return results
 
 
+def speaker_notes(deck: Path, pw) -> str:
+    """The notes shown by the speaker view (key S) of the deck's first slide, offline."""
+    browser = launch(pw)
+    try:
+        context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT})
+        context.route(re.compile(r"^(?!file:|data:|about:|blob:)"), lambda route: route.abort())
+        page = context.new_page()
+        page.goto(deck.resolve().as_uri())
+        page.wait_for_function("() => window.Reveal && Reveal.isReady()", timeout=30_000)
+        with context.expect_page(timeout=15_000) as opened:
+            page.keyboard.press("s")
+        view = opened.value
+        notes = view.locator(".speaker-controls-notes")
+        notes.wait_for(timeout=15_000)
+        view.wait_for_function("() => document.querySelector('.speaker-controls-notes')"
+                               ".innerText.trim().length > 'NOTES'.length", timeout=15_000)
+        return notes.inner_text()
+    finally:
+        browser.close()
+
+
 def too_tall(results: dict[str, dict], limit: int = HEIGHT) -> list[str]:
     """One line per slide taller than ``limit`` px: deck, slide index (h/v), height, title.
 
@@ -115,6 +136,7 @@ def test_every_deck_fits_1280x720_offline(sync_playwright, lecture_decks):
     assert proc.returncode == 0 and decks, proc.stderr[-3000:]
     with sync_playwright() as pw:
         results = measure_decks(decks, pw, shots=ARTIFACTS)
+        notes = speaker_notes(decks[0], pw)
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "slides_heights.json").write_text(json.dumps(results, indent=1))
     for name, got in results.items():
@@ -123,6 +145,7 @@ def test_every_deck_fits_1280x720_offline(sync_playwright, lecture_decks):
         assert not got["refused"], f"{name} asked the network for {got['refused'][:5]}"
         assert not got["errors"], f"{name}: page errors {got['errors'][:3]}"
         assert got["mathjax_errors"] == 0, f"{name}: {got['mathjax_errors']} formulas failed"
+    assert "Speaker notes." in notes, f"{decks[0].name}: the speaker view shows {notes[:200]!r}"
     offenders = too_tall(results)
     assert not offenders, (f"{len(offenders)} slide(s) taller than {HEIGHT} px:\n"
                            + "\n".join(offenders))
@@ -230,9 +253,9 @@ def main(argv: list[str] | None = None) -> int:
         for s in got["slides"]:
             mark = "*" if s["height"] > HEIGHT else " "
             print(f" {mark} {s['n']:3d} ({s['h']}/{s['v']}) {s['height']:5d} px  {s['title']}")
-        for what in ("refused", "errors"):
+        for what in ("refused", "errors", "mathjax_errors"):
             if got[what]:
-                print(f"   {what}: {got[what][:5]}")
+                print(f"   {what}: {got[what] if what == 'mathjax_errors' else got[what][:5]}")
     offenders = too_tall(results)
     print(f"{len(offenders)} slide(s) taller than {HEIGHT} px" + (":" if offenders else ""))
     for line in offenders:
