@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import functools
 import math
+import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -226,11 +227,11 @@ def simulated_eie_us(n_pe: int = 64, fifo_depth: int = 8, seed: int = 0) -> dict
     (6.68, 9)
     """
     for name, value in (("n_pe", n_pe), ("fifo_depth", fifo_depth), ("seed", seed)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < (0 if name == "seed"
-                                                                             else 1):
+        low = 0 if name == "seed" else 1
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
             raise ConfigError(fail_message(name, value, "must be a positive int (seed >= 0)",
                                            "use the paper's n_pe=64, fifo_depth=8, seed=0"))
-    return dict(zip(LAYER_NAMES, _simulated(n_pe, fifo_depth, seed)))
+    return dict(zip(LAYER_NAMES, _simulated(int(n_pe), int(fifo_depth), int(seed))))
 
 
 def crossover_batch(platform: str, layer: str, eie_us: float | None = None) -> int | None:
@@ -258,7 +259,7 @@ def crossover_batch(platform: str, layer: str, eie_us: float | None = None) -> i
     """
     model = batch_model(platform, layer)
     target = simulated_eie_us()[model.layer] if eie_us is None else eie_us
-    if isinstance(target, bool) or not isinstance(target, int | float) or not target > 0:
+    if isinstance(target, bool) or not isinstance(target, numbers.Real) or not target > 0:
         raise ConfigError(fail_message("eie_us", target, "must be a time in µs > 0",
                                        "pass EIE's time per frame, or None for the simulated one"))
     if model.time_per_frame_us(1) <= target:
