@@ -96,7 +96,7 @@ def measure_decks(decks: list[Path], pw, shots: Path | None = None) -> dict[str,
 
 
 def speaker_notes(deck: Path, pw) -> str:
-    """The notes shown by the speaker view (key S) of the deck's first slide, offline."""
+    """The notes the speaker view (key S) shows for the deck's first slide with notes, offline."""
     browser = launch(pw)
     try:
         context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT})
@@ -104,6 +104,10 @@ def speaker_notes(deck: Path, pw) -> str:
         page = context.new_page()
         page.goto(deck.resolve().as_uri())
         page.wait_for_function("() => window.Reveal && Reveal.isReady()", timeout=30_000)
+        page.evaluate("""() => {
+            const s = Reveal.getSlides().find(s => s.querySelector(':scope > aside.notes'));
+            if (s) { const ix = Reveal.getIndices(s); Reveal.slide(ix.h, ix.v); }
+        }""")
         with context.expect_page(timeout=15_000) as opened:
             page.keyboard.press("s")
         view = opened.value
