@@ -204,6 +204,13 @@ def freeze_widgets(nb) -> tuple[object, list[int]]:
     return nb, sorted(set(live))
 
 
+def _title(nb, default: str) -> str:
+    """The lecture's title (cell 0's "# ..." heading) for the deck's browser tab."""
+    first = nb.cells[0].source if nb.cells and nb.cells[0].cell_type == "markdown" else ""
+    line = first.lstrip().splitlines()[0] if first.strip() else ""
+    return line[2:].strip() if line.startswith("# ") else default
+
+
 def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
@@ -351,6 +358,7 @@ def build(notebooks: list[Path], out: Path = DEFAULT_OUT, executed: Path | None 
         atomic_write_bytes(out / "executed" / path.name,
                            nbformat.writes(nb).encode("utf-8"))
         frozen, live = freeze_widgets(nb)
+        frozen.metadata.setdefault("title", _title(nb, path.stem))
         html = export_deck(frozen, path.stem, assets)
         deck = atomic_write_bytes(out / f"{path.stem}.html", html.encode("utf-8"))
         decks.append(deck)
