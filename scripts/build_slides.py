@@ -56,6 +56,12 @@ PLACEHOLDER = "eie-reveal-inline"
 KERNEL_ENV = {"EIE_LAB_WIDGETS": "static", "EIE_LAB_PROGRESS": "0",
               "MPLBACKEND": "module://matplotlib_inline.backend_inline",
               "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+#: The vendored files every deck inlines (licences beside them, see slides_assets/README.md).
+ASSET_FILES = {"reveal_js": ASSETS / "reveal.js" / "dist" / "reveal.js",
+               "notes_js": ASSETS / "reveal.js" / "plugin" / "notes" / "notes.js",
+               "reveal_css": ASSETS / "reveal.js" / "dist" / "reveal.css",
+               "theme_css": ASSETS / "reveal.js" / "dist" / "theme" / "white.css",
+               "mathjax_js": ASSETS / "mathjax" / "es5" / "tex-svg-full.js"}
 #: What a widget that needs a kernel shows in a static deck.
 LIVE_ONLY_NOTE = ("Interactive widget: live only with a kernel. Present this notebook with RISE "
                   "in JupyterLab (Alt+R) to use it.")
@@ -236,11 +242,7 @@ def load_assets() -> dict[str, str]:
     >>> "@import" in assets["theme_css"], "</script" in assets["mathjax_js"]
     (False, False)
     """
-    files = {"reveal_js": ASSETS / "reveal.js" / "dist" / "reveal.js",
-             "notes_js": ASSETS / "reveal.js" / "plugin" / "notes" / "notes.js",
-             "reveal_css": ASSETS / "reveal.js" / "dist" / "reveal.css",
-             "theme_css": ASSETS / "reveal.js" / "dist" / "theme" / "white.css",
-             "mathjax_js": ASSETS / "mathjax" / "es5" / "tex-svg-full.js"}
+    files = ASSET_FILES
     missing = [str(p.relative_to(ROOT)) for p in files.values() if not p.is_file()]
     if missing:
         raise SlidesError(fail_message("slides_assets", missing, "vendored files must exist",

@@ -299,6 +299,23 @@ def test_the_command_line_reports_errors_without_a_traceback(tmp_path, capsys):
     assert check_slides.main([str(path), "--executed", str(tmp_path / "none")]) == 2
 
 
+def test_the_vendored_files_are_committed():
+    """A fresh clone builds decks offline: every inlined file and its licence is tracked by git
+    (an ignore rule such as 'dist/' once kept reveal.js's files out)."""
+    import shutil
+    import subprocess
+
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    tracked = set(subprocess.run(["git", "ls-files", "scripts/slides_assets"], cwd=ROOT,
+                                 capture_output=True, text=True, check=True).stdout.split())
+    needed = {str(p.relative_to(ROOT)) for p in build_slides.ASSET_FILES.values()}
+    needed |= {"scripts/slides_assets/reveal.js/LICENSE", "scripts/slides_assets/mathjax/LICENSE",
+               "scripts/slides_assets/templates/eie_reveal/index.html.j2",
+               "scripts/slides_assets/templates/eie_reveal/conf.json"}
+    assert needed <= tracked, f"not in git: {sorted(needed - tracked)}"
+
+
 # ------------------------------------------------------------------------- the real lectures
 @pytest.mark.parametrize("path", LECTURES, ids=_ids(LECTURES))
 def test_lecture_follows_the_slide_rules(path):
