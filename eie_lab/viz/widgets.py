@@ -150,6 +150,9 @@ class CycleAnimator:
     cycles_per_frame : int, optional
         Cycles advanced per played frame (the "cycles/frame" slider's start value); e.g. 10 lets
         a 6,000-cycle layer play in about a minute and a half at 150 ms per frame.
+    max_width : int, optional
+        Widest the live frame is shown, in pixels (default: as wide as its container allows, up
+        to ``width``); e.g. 900 leaves room for the controls on a 1280 x 720 RISE slide.
 
     Examples
     --------
@@ -160,13 +163,18 @@ class CycleAnimator:
     True
     >>> anim.step(+1); anim.cycle
     4
+    >>> CycleAnimator(fig2_trace(), max_width=900).frames.layout.max_width
+    '900px'
     """
 
     def __init__(self, result_or_trace, *, view: str = "auto", interval_ms: int = 400,
                  prerender: int = 120, static_cycle: int | None = None,
                  repeat: bool | None = None, width: int | None = None,
-                 cycles_per_frame: int = 1) -> None:
+                 cycles_per_frame: int = 1, max_width: int | None = None) -> None:
         self.trace = _as_trace(result_or_trace)
+        if max_width is not None and not (isinstance(max_width, int) and max_width >= 200):
+            raise ConfigError(fail_message("max_width", max_width, "must be an int >= 200 (pixels)",
+                                           "pass e.g. max_width=900, or leave it out"))
         compact = view == "compact" or (view == "auto" and int(self.trace.n_pe) > DETAILED_MAX_PE)
         # the compact view is drawn narrower, so that it is shown closer to its own size
         self.view, self.width = view, int(width if width is not None else (1000 if compact else 1200))
@@ -206,6 +214,8 @@ class CycleAnimator:
             slots = [self._blank] * n
             slots[0] = W.HTML(self.frame(0))
             self.frames = W.Stack(slots, selected_index=0)
+        if max_width is not None:
+            self.frames.layout.max_width = f"{max_width}px"
         self.links.append(W.jslink((self.slider, "value"), (self.frames, "selected_index")))
         self.slider.observe(self._on_cycle, names="value")
         self.stride.observe(lambda _ch: self.fill_ahead() if self._live else None, names="value")
