@@ -13,8 +13,8 @@ must hold at most one output per progress bar: a bar is one widget display updat
 never a stream of redraws (see :func:`check_progress_outputs`).
 
 Run time: each lecture notebook should run in under :data:`BUDGET_S` seconds from an empty cache on
-a quiet 2-core laptop, apart from the one-time training of the LeNet-300-100 baseline (itself under
-:data:`BASELINE_S`). The harness records every notebook's time (printed at the end of the run by
+a quiet 2-core laptop, apart from the one-time training of a cached baseline (LeNet-300-100, or
+LeNet-5 in notebook 10; allowances in :data:`BASELINE_S`). The harness records every notebook's time (printed at the end of the run by
 ``tests/conftest.py``) and fails a lecture notebook that takes more than :func:`time_bound` — the
 budget times :data:`BOUND_FACTOR` (``EIE_LAB_NOTEBOOK_BOUND_FACTOR`` overrides it on a slow or busy
 machine), plus the baseline's allowance for the notebook that trained it — so a regression is seen.
@@ -32,7 +32,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-CELL_TIMEOUT = int(os.environ.get("EIE_LAB_CELL_TIMEOUT", "120"))
+# A hang guard, not a speed target (time_bound is): LeNet-5's baseline trains in one cell.
+CELL_TIMEOUT = int(os.environ.get("EIE_LAB_CELL_TIMEOUT", "300"))
 
 LECTURES = sorted((ROOT / "notebooks").glob("*.ipynb"))
 SOLUTIONS = sorted(p for p in (ROOT / "solutions").glob("**/*.ipynb")
@@ -46,26 +47,27 @@ DURATIONS: dict[str, float] = {}
 
 #: Run-time budget of one lecture notebook from an empty cache on a quiet 2-core laptop (seconds).
 BUDGET_S = 60.0
-#: Allowance for the one-time LeNet-300-100 baseline training, for the notebook that does it.
-BASELINE_S = 60.0
+#: Allowance for the one-time training of each cached baseline, for the notebook that does it
+#: (LeNet-5: 3 epochs at ~30 s of CPU each; notebook 10 must stay under 3 min cold).
+BASELINE_S: dict[str, float] = {"lenet300": 60.0, "lenet5": 120.0}
 #: A notebook fails above this many times its budget (generous: CI machines are slower and busy).
 BOUND_FACTOR = float(os.environ.get("EIE_LAB_NOTEBOOK_BOUND_FACTOR", "3"))
 
 
-def time_bound(trained_baseline: bool, factor: float = BOUND_FACTOR) -> float:
-    """The most seconds a lecture notebook may take in the harness.
+def time_bound(trained: set[str] | frozenset[str] = frozenset(), factor: float = BOUND_FACTOR) -> float:
+    """The most seconds a lecture notebook may take in the harness, given the baselines it trained.
 
     Examples
     --------
-    >>> time_bound(False, 3), time_bound(True, 3)
-    (180.0, 360.0)
+    >>> time_bound(set(), 3), time_bound({"lenet300"}, 3), time_bound({"lenet5"}, 3)
+    (180.0, 360.0, 540.0)
     """
-    return factor * (BUDGET_S + (BASELINE_S if trained_baseline else 0.0))
+    return factor * (BUDGET_S + sum(BASELINE_S[name] for name in trained))
 
 
 def _baselines(cache: str) -> set[str]:
-    """Names of the LeNet-300-100 baselines in the cache folder (see eie_lab.nn.zoo.cache_path)."""
-    return {p.name for p in Path(cache).glob("lenet300_*.npz")}
+    """The models whose baselines are in the cache folder (see eie_lab.nn.zoo.cache_path)."""
+    return {name for name in BASELINE_S if any(Path(cache).glob(f"{name}_seed*.npz"))}
 
 
 def _ids(paths):
@@ -148,12 +150,13 @@ def test_lecture_notebook_runs(path, notebook_env, executed_lectures):
     nb = _execute(path, notebook_env)
     nbformat = pytest.importorskip("nbformat")
     nbformat.write(nb, executed_lectures / path.name)
-    trained = bool(_baselines(notebook_env["EIE_LAB_CACHE"]) - before)
+    trained = _baselines(notebook_env["EIE_LAB_CACHE"]) - before
     seconds, bound = DURATIONS[str(path.relative_to(ROOT))], time_bound(trained)
     assert seconds <= bound, (
         f"{path.relative_to(ROOT)} took {seconds:.0f} s, over its bound of {bound:.0f} s "
-        f"({BOUND_FACTOR:g} x the {BUDGET_S:.0f} s budget"
-        f"{f' + {BASELINE_S:.0f} s for training the baseline' if trained else ''}); "
+        f"({BOUND_FACTOR:g} x (the {BUDGET_S:.0f} s budget"
+        + "".join(f" + {BASELINE_S[name]:.0f} s for training {name}" for name in sorted(trained))
+        + ")); "
         "help: cache the notebook's expensive demos (eie_lab.compression.experiments), or set "
         "EIE_LAB_NOTEBOOK_BOUND_FACTOR on a slow machine")
 
