@@ -52,7 +52,10 @@ STATIC_NOTE = ("static frame (no live Jupyter front end detected: open the noteb
 SAVED_NOTE = "Run this cell to animate (a saved notebook keeps this frame, not the live widget)."
 #: CSS that swaps fallback and widget in JupyterLab: the fallback hides while a live view of the
 #: same output area is rendered; an output whose widget model is gone ("model not found") hides.
+#: The legend's accordion title keeps the widgets' font size (on a RISE slide it would inherit
+#: reveal.js's slide font, 64 px measured, and push the animator out of a 1280 x 720 frame).
 _SWAP_CSS = """<style>
+.eie-live .jupyter-widget-Collapse-header { font-size: var(--jp-widgets-font-size, 13px); line-height: normal; }
 .jp-OutputArea:has(.eie-live) .eie-static-fallback { display: none; }
 .jp-OutputArea:has(.eie-static-fallback) .jp-OutputArea-child:has(.jupyter-widgets):not(:has(.eie-live)):not(:has(.eie-static-fallback)),
 .jp-OutputArea:has(.eie-static-fallback) .jp-OutputArea-output.jupyter-widgets:not(:has(.eie-live)) { display: none; }
