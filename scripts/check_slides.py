@@ -30,6 +30,10 @@ The rules (``rule`` names of :class:`Problem`):
 ``answer-fragment``
     Every markdown cell with a ``<details>`` answer is inside a fragment (type ``fragment``, or
     ``-`` continuing one), so the answer appears on the next key press.
+``line-length``
+    No line of a code cell shown on a slide (any type but ``skip``) is longer than
+    :data:`MAX_CODE_LINE` (100) characters: a deck's code input is clipped at the slide's right
+    edge (about 109 characters at 1280 px), so a longer line is cut off, not wrapped.
 ``notes``
     Every ``slide``-level section has a markdown ``notes`` cell that starts with
     ``**Speaker notes.**``, gives 2 to 5 talking points (list items; without a list, paragraphs)
@@ -60,13 +64,15 @@ from eie_lab.errors import DataError, fail_message
 
 ROOT = Path(__file__).resolve().parents[1]
 
-__all__ = ["SLIDE_TYPES", "Problem", "slide_type", "in_fragment", "expected_sections",
+__all__ = ["SLIDE_TYPES", "MAX_CODE_LINE", "Problem", "slide_type", "in_fragment", "expected_sections",
            "is_progress_widget", "check_notebook", "check_file", "executed_copy", "main"]
 
 #: The values of ``metadata.slideshow.slide_type`` (``"-"`` continues the current slide).
 SLIDE_TYPES = ("slide", "subslide", "fragment", "skip", "notes", "-")
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 NOTES_HEADER = "**Speaker notes.**"
+#: The longest code line a slide shows whole (a deck clips code input at about 109 characters).
+MAX_CODE_LINE = 100
 # a tqdm meter, as a progress bar's widget saves it: "desc:  42%|####  | 42/100 [..." or "7it [0:01"
 _N = r"\d+(?:\.\d+)?[kMG]?"
 _METER = re.compile(rf"\d+%\|[^|\n]*\|\s*{_N}/{_N}\s*\[|{_N}(?:it|B|step|eval|run|layer)s? \[\d+:\d\d")
@@ -293,6 +299,14 @@ def check_notebook(nb, name: str = "notebook") -> list[Problem]:
             for what in _skipped_output_problems(cell):
                 add(i, "skip-output", f"a skipped code cell shows {what}; help: make it a slide "
                     "(or a fragment) or do not show it")
+        if cell.cell_type == "code" and t != "skip":
+            long = [(n, len(line)) for n, line in enumerate(text.splitlines(), 1)
+                    if len(line) > MAX_CODE_LINE]
+            if long:
+                where = ", ".join(f"line {n} ({k} characters)" for n, k in long)
+                add(i, "line-length", f"{where} longer than {MAX_CODE_LINE}: the slide cuts it "
+                    "off at its right edge; help: break the line (split the f-string or the "
+                    "argument list) without changing what it computes or prints")
         if cell.cell_type != "markdown":
             continue
         prose = _CODE.sub(" ", text)
@@ -348,9 +362,6 @@ def check_file(path: str | Path, executed: str | Path | None = None) -> list[Pro
     nb = nbformat.read(path, as_version=4)
     if executed is not None:
         ran = nbformat.read(executed_copy(path, executed), as_version=4)
-        for cell, done in zip(nb.cells, ran.cells):
-            if cell.cell_type == "code":
-                cell.outputs = done.get("outputs", [])
         for cell, done in zip(nb.cells, ran.cells):
             if cell.cell_type == "code":
                 cell.outputs = done.get("outputs", [])

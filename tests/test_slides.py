@@ -196,6 +196,36 @@ def test_notes_may_be_paragraphs():
     assert check_notebook(nb, "t") == []
 
 
+def test_code_lines_on_slides_fit_the_slide_width():
+    """A code line over MAX_CODE_LINE characters on a slide is reported (line and length); one
+    of exactly MAX_CODE_LINE is fine, and a skipped cell may hold longer lines."""
+    limit = check_slides.MAX_CODE_LINE
+    nb = _honest()
+    nb.cells[5].source = "x = 1\n" + "print(" + "1" * (limit - 7) + ")"  # exactly the limit
+    nb.cells[2].source += "\n# " + "set-up " * 40  # skipped: never on a slide
+    assert check_notebook(nb, "t") == []
+    nb.cells[9].source = "plot()\n\nprint(" + "2" * (limit - 6) + ")"  # one character over
+    problems = check_notebook(nb, "t")
+    assert [(p.cell, p.rule) for p in problems] == [(9, "line-length")]
+    assert f"line 3 ({limit + 1} characters)" in problems[0].message
+    assert "help:" in problems[0].message
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.integers(0, 160), min_size=1, max_size=6),
+       st.sampled_from(["slide", "subslide", "fragment", "-", "skip"]))
+def test_line_length_reports_exactly_the_long_lines(lengths, kind):
+    nb = _honest()
+    nb.cells[9] = _code("\n".join("#" * n for n in lengths), kind)
+    long = [f"line {i} ({n} characters)" for i, n in enumerate(lengths, 1)
+            if n > check_slides.MAX_CODE_LINE]
+    got = [p.message for p in check_notebook(nb, "t") if p.rule == "line-length"]
+    if kind == "skip" or not long:
+        assert got == []
+    else:
+        assert len(got) == 1 and got[0].startswith(", ".join(long) + " longer than")
+
+
 _KINDS = st.sampled_from(["slide", "subslide", "fragment", "skip", "notes", "-", None])
 
 
