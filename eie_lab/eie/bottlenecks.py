@@ -47,16 +47,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from eie_lab.data.layers import LAYER_NAMES, benchmark_layer
-from eie_lab.eie.config import EIEConfig
+from eie_lab.eie.config import BROADCAST_WIDTHS, EIEConfig
 from eie_lab.eie.encoding import encode
 from eie_lab.eie.engine import check_activations, simulate
 from eie_lab.eie.layer import EncodedLayer
 from eie_lab.errors import ConfigError, EncodingError, fail_message
 
-__all__ = ["BroadcastBound", "broadcast_bound", "pe_scaling", "BROADCAST_WIDTHS"]
-
-#: The broadcast widths the simulator offers (``EIEConfig.broadcast_width``).
-BROADCAST_WIDTHS: tuple[int, ...] = (1, 2, 4)
+__all__ = ["BroadcastBound", "broadcast_bound", "pe_scaling"]
 
 
 @dataclass(frozen=True)
@@ -192,7 +189,7 @@ def pe_scaling(name: str, n_pes: Sequence[int], seed: int = 0,
     seed : int
         Seed of the random benchmark layer and its activations.
     broadcast_widths : sequence of int
-        Widths from :data:`BROADCAST_WIDTHS`.
+        Widths from :data:`eie_lab.eie.config.BROADCAST_WIDTHS`.
     fifo_depth : int
         Activation queue depth (paper 8).
 
