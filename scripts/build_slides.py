@@ -27,14 +27,13 @@ Every file is written atomically. The speaker view (key ``S``) shows the notes c
 from __future__ import annotations
 
 import argparse
-import contextlib
 import copy
 import os
 import re
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
+from unittest import mock
 
 from eie_lab.cache import atomic_write_bytes
 from eie_lab.errors import ConfigError, EieLabError, fail_message
@@ -106,21 +105,6 @@ def lecture_notebooks(patterns: list[str] | None = None) -> list[Path]:
     return sorted(found, key=lambda p: p.name)
 
 
-@contextlib.contextmanager
-def _environment(env: dict[str, str]) -> Iterator[None]:
-    """Set environment variables for the kernels started inside (they inherit os.environ)."""
-    old = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
-        yield
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-
-
 def execute(path: Path, timeout: int = 300, env: dict[str, str] | None = None):
     """Run a notebook top to bottom in a fresh kernel (:data:`KERNEL_ENV`, updated by ``env``),
     in its own folder.
@@ -136,7 +120,8 @@ def execute(path: Path, timeout: int = 300, env: dict[str, str] | None = None):
     nb = nbformat.read(path, as_version=4)
     client = nbclient.NotebookClient(nb, timeout=timeout, kernel_name="python3",
                                      resources={"metadata": {"path": str(path.parent)}})
-    with _environment({**KERNEL_ENV, **(env or {})}):
+    # the kernels started inside inherit os.environ
+    with mock.patch.dict(os.environ, {**KERNEL_ENV, **(env or {})}):
         try:
             client.execute()
         except nbclient.exceptions.CellExecutionError as exc:

@@ -28,6 +28,7 @@ import os
 import re
 import time
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
@@ -114,9 +115,7 @@ def _execute(path: Path, env: dict[str, str]):
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
     nb = nbformat.read(path, as_version=4)
-    old = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
+    with mock.patch.dict(os.environ, env):  # the kernels inherit os.environ
         client = nbclient.NotebookClient(
             nb, timeout=CELL_TIMEOUT, kernel_name="python3",
             resources={"metadata": {"path": str(path.parent)}},
@@ -131,12 +130,6 @@ def _execute(path: Path, env: dict[str, str]):
                         pytrace=False)
         finally:
             DURATIONS[str(path.relative_to(ROOT))] = time.perf_counter() - start
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
     problems = check_progress_outputs(nb)
     assert not problems, f"{path.relative_to(ROOT)}: " + "; ".join(problems)
     return nb
